@@ -1,0 +1,47 @@
+# The two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONTRACT := contracts/capstone_liggett_2002.contract
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== optionrules check $(CONTRACT)"
+	@$(BIN)/optionrules check $(CONTRACT)
+	@echo
+	@echo "== no events: what has vested one year in"
+	@$(BIN)/optionrules eval $(CONTRACT) --as-of 2003-11-21
+	@echo
+	@echo "== terminated without cause on 2004-03-15: before and after the deadline"
+	@$(BIN)/optionrules eval $(CONTRACT) --timeline examples/termination_without_cause.json \
+		--as-of 2004-03-20 --as-of 2004-11-21 --as-of 2004-11-22
+	@echo
+	@echo "== exercises, a lock-up and a transfer, as JSON"
+	@$(BIN)/optionrules eval $(CONTRACT) --timeline examples/exercises_and_lockup.json --as-of 2004-06-01 --format json
+
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check optionrules tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy optionrules
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The grammar of the OptionRules clause language, installed as ``optionrules.grammar``."""

@@ -1,0 +1,5 @@
+import sys
+
+from optionrules.cli import main
+
+sys.exit(main())

@@ -1,0 +1,256 @@
+"""The syntax tree of a contract file: small frozen nodes, each with its span.
+
+The parser builds these; the checker reads them; nothing here knows what a
+clause kind means.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Union
+
+import attrs
+
+from optionrules.errors import Span
+
+# ---- Expressions ------------------------------------------------------------------
+
+
+@attrs.frozen
+class Name:
+    id: str
+    span: Span
+
+
+@attrs.frozen
+class Attribute:
+    """`value.attr`, as in `lockup_extension.days`."""
+
+    value: Expr
+    attr: str
+    span: Span
+
+
+@attrs.frozen
+class Arg:
+    name: str | None
+    value: Value
+    span: Span
+
+
+@attrs.frozen
+class Call:
+    func: str
+    args: tuple[Arg, ...]
+    span: Span
+
+
+@attrs.frozen
+class DateLit:
+    value: date
+    span: Span
+
+
+@attrs.frozen
+class NumberLit:
+    """A number as written: an `int` when whole, else an exact `Fraction`."""
+
+    value: int | Fraction
+    span: Span
+
+
+@attrs.frozen
+class DurationLit:
+    amount: int
+    unit: str  # "day", "week", "month" or "year"
+    span: Span
+
+
+@attrs.frozen
+class PercentLit:
+    value: Fraction  # 25% is Fraction(1, 4)
+    span: Span
+
+
+@attrs.frozen
+class MoneyLit:
+    currency: str
+    amount: Decimal
+    span: Span
+
+
+@attrs.frozen
+class StringLit:
+    value: str
+    span: Span
+
+
+@attrs.frozen
+class SetLit:
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@attrs.frozen
+class BinOp:
+    """Arithmetic: `+`, `-`, `*`, `/`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@attrs.frozen
+class Minus:
+    operand: Expr
+    span: Span
+
+
+@attrs.frozen
+class Compare:
+    """`=`, `!=`, `<`, `<=`, `>`, `>=`."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@attrs.frozen
+class BoolOp:
+    op: str  # "and" or "or"
+    operands: tuple[Expr, ...]
+    span: Span
+
+
+@attrs.frozen
+class Not:
+    operand: Expr
+    span: Span
+
+
+@attrs.frozen
+class Member:
+    """`value in {a, b}` (or `not in`)."""
+
+    value: Expr
+    options: SetLit
+    negated: bool
+    span: Span
+
+
+@attrs.frozen
+class Order:
+    """`a before b` or `a after b`: strictly earlier or later."""
+
+    op: str
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@attrs.frozen
+class Within:
+    """`a within 12 months of|after|before b`."""
+
+    left: Expr
+    window: Expr
+    side: str
+    right: Expr
+    span: Span
+
+
+Expr = Union[
+    Name, Attribute, Call, DateLit, NumberLit, DurationLit, PercentLit, MoneyLit, StringLit,
+    SetLit, BinOp, Minus, Compare, BoolOp, Not, Member, Order, Within,
+]
+
+# ---- Values: expressions, lists and records ----------------------------------------
+
+
+@attrs.frozen
+class ListLit:
+    items: tuple[Value, ...]
+    span: Span
+
+
+@attrs.frozen
+class Record:
+    entries: tuple[Entry, ...]
+    span: Span
+
+
+Value = Union[Expr, ListLit, Record]
+
+# ---- Declarations ------------------------------------------------------------------
+
+
+@attrs.frozen
+class Entry:
+    """`key: value` (or `key: a, b, c`) inside a clause's block."""
+
+    key: str
+    key_span: Span
+    values: tuple[Value, ...]
+    span: Span
+
+
+@attrs.frozen
+class Param:
+    name: str
+    type_name: str
+    span: Span
+    type_span: Span
+
+
+@attrs.frozen
+class EnumDecl:
+    name: str
+    members: tuple[Name, ...]
+    span: Span
+    name_span: Span
+
+
+@attrs.frozen
+class Clause:
+    """Every item but an enumeration:
+
+    `KIND [NAME] ["citation"] [(params)] [on EVENT] [when CONDITION] [{ entries }]`
+    """
+
+    kind: str
+    kind_span: Span
+    name: Name | None
+    citation: StringLit | None
+    params: tuple[Param, ...] | None
+    trigger: Name | None
+    condition: Expr | None
+    entries: tuple[Entry, ...]
+    span: Span
+
+    def entry(self, key: str) -> Entry | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry
+        return None
+
+
+Item = Union[EnumDecl, Clause]
+
+
+@attrs.frozen
+class Comment:
+    text: str
+    span: Span
+
+
+@attrs.frozen
+class Module:
+    """One parsed file: its items in order, and its comments (kept for `fmt`)."""
+
+    file: str
+    items: tuple[Item, ...]
+    comments: tuple[Comment, ...]

@@ -1,0 +1,663 @@
+"""Static checks: from a syntax tree to a `Model`, with every problem reported.
+
+Nothing is evaluated against a timeline here. The checker validates each clause
+against its kind (`schema.KINDS`), binds and types every expression, folds the
+constants (grant, term, schedules), and checks the contract as a whole: every
+reason the service can end for is decided by a rule, no two rules decide the
+same case, and the vesting schedules add up to the grant.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from optionrules import ast
+from optionrules.errors import Diagnostic, did_you_mean
+from optionrules.expressions import Compiler, Scope, Typer
+from optionrules.model import (
+    ATTRIBUTE_TYPES,
+    BOOL,
+    DATE,
+    DURATION,
+    MONEY,
+    NUMBER,
+    Assumption,
+    Attr,
+    ClauseRef,
+    Conventions,
+    EnumType,
+    EventType,
+    Exercise,
+    Grant,
+    Lockup,
+    Model,
+    Payment,
+    ProRata,
+    Require,
+    Rule,
+    Service,
+    Term,
+    Type,
+    Vesting,
+    Word,
+)
+from optionrules.schema import KINDS, PLANNED_KINDS, Kind
+from optionrules.values import Duration, round_ratio
+
+_CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
+_VEST_WORDS = ("all_unvested", "nothing")
+MAX_COVERAGE_CASES = 4096
+
+
+def check(module: ast.Module, text: str) -> tuple[Model, list[Diagnostic]]:
+    checker = Checker(module, text)
+    checker.run()
+    return checker.model, checker.diagnostics
+
+
+class Checker:
+    def __init__(self, module: ast.Module, text: str):
+        self.module = module
+        self.model = Model(file=module.file, text=text)
+        self.diagnostics: list[Diagnostic] = []
+        self.constants: dict[str, tuple[Type, object]] = {}
+        self.clauses: list[ast.Clause] = []
+
+    def error(self, message: str, node: Any, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(message, node.span if hasattr(node, "span") else node, hint=hint))
+
+    def run(self) -> None:
+        self._declare()
+        builders: dict[str, Callable[[ast.Clause], None]] = {
+            "agreement": self._agreement, "assume": lambda clause: None, "event": lambda clause: None,
+            "conventions": self._conventions, "grant": self._grant, "term": self._term,
+            "vesting": self._vesting, "service": self._service, "rule": self._rule, "lockup": self._lockup,
+            "exercise": self._exercise, "require": self._require, "payment": self._payment,
+        }
+        # Constants first: the grant, then the term, before the clauses that use them.
+        order = {"conventions": 0, "grant": 1, "term": 2}
+        for clause in sorted(self.clauses, key=lambda c: order.get(c.kind, 3)):
+            builders[clause.kind](clause)
+        self._check_whole()
+
+    # ---- Declarations and the shape of every clause ----------------------------------------
+
+    def _declare(self) -> None:
+        names: dict[str, ast.Name] = {}
+        singletons: dict[str, ast.Clause] = {}
+        for item in self.module.items:
+            if isinstance(item, ast.EnumDecl):
+                self._declare_enum(item)
+            elif self._valid_shape(item):
+                self.clauses.append(item)
+                kind = KINDS[item.kind]
+                if kind.singleton:
+                    if item.kind in singletons:
+                        first = singletons[item.kind]
+                        self.error(f"a second {item.kind} clause (the first is at line {first.span.line})",
+                                   item.kind_span)
+                        self.clauses.pop()
+                        continue
+                    singletons[item.kind] = item
+                if item.name is not None:
+                    namespace = "event" if item.kind == "event" else "clause"
+                    key = f"{namespace}:{item.name.id}"
+                    if key in names:
+                        self.error(f"'{item.name.id}' is already declared at line {names[key].span.line}",
+                                   item.name)
+                        self.clauses.pop()
+                        continue
+                    names[key] = item.name
+        for clause in [c for c in self.clauses if c.kind == "event"]:
+            self._declare_event(clause)
+        for clause in [c for c in self.clauses if c.kind == "assume"]:
+            self._declare_assumption(clause)
+
+    def _valid_shape(self, clause: ast.Clause) -> bool:
+        """Check a clause against its kind's shape; False if it is not a kind we know."""
+        kind = KINDS.get(clause.kind)
+        if kind is None:
+            if clause.kind in PLANNED_KINDS:
+                self.error(f"'{clause.kind}' is not supported by this version of OptionRules yet",
+                           clause.kind_span)
+            else:
+                self.error(f"unknown clause kind '{clause.kind}'", clause.kind_span,
+                           did_you_mean(clause.kind, list(KINDS) + ["enum"]))
+            return False
+        label = f"{clause.kind} '{clause.name.id}'" if clause.name else f"the {clause.kind} clause"
+        if kind.named and clause.name is None:
+            self.error(f"a {clause.kind} clause needs a name", clause.kind_span)
+        if kind.cited and clause.citation is None:
+            self.error(f"{label} needs the citation of the section it encodes, e.g. \"Art. II §5\"",
+                       clause.kind_span)
+        if clause.params is not None and not kind.params:
+            self.error(f"{label} takes no (parameters)", clause.kind_span)
+        if kind.trigger and clause.trigger is None:
+            self.error(f"{label} needs `on EVENT`: the event it applies to", clause.kind_span)
+        if clause.trigger is not None and not kind.trigger:
+            self.error(f"{label} does not take `on EVENT`", clause.trigger)
+        if clause.condition is not None and not kind.condition:
+            self.error(f"{label} does not take `when`", clause.condition)
+        if clause.entries and not kind.block:
+            self.error(f"{label} takes no {{block}}", clause.entries[0])
+        self._check_keys(clause, kind, label)
+        return True
+
+    def _check_keys(self, clause: ast.Clause, kind: Kind, label: str) -> None:
+        seen: dict[str, ast.Entry] = {}
+        allowed = [key.name for key in kind.keys] + ["says"]
+        for entry in clause.entries:
+            if entry.key not in allowed:
+                self.error(f"{label} has no key '{entry.key}' (keys: {', '.join(allowed)})", entry.key_span,
+                           did_you_mean(entry.key, allowed))
+            elif entry.key in seen:
+                self.error(f"'{entry.key}' is given twice (first at line {seen[entry.key].span.line})",
+                           entry.key_span)
+            seen[entry.key] = entry
+        for key in kind.keys:
+            if key.required and key.name not in seen:
+                self.error(f"{label} is missing `{key.name}`", clause.kind_span, key.doc or None)
+
+    def _declare_enum(self, decl: ast.EnumDecl) -> None:
+        if decl.name in self.model.enums or decl.name in ATTRIBUTE_TYPES:
+            self.error(f"the type '{decl.name}' is already declared", decl.name_span)
+            return
+        members: list[str] = []
+        for member in decl.members:
+            if member.id in members:
+                self.error(f"'{member.id}' is listed twice in {decl.name}", member)
+            else:
+                members.append(member.id)
+        self.model.enums[decl.name] = EnumType(decl.name, tuple(members), decl.span)
+
+    def _declare_event(self, clause: ast.Clause) -> None:
+        assert clause.name is not None
+        attrs: dict[str, Attr] = {}
+        for param in clause.params or ():
+            if param.name in attrs:
+                self.error(f"the attribute '{param.name}' is declared twice", param)
+            elif param.name == "date":
+                self.error("'date' is every event's own date; name the attribute otherwise", param)
+            elif param.type_name in ATTRIBUTE_TYPES:
+                attrs[param.name] = Attr(param.name, param.type_name, ATTRIBUTE_TYPES[param.type_name])
+            elif param.type_name in self.model.enums:
+                attrs[param.name] = Attr(param.name, param.type_name, Type("enum", param.type_name))
+            else:
+                self.error(f"unknown type '{param.type_name}'", param.type_span,
+                           did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
+        self.model.events[clause.name.id] = EventType(clause.name.id, attrs, clause.span)
+
+    def _declare_assumption(self, clause: ast.Clause) -> None:
+        assert clause.name is not None
+        name = clause.name.id
+        if name in self.model.events:
+            self.error(f"'{name}' is already an event's name", clause.name)
+            return
+        default = self._bare_word(clause, "default")
+        alternatives = self._bare_words(clause, "alternatives")
+        reads = self._text(clause, "reads")
+        if default is None or alternatives is None or reads is None:
+            return
+        if default in alternatives or len(set(alternatives)) != len(alternatives):
+            self.error(f"the readings of '{name}' must differ from each other", clause.name)
+            return
+        self.model.assumptions[name] = Assumption(name, self._ref(clause), reads, default, tuple(alternatives))
+
+    # ---- Reading the values of keys --------------------------------------------------------
+
+    def _ref(self, clause: ast.Clause) -> ClauseRef:
+        says = self._text(clause, "says")
+        return ClauseRef(
+            kind=clause.kind,
+            name=clause.name.id if clause.name else clause.kind,
+            citation=clause.citation.value if clause.citation else clause.kind,
+            span=clause.span,
+            says=" ".join(says.split()) if says else None,
+        )
+
+    def _single(self, clause: ast.Clause, key: str) -> Any | None:
+        entry = clause.entry(key)
+        if entry is None:
+            return None
+        if len(entry.values) != 1:
+            self.error(f"`{key}` takes one value", entry.values[1])
+            return None
+        return entry.values[0]
+
+    def _text(self, clause: ast.Clause, key: str) -> str | None:
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        if not isinstance(value, ast.StringLit):
+            self.error(f"`{key}` must be a \"string\"", value)
+            return None
+        return value.value
+
+    def _bare_word(self, clause: ast.Clause, key: str) -> str | None:
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        if not isinstance(value, ast.Name):
+            self.error(f"`{key}` must be a single word", value)
+            return None
+        return value.id
+
+    def _bare_words(self, clause: ast.Clause, key: str) -> list[str] | None:
+        entry = clause.entry(key)
+        if entry is None:
+            return None
+        words = []
+        for value in entry.values:
+            if not isinstance(value, ast.Name):
+                self.error(f"`{key}` must be a list of words", value)
+                return None
+            words.append(value.id)
+        return words
+
+    def _word(self, clause: ast.Clause, key: str, choices: tuple[str, ...] | None = None) -> Word | None:
+        """A word from the key's choices, or an assumption whose readings are all such words."""
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        spec = KINDS[clause.kind].key(key)
+        choices = choices if choices is not None else spec.choices if spec else ()
+        if not isinstance(value, ast.Name):
+            self.error(f"`{key}` must be one of: {', '.join(choices)}", value)
+            return None
+        if value.id in choices:
+            return Word(word=value.id)
+        assumption = self.model.assumptions.get(value.id)
+        if assumption is not None:
+            wrong = [reading for reading in assumption.readings if reading not in choices]
+            if wrong:
+                self.error(f"the assumption '{value.id}' has readings that `{key}` cannot take: "
+                           f"{', '.join(wrong)} (it takes: {', '.join(choices)})", value)
+                return None
+            return Word(assumption=value.id)
+        self.error(f"`{key}` must be one of: {', '.join(choices)}, or an assumption; not '{value.id}'", value,
+                   did_you_mean(value.id, [*choices, *self.model.assumptions]))
+        return None
+
+    def _constant(self, clause: ast.Clause, key: str, reads: str | None = None) -> Any | None:
+        """A constant expression (a date, number, amount or duration), folded now."""
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        spec = KINDS[clause.kind].key(key)
+        wanted = _CONSTANT_TYPES[reads or (spec.reads if spec else "number")]
+        typer = Typer(Scope(self.model, self.constants), self.diagnostics)
+        if typer.expect(value, wanted, f"`{key}`") is None:
+            return None
+        result = self._compiler().constant(value)
+        if result is None:
+            self.error(f"`{key}` has no value (division by zero?)", value)
+        return result
+
+    def _whole(self, clause: ast.Clause, key: str, minimum: int = 0) -> int | None:
+        value = self._constant(clause, key, "number")
+        if value is None:
+            return None
+        if value != int(value) or value < minimum:
+            node = self._single(clause, key)
+            self.error(f"`{key}` must be a whole number of at least {minimum}, not {value}", node)
+            return None
+        return int(value)
+
+    def _compiler(self, trigger: str | None = None) -> Compiler:
+        readings = {name: a.default for name, a in self.model.assumptions.items()}
+        conventions = self.model.conventions
+        missing_day = conventions.missing_day.resolve(readings) if conventions else "last_day_of_month"
+        return Compiler(self.model, readings, missing_day, trigger)
+
+    def _event(self, node: ast.Name | None) -> str | None:
+        if node is None:
+            return None
+        if node.id not in self.model.events:
+            self.error(f"'{node.id}' is not a declared event", node,
+                       did_you_mean(node.id, self.model.events) or f"declare it: event {node.id}")
+            return None
+        return node.id
+
+    def _event_attr(self, clause: ast.Clause, key: str, wanted: str | None = None) -> tuple[str, str] | None:
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)):
+            self.error(f"`{key}` must name an event's attribute, as in `event.attribute`", value)
+            return None
+        event = self._event(value.value)
+        if event is None:
+            return None
+        attrs = self.model.events[event].attrs
+        if value.attr not in attrs:
+            self.error(f"the event {event} has no attribute '{value.attr}'", value, did_you_mean(value.attr, attrs))
+            return None
+        if wanted is not None and attrs[value.attr].type.kind != wanted:
+            self.error(f"`{key}` needs an attribute of type {wanted}, not {attrs[value.attr].declared}", value)
+            return None
+        return event, value.attr
+
+    def _trigger_attr(self, clause: ast.Clause, key: str, trigger: str) -> str | None:
+        value = self._single(clause, key)
+        if value is None:
+            return None
+        attrs = self.model.events[trigger].attrs
+        if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) and value.value.id == trigger:
+            name = value.attr
+        elif isinstance(value, ast.Name):
+            name = value.id
+        else:
+            self.error(f"`{key}` must name an attribute of {trigger}", value)
+            return None
+        if name not in attrs:
+            self.error(f"the event {trigger} has no attribute '{name}'", value, did_you_mean(name, attrs))
+            return None
+        return name
+
+    def _runtime(self, node: Any, wanted: Type, what: str, trigger: str) -> Any | None:
+        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True)
+        return node if Typer(scope, self.diagnostics).expect(node, wanted, what) else None
+
+    # ---- Clause builders ------------------------------------------------------------------
+
+    def _agreement(self, clause: ast.Clause) -> None:
+        self.model.name = clause.name.id if clause.name else None
+        self.model.title = clause.citation.value if clause.citation else None
+
+    def _conventions(self, clause: ast.Clause) -> None:
+        missing_day, until = self._word(clause, "missing_day"), self._word(clause, "until")
+        if missing_day and until:
+            self.model.conventions = Conventions(self._ref(clause), missing_day, until)
+
+    def _grant(self, clause: ast.Clause) -> None:
+        shares = self._whole(clause, "shares", minimum=1)
+        if shares is not None:
+            self.constants["shares"] = (NUMBER, shares)
+        grant_date = self._constant(clause, "grant_date")
+        if grant_date is not None:
+            self.constants["grant_date"] = (DATE, grant_date)
+        commencement = self._constant(clause, "commencement") if clause.entry("commencement") else grant_date
+        if commencement is not None:
+            self.constants["commencement"] = (DATE, commencement)
+        price = self._constant(clause, "exercise_price")
+        price_node = self._single(clause, "exercise_price")
+        if price is not None:
+            self.constants["exercise_price"] = (MONEY, price)
+        type_ = self._word(clause, "type")
+        if shares is None or grant_date is None or commencement is None:
+            return
+        self.model.grant = Grant(
+            ref=self._ref(clause), shares=shares, grant_date=grant_date, commencement=commencement,
+            exercise_price=price, currency=price_node.currency if isinstance(price_node, ast.MoneyLit) else None,
+            optionee=self._text(clause, "optionee"), type=type_.word if type_ else None,
+        )
+
+    def _term(self, clause: ast.Clause) -> None:
+        expiration = self._constant(clause, "expiration")
+        if expiration is not None:
+            self.constants["expiration"] = (DATE, expiration)
+            self.model.term = Term(self._ref(clause), expiration)
+
+    def _vesting(self, clause: ast.Clause) -> None:
+        grant = self.model.grant
+        shares = self._whole(clause, "shares", minimum=1) if clause.entry("shares") else \
+            (grant.shares if grant else None)
+        installments = self._whole(clause, "installments", minimum=1)
+        every = self._constant(clause, "every")
+        start = self._constant(clause, "from") if clause.entry("from") else (grant.commencement if grant else None)
+        cliff = self._constant(clause, "cliff")
+        conventions = self.model.conventions
+        missing_day = self._word(clause, "missing_day") or (conventions.missing_day if conventions else None)
+        rounding, basis = self._word(clause, "rounding"), self._word(clause, "rounding_basis")
+        remainder = self._word(clause, "remainder") or Word(word="none")
+        if every is not None and (every.months < 0 or every.days < 0 or every == Duration()):
+            self.error("`every` must be a positive duration", self._single(clause, "every"))
+            return
+        if (shares is None or installments is None or every is None or start is None or missing_day is None
+                or rounding is None or basis is None):
+            return
+        vesting = Vesting(self._ref(clause), shares, installments, every, start, cliff, missing_day, rounding, basis,
+                          remainder)
+        self._check_allocation(clause, vesting)
+        self.model.vestings.append(vesting)
+
+    def _check_allocation(self, clause: ast.Clause, vesting: Vesting) -> None:
+        """Per-installment rounding must say where the remainder goes, and must not over-allocate."""
+        for readings in self._reading_sets(vesting.rounding, vesting.basis, vesting.remainder):
+            if vesting.basis.resolve(readings) != "per_installment":
+                continue
+            each = round_ratio(vesting.shares, vesting.installments, vesting.rounding.resolve(readings))
+            left = vesting.shares - each * vesting.installments
+            remainder = vesting.remainder.resolve(readings)
+            if left and remainder == "none":
+                self.error(f"{vesting.installments} installments of {each:,} make {each * vesting.installments:,}, "
+                           f"not {vesting.shares:,}; say where the difference goes", clause.kind_span,
+                           "remainder: last, first, spread_first or spread_last")
+            elif left < 0 and (remainder in ("spread_first", "spread_last") or each * (vesting.installments - 1)
+                               > vesting.shares):
+                self.error(f"rounding up {vesting.installments} installments of {each:,} over-allocates "
+                           f"{vesting.shares:,} shares", clause.kind_span)
+
+    def _reading_sets(self, *words: Word) -> Iterator[dict[str, str]]:
+        """Every combination of the readings of the assumptions behind these words."""
+        names = sorted({w.assumption for w in words if w.assumption is not None})
+        for combination in itertools.product(*(self.model.assumptions[n].readings for n in names)):
+            yield dict(zip(names, combination))
+
+    def _service(self, clause: ast.Clause) -> None:
+        entry = self._single(clause, "ends_on")
+        event = self._event(entry) if isinstance(entry, ast.Name) else None
+        if entry is not None and not isinstance(entry, ast.Name):
+            self.error("`ends_on` must name an event", entry)
+        through = self._word(clause, "through")
+        if event and through:
+            self.model.service = Service(self._ref(clause), event, through)
+
+    def _rule(self, clause: ast.Clause) -> None:
+        trigger = self._event(clause.trigger)
+        if trigger is None:
+            return
+        condition = clause.condition
+        condition_ok = condition is None or self._runtime(condition, BOOL, "`when`", trigger) is not None
+        until_node = self._single(clause, "exercisable_until")
+        until = self._runtime(until_node, DATE, "`exercisable_until`", trigger) if until_node is not None else None
+        vest, forfeit = self._vest(clause), self._word(clause, "forfeit")
+        if not any(clause.entry(key) for key in ("vest", "forfeit", "exercisable_until")):
+            self.error(f"rule '{clause.name.id if clause.name else ''}' has no effect: give `vest`, `forfeit` "
+                       "or `exercisable_until`", clause.kind_span)
+        elif condition_ok and (vest or forfeit or until):
+            self.model.rules.append(Rule(self._ref(clause), trigger, condition, vest, forfeit, until))
+
+    def _vest(self, clause: ast.Clause) -> Word | ProRata | None:
+        value = self._single(clause, "vest")
+        if value is None:
+            return None
+        if isinstance(value, ast.Call) and value.func == "pro_rata":
+            return self._pro_rata(value)
+        return self._word(clause, "vest", _VEST_WORDS)
+
+    def _pro_rata(self, call: ast.Call) -> ProRata | None:
+        args: dict[str, Any] = {}
+        for arg in call.args:
+            if arg.name not in ("schedule", "day_count", "rounding"):
+                self.error("pro_rata() takes schedule:, day_count: and rounding:", arg)
+                return None
+            if not isinstance(arg.value, ast.Name):
+                self.error(f"pro_rata({arg.name}:) takes a word", arg.value)
+                return None
+            args[arg.name] = arg.value
+        schedule = args.get("schedule")
+        if schedule is not None and schedule.id not in {c.name.id for c in self.clauses
+                                                        if c.kind == "vesting" and c.name}:
+            self.error(f"'{schedule.id}' is not a vesting schedule", schedule)
+            return None
+        words = {}
+        for key, choices in (("day_count", ("exclusive", "inclusive")), ("rounding", ("down", "up", "half_up"))):
+            if key not in args:
+                self.error(f"pro_rata() needs `{key}:` ({' or '.join(choices)})", call)
+                return None
+            words[key] = self._word_value(args[key], key, choices)
+        if None in words.values():
+            return None
+        return ProRata(schedule.id if schedule else None, words["day_count"], words["rounding"])  # type: ignore[arg-type]
+
+    def _word_value(self, node: ast.Name, key: str, choices: tuple[str, ...]) -> Word | None:
+        if node.id in choices:
+            return Word(word=node.id)
+        assumption = self.model.assumptions.get(node.id)
+        if assumption is not None and all(r in choices for r in assumption.readings):
+            return Word(assumption=node.id)
+        self.error(f"`{key}` must be one of: {', '.join(choices)}, or an assumption with those readings", node)
+        return None
+
+    def _lockup(self, clause: ast.Clause) -> None:
+        trigger = self._event(clause.trigger)
+        period = self._constant(clause, "period")
+        starts = self._word(clause, "starts")
+        extended_by = self._event_attr(clause, "extended_by", wanted="duration") if clause.entry("extended_by") \
+            else None
+        if trigger and period is not None and starts:
+            self.model.lockups.append(Lockup(self._ref(clause), trigger, period, starts, extended_by))
+
+    def _exercise(self, clause: ast.Clause) -> None:
+        trigger = self._event(clause.trigger)
+        if trigger is None:
+            return
+        shares = self._trigger_attr(clause, "shares", trigger)
+        method = self._trigger_attr(clause, "method", trigger) if clause.entry("method") else None
+        if shares is not None and self.model.events[trigger].attrs[shares].type != NUMBER:
+            self.error(f"`shares` must be an attribute of type shares, not {shares}", clause.entry("shares"))
+            return
+        if shares is not None:
+            self.model.exercise = Exercise(self._ref(clause), trigger, shares, method)
+
+    def _require(self, clause: ast.Clause) -> None:
+        trigger = self._event(clause.trigger)
+        that = self._single(clause, "that")
+        if trigger is None or that is None:
+            return
+        if self._runtime(that, BOOL, "`that`", trigger) is not None:
+            self.model.requires.append(Require(self._ref(clause), trigger, that))
+
+    def _payment(self, clause: ast.Clause) -> None:
+        consent = self._event_attr(clause, "consent") if clause.entry("consent") else None
+        methods = self._methods_enum(clause)
+        always = self._method_words(clause, "always", methods)
+        with_consent = self._method_words(clause, "with_consent", methods)
+        if with_consent and consent is None:
+            self.error("methods `with_consent` need `consent: event.attribute`", clause.kind_span)
+            return
+        if always is not None and with_consent is not None:
+            self.model.payment = Payment(self._ref(clause), frozenset(always), frozenset(with_consent), consent)
+
+    def _methods_enum(self, clause: ast.Clause) -> EnumType | None:
+        """The enumeration of payment methods: the type of the exercise event's method attribute."""
+        exercise = next((c for c in self.clauses if c.kind == "exercise"), None)
+        method = exercise.entry("method") if exercise else None
+        if exercise is None or method is None or exercise.trigger is None:
+            self.error("payment methods need an exercise clause with `method:`", clause.kind_span)
+            return None
+        event = self.model.events.get(exercise.trigger.id)
+        value = method.values[0]
+        name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
+        attr = event.attrs.get(str(name)) if event else None
+        if attr is None or attr.type.kind != "enum":
+            return None
+        return self.model.enums[str(attr.type.name)]
+
+    def _method_words(self, clause: ast.Clause, key: str, methods: EnumType | None) -> list[str] | None:
+        words = self._bare_words(clause, key) if clause.entry(key) else []
+        if words is None or methods is None:
+            return None if methods is None else words
+        entry = clause.entry(key)
+        for word, node in zip(words, entry.values if entry else ()):
+            if word not in methods.members:
+                self.error(f"'{word}' is not a {methods.name} (one of: {', '.join(methods.members)})", node,
+                           did_you_mean(word, methods.members))
+                return None
+        return words
+
+    # ---- The contract as a whole ----------------------------------------------------------
+
+    def _check_whole(self) -> None:
+        model = self.model
+        anchor = self.module.items[0] if self.module.items else None
+        for kind in ("grant", "term", "conventions"):
+            if not any(c.kind == kind for c in self.clauses) and anchor is not None:
+                self.error(f"the contract has no {kind} clause", anchor.span,
+                           f"every contract states its {kind}; see `optionrules kinds`")
+        if model.vestings and not any(c.kind == "service" for c in self.clauses) and anchor is not None:
+            self.error("vesting needs a service clause naming the event that ends service", anchor.span)
+        self._check_vesting_total()
+        if model.service is not None and model.grant is not None:
+            self._check_coverage(model.service)
+
+    def _check_vesting_total(self) -> None:
+        grant, vestings = self.model.grant, self.model.vestings
+        if grant is None or not vestings:
+            return
+        total = sum(v.shares for v in vestings)
+        if total != grant.shares:
+            clause = next(c for c in self.clauses if c.kind == "vesting")
+            parts = " + ".join(f"{v.shares:,}" for v in vestings)
+            self.error(f"the vesting schedules vest {parts} = {total:,} shares, not the {grant.shares:,} granted",
+                       clause.kind_span)
+
+    def _check_coverage(self, service: Service) -> None:
+        """Every case of the service-ending event is decided by exactly one rule."""
+        event = self.model.events[service.ends_on]
+        enum_attrs = [a for a in event.attrs.values() if a.type.kind == "enum"]
+        domains = [self.model.enums[str(a.type.name)].members for a in enum_attrs]
+        rules = [r for r in self.model.rules if r.event == service.ends_on
+                 and (r.exercisable_until is not None or r.forfeit is not None)]
+        clause = next(c for c in self.clauses if c.kind == "service")
+        for combination in itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES):
+            values = dict(zip((a.name for a in enum_attrs), combination))
+            case = " and ".join(f"{k} = {v}" for k, v in values.items()) or "every case"
+            deciders = [r for r in rules if self._decides(r) and _statically_true(self, r, values)]
+            if not deciders:
+                self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
+                           f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or `forfeit:`")
+            for first, second in itertools.combinations(deciders, 2):
+                self.error(f"rules '{first.ref.name}' (line {first.ref.span.line}) and '{second.ref.name}' both "
+                               f"decide {service.ends_on} with {case}", second.ref.span)
+
+    @staticmethod
+    def _decides(rule: Rule) -> bool:
+        return rule.exercisable_until is not None or (rule.forfeit is not None and rule.forfeit.word == "all")
+
+
+class _Dynamic(Exception):
+    """The condition depends on more than the event's own attributes."""
+
+
+class _StaticEvent:
+    def __init__(self, values: dict[str, str]):
+        self.attrs = values
+
+    @property
+    def date(self) -> Any:
+        raise _Dynamic
+
+
+class _StaticContext:
+    def __init__(self, values: dict[str, str]):
+        self.event = _StaticEvent(values)
+
+    def occurrences(self, name: str) -> Any:
+        raise _Dynamic
+
+    def figure(self, name: str) -> Any:
+        raise _Dynamic
+
+
+def _statically_true(checker: Checker, rule: Rule, values: dict[str, str]) -> bool:
+    """Whether the rule certainly applies to an event with these enum attribute values."""
+    if rule.condition is None:
+        return True
+    try:
+        return bool(checker._compiler(rule.event).compile(rule.condition)(_StaticContext(values)))
+    except (_Dynamic, KeyError):
+        return False

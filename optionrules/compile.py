@@ -1,0 +1,215 @@
+"""From a checked model to an evaluation plan, for one choice of readings.
+
+Everything that does not depend on a timeline is computed here once: the
+installment dates and amounts of every schedule, the constants, the closures of
+conditions and date expressions, and for each event name the list of what it
+does. Evaluating a (timeline, as-of) query then only replays the events.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import attrs
+
+from optionrules.expressions import Compiler
+from optionrules.model import ClauseRef, Lockup, Model, ProRata, Vesting, Word
+from optionrules.values import add, round_ratio
+
+
+@attrs.frozen
+class Schedule:
+    """A vesting schedule's installments: `dates[i]` vests `amounts[i]` shares."""
+
+    ref: ClauseRef
+    start: date
+    dates: tuple[date, ...]
+    amounts: tuple[int, ...]
+
+
+@attrs.frozen
+class ProRataPlan:
+    schedules: tuple[Schedule, ...]
+    inclusive: bool  # count the event's own day
+    rounding: str
+
+
+@attrs.frozen
+class RulePlan:
+    ref: ClauseRef
+    condition: Callable[[Any], bool] | None
+    vest: str | ProRataPlan | None  # all_unvested, nothing, or a pro-rata plan
+    forfeit: str | None  # unvested or all
+    until: Callable[[Any], date | None] | None
+
+
+@attrs.frozen
+class LockupPlan:
+    ref: ClauseRef
+    period: Any
+    same_day: bool
+
+
+@attrs.frozen
+class EventPlan:
+    """What one kind of event does, in the order it is applied."""
+
+    requires: tuple[tuple[ClauseRef, Callable[[Any], bool]], ...] = ()
+    exercise: bool = False
+    ends_service: bool = False
+    rules: tuple[RulePlan, ...] = ()
+    starts_lockups: tuple[int, ...] = ()  # indexes into Plan.lockups
+    extends_lockups: str | None = None  # the attribute (of type days) that extends every open lock-up
+    consents_to: str | None = None  # the attribute naming a payment method consented to
+
+
+@attrs.frozen
+class Plan:
+    model: Model
+    readings: dict[str, str]
+    granted: int
+    expiration: date
+    term: ClauseRef
+    schedules: tuple[Schedule, ...]
+    dates: tuple[date, ...]  # every installment of every schedule, in date order
+    cumulative: tuple[int, ...]  # cumulative[i]: shares vested by the first i installments
+    service_ref: ClauseRef | None
+    service_inclusive: bool
+    until_inclusive: bool
+    lockups: tuple[LockupPlan, ...]
+    events: dict[str, EventPlan]
+
+
+def readings_for(model: Model, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The default reading of every assumption, with the given ones replaced (validated)."""
+    readings = {name: assumption.default for name, assumption in model.assumptions.items()}
+    for name, reading in (overrides or {}).items():
+        if name not in model.assumptions:
+            known = ", ".join(model.assumptions) or "none"
+            raise ValueError(f"unknown assumption {name!r} (this contract's: {known})")
+        if reading not in model.assumptions[name].readings:
+            options = ", ".join(model.assumptions[name].readings)
+            raise ValueError(f"{reading!r} is not a reading of {name} (one of: {options})")
+        readings[name] = reading
+    return readings
+
+
+def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
+    assert model.grant is not None and model.term is not None and model.conventions is not None
+    readings = readings_for(model, overrides)
+    conventions = model.conventions
+    missing_day = conventions.missing_day.resolve(readings)
+    schedules = {v.ref.name: installments(v, readings) for v in model.vestings}
+    merged = sorted(
+        itertools.chain.from_iterable(zip(s.dates, s.amounts) for s in schedules.values()), key=lambda p: p[0]
+    )
+    cumulative = (0, *itertools.accumulate(amount for _, amount in merged))
+    service = model.service
+    lockups = tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) == "same_day") for lk in model.lockups)
+
+    def rule_plan(rule: Any) -> RulePlan:
+        compiler = Compiler(model, readings, missing_day, rule.event)
+        return RulePlan(
+            ref=rule.ref,
+            condition=compiler.compile(rule.condition) if rule.condition is not None else None,
+            vest=_vest_plan(rule.vest, readings, schedules),
+            forfeit=rule.forfeit.resolve(readings) if rule.forfeit else None,
+            until=compiler.compile(rule.exercisable_until) if rule.exercisable_until is not None else None,
+        )
+
+    consent = model.payment.consent if model.payment else None
+    events = {}
+    for name in model.events:
+        events[name] = EventPlan(
+            requires=tuple(
+                (r.ref, Compiler(model, readings, missing_day, name).compile(r.that))
+                for r in model.requires if r.event == name
+            ),
+            exercise=model.exercise is not None and model.exercise.event == name,
+            ends_service=service is not None and service.ends_on == name,
+            rules=tuple(rule_plan(rule) for rule in model.rules if rule.event == name),
+            starts_lockups=tuple(i for i, lk in enumerate(model.lockups) if lk.event == name),
+            extends_lockups=_extension_attr(model.lockups, name),
+            consents_to=consent[1] if consent is not None and consent[0] == name else None,
+        )
+    return Plan(
+        model=model,
+        readings=readings,
+        granted=model.grant.shares,
+        expiration=model.term.expiration,
+        term=model.term.ref,
+        schedules=tuple(schedules.values()),
+        dates=tuple(d for d, _ in merged),
+        cumulative=cumulative,
+        service_ref=service.ref if service else None,
+        service_inclusive=service is None or service.through.resolve(readings) == "inclusive",
+        until_inclusive=conventions.until.resolve(readings) == "inclusive",
+        lockups=lockups,
+        events=events,
+    )
+
+
+def _extension_attr(lockups: list[Lockup], event: str) -> str | None:
+    for lockup in lockups:
+        if lockup.extended_by is not None and lockup.extended_by[0] == event:
+            return lockup.extended_by[1]
+    return None
+
+
+def _vest_plan(vest: Word | ProRata | None, readings: dict[str, str],
+               schedules: dict[str, Schedule]) -> str | ProRataPlan | None:
+    if vest is None:
+        return None
+    if isinstance(vest, Word):
+        return vest.resolve(readings)
+    chosen = (schedules[vest.schedule],) if vest.schedule else tuple(schedules.values())
+    return ProRataPlan(chosen, vest.day_count.resolve(readings) == "inclusive", vest.rounding.resolve(readings))
+
+
+def installments(vesting: Vesting, readings: dict[str, str]) -> Schedule:
+    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor."""
+    n, shares = vesting.installments, vesting.shares
+    missing_day = vesting.missing_day.resolve(readings)
+    rounding = vesting.rounding.resolve(readings)
+    dates = [add(vesting.start, vesting.every * k, missing_day) for k in range(1, n + 1)]
+    if vesting.basis.resolve(readings) == "cumulative":
+        totals = [round_ratio(shares * k, n, rounding) for k in range(n + 1)]
+        amounts = [totals[k + 1] - totals[k] for k in range(n)]
+    else:
+        amounts = _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
+    if vesting.cliff is not None:
+        dates, amounts = _apply_cliff(dates, amounts, add(vesting.start, vesting.cliff, missing_day))
+    return Schedule(vesting.ref, vesting.start, tuple(dates), tuple(amounts))
+
+
+def _per_installment(shares: int, n: int, rounding: str, remainder: str) -> list[int]:
+    each = round_ratio(shares, n, rounding)
+    amounts = [each] * n
+    left = shares - each * n
+    if remainder == "last":
+        amounts[-1] += left
+    elif remainder == "first":
+        amounts[0] += left
+    elif remainder in ("spread_first", "spread_last"):
+        step = 1 if left > 0 else -1
+        order = range(n) if remainder == "spread_first" else range(n - 1, -1, -1)
+        for i in itertools.islice(order, abs(left)):
+            amounts[i] += step
+    return amounts
+
+
+def _apply_cliff(dates: list[date], amounts: list[int], cliff: date) -> tuple[list[date], list[int]]:
+    """Installments before the cliff vest together on the cliff date."""
+    before = [i for i, d in enumerate(dates) if d < cliff]
+    if not before:
+        return dates, amounts
+    held = sum(amounts[i] for i in before)
+    rest = [(d, a) for d, a in zip(dates, amounts) if d >= cliff]
+    if rest and rest[0][0] == cliff:
+        rest[0] = (cliff, rest[0][1] + held)
+    else:
+        rest.insert(0, (cliff, held))
+    return [d for d, _ in rest], [a for _, a in rest]

@@ -1,0 +1,123 @@
+"""The Python API: load a contract once, then ask it any number of questions.
+
+    >>> import optionrules
+    >>> contract = optionrules.load("contracts/capstone_liggett_2002.contract")
+    >>> result = contract.evaluate([{"date": "2004-03-15", "event": "termination",
+    ...                              "reason": "without_cause"}], as_of="2004-03-20")
+    >>> result.vested
+    1263448
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from optionrules.check import check
+from optionrules.compile import Plan, compile_plan
+from optionrules.errors import ContractError, Diagnostic, Span
+from optionrules.evaluate import Evaluation, evaluate
+from optionrules.model import Model
+from optionrules.parse import parse
+from optionrules.timeline import Timeline, as_date, load_timeline, read_timeline
+
+
+class Contract:
+    """A checked contract, compiled on demand once per choice of readings."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self._plans: dict[frozenset[tuple[str, str]], Plan] = {}
+
+    def __repr__(self) -> str:
+        return f"<Contract {self.model.name or self.model.file}>"
+
+    @property
+    def name(self) -> str | None:
+        return self.model.name
+
+    @property
+    def title(self) -> str | None:
+        return self.model.title
+
+    @property
+    def granted(self) -> int:
+        assert self.model.grant is not None
+        return self.model.grant.shares
+
+    @property
+    def assumptions(self) -> dict[str, tuple[str, ...]]:
+        """Each assumption's readings, the default first."""
+        return {name: a.readings for name, a in self.model.assumptions.items()}
+
+    def plan(self, assume: dict[str, str] | None = None) -> Plan:
+        """The evaluation plan for these readings (the defaults where not given); raises ValueError."""
+        key = frozenset((assume or {}).items())
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = compile_plan(self.model, assume)
+        return plan
+
+    def timeline(self, events: Any = ()) -> Timeline:
+        """Validate a timeline: a `Timeline`, `{"events": [...]}`, or a list of event dicts or `Event`s."""
+        return read_timeline(events, self.model)
+
+    def load_timeline(self, path: str | Path) -> Timeline:
+        return load_timeline(path, self.model)
+
+    def evaluate(self, events: Any = (), as_of: date | str | None = None,
+                 assume: dict[str, str] | None = None) -> Evaluation:
+        """The figures on `as_of` (default: today) after the events dated on or before it."""
+        timeline = self.timeline(events)
+        return evaluate(self.plan(assume), timeline.events, _as_of(as_of))
+
+    def evaluate_many(self, events: Any, dates: Iterable[date | str],
+                      assume: dict[str, str] | None = None) -> list[Evaluation]:
+        timeline, plan = self.timeline(events), self.plan(assume)
+        return [evaluate(plan, timeline.events, _as_of(d)) for d in dates]
+
+
+def _as_of(value: date | str | None) -> date:
+    return date.today() if value is None else as_date(value, "as-of date")
+
+
+def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
+    """A contract file's text, or a located diagnostic saying why it cannot be read."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return None, [Diagnostic(f"cannot read the file: {error.strerror or error}", where=name)]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Diagnostic("the file is not valid UTF-8 text", Span(name, line, column, line, column + 1))]
+
+
+def check_text(text: str, file: str = "<string>") -> tuple[Model, list[Diagnostic]]:
+    """Parse and check; every problem found, syntax and semantics."""
+    module, syntax = parse(text, file)
+    model, semantic = check(module, text)
+    diagnostics = sorted(syntax + semantic, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    return model, diagnostics
+
+
+def loads(text: str, file: str = "<string>") -> Contract:
+    """A contract from its text; raises ContractError carrying every diagnostic."""
+    model, diagnostics = check_text(text, file)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        raise ContractError(errors, {file: text})
+    return Contract(model)
+
+
+def load(path: str | Path) -> Contract:
+    """A checked contract from a `.contract` file; raises ContractError carrying every diagnostic."""
+    text, problems = read_source(path)
+    if text is None:
+        raise ContractError(problems)
+    return loads(text, str(path))

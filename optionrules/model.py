@@ -1,0 +1,268 @@
+"""The checked contract: declarations and clauses, resolved and typed.
+
+The checker builds a `Model` from the syntax tree; the compiler turns a model
+(plus a choice of readings for its assumptions) into an evaluation plan.
+Expressions that can only be evaluated against a timeline stay syntax nodes
+here, with the checker's name bindings beside them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from optionrules import ast
+from optionrules.errors import Span
+from optionrules.values import Duration
+
+# ---- Types of expressions ----------------------------------------------------------
+
+
+@attrs.frozen
+class Type:
+    """The type of an expression: a base kind, and for enums/events/sets a name."""
+
+    kind: str  # date, duration, number, money, percent, bool, text, enum, event, set, word
+    name: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "enum":
+            return f"a {self.name}"
+        if self.kind == "event":
+            return f"the event {self.name}"
+        if self.kind == "set":
+            return f"a set of {self.name}"
+        return {"date": "a date", "duration": "a duration", "number": "a number", "money": "an amount of money",
+                "percent": "a percentage", "bool": "a condition", "text": "a text", "word": "a word"}[self.kind]
+
+
+DATE = Type("date")
+DURATION = Type("duration")
+NUMBER = Type("number")
+MONEY = Type("money")
+PERCENT = Type("percent")
+BOOL = Type("bool")
+TEXT = Type("text")
+
+# The types an event attribute may be declared with, beside the contract's enums.
+ATTRIBUTE_TYPES = {
+    "shares": NUMBER,  # a count of shares, not negative (may be fractional: a violation, not an error)
+    "int": NUMBER,  # a whole number
+    "days": DURATION,  # a whole number of days, not negative
+    "text": TEXT,
+    "date": DATE,
+    "money": MONEY,
+}
+
+# ---- Declarations -------------------------------------------------------------------
+
+
+@attrs.frozen
+class ClauseRef:
+    """A clause as explanations and violations cite it."""
+
+    kind: str
+    name: str
+    citation: str
+    span: Span
+    says: str | None = None
+
+    def __str__(self) -> str:
+        return self.citation
+
+
+@attrs.frozen
+class EnumType:
+    name: str
+    members: tuple[str, ...]
+    span: Span
+
+
+@attrs.frozen
+class Attr:
+    name: str
+    declared: str  # as written: shares, int, days, text, date, money, or an enum's name
+    type: Type
+
+
+@attrs.frozen
+class EventType:
+    name: str
+    attrs: dict[str, Attr]
+    span: Span
+
+
+@attrs.frozen
+class Assumption:
+    """A named reading of ambiguous text: a default and its alternatives."""
+
+    name: str
+    ref: ClauseRef
+    reads: str
+    default: str
+    alternatives: tuple[str, ...]
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        return (self.default, *self.alternatives)
+
+
+@attrs.frozen
+class Word:
+    """A word chosen from a fixed set, written directly or through an assumption."""
+
+    word: str | None = None
+    assumption: str | None = None
+
+    def resolve(self, readings: dict[str, str]) -> str:
+        if self.assumption is not None:
+            return readings[self.assumption]
+        assert self.word is not None
+        return self.word
+
+
+# ---- Clauses --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Grant:
+    ref: ClauseRef
+    shares: int
+    grant_date: date
+    commencement: date
+    exercise_price: Decimal | None = None
+    currency: str | None = None
+    optionee: str | None = None
+    type: str | None = None
+
+
+@attrs.frozen
+class Term:
+    ref: ClauseRef
+    expiration: date
+
+
+@attrs.frozen
+class Conventions:
+    ref: ClauseRef
+    missing_day: Word
+    until: Word
+
+
+@attrs.frozen
+class Vesting:
+    """Installment vesting: `installments` tranches, one every `every`, counted from `start`."""
+
+    ref: ClauseRef
+    shares: int
+    installments: int
+    every: Duration
+    start: date
+    cliff: Duration | None
+    missing_day: Word
+    rounding: Word
+    basis: Word  # per_installment or cumulative
+    remainder: Word  # last, first, spread_first, spread_last or none
+
+
+@attrs.frozen
+class Service:
+    ref: ClauseRef
+    ends_on: str
+    through: Word  # inclusive: an installment dated on the last day of service vests
+
+
+@attrs.frozen
+class ProRata:
+    """Vest the interrupted installment in proportion to the days of it served."""
+
+    schedule: str | None
+    day_count: Word  # exclusive (T - L) or inclusive (T - L + 1)
+    rounding: Word
+
+
+@attrs.frozen
+class Rule:
+    """What an event does, when its condition holds."""
+
+    ref: ClauseRef
+    event: str
+    condition: ast.Expr | None
+    vest: Word | ProRata | None
+    forfeit: Word | None  # unvested or all
+    exercisable_until: ast.Expr | None
+
+
+@attrs.frozen
+class Lockup:
+    ref: ClauseRef
+    event: str
+    period: Duration
+    starts: Word  # day_after or same_day
+    extended_by: tuple[str, str] | None  # (event, attribute of type days)
+
+
+@attrs.frozen
+class Exercise:
+    ref: ClauseRef
+    event: str
+    shares: str
+    method: str | None
+
+
+@attrs.frozen
+class Require:
+    ref: ClauseRef
+    event: str
+    that: ast.Expr
+
+
+@attrs.frozen
+class Payment:
+    ref: ClauseRef
+    always: frozenset[str]
+    with_consent: frozenset[str]
+    consent: tuple[str, str] | None  # (event, attribute naming the method)
+
+
+# ---- Name bindings ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Binding:
+    """What a name in an expression refers to.
+
+    kind: constant (a grant or term field, `value`), event (a declared event),
+    trigger_attr (an attribute of the clause's triggering event), member (an enum
+    member), assumption, or figure (a figure of the evaluation on the event's
+    date: vested, exercisable, in_service, ...).
+    """
+
+    kind: str
+    name: str
+    value: object = None
+
+
+@attrs.define
+class Model:
+    file: str
+    text: str
+    name: str | None = None
+    title: str | None = None
+    enums: dict[str, EnumType] = attrs.Factory(dict)
+    events: dict[str, EventType] = attrs.Factory(dict)
+    assumptions: dict[str, Assumption] = attrs.Factory(dict)
+    grant: Grant | None = None
+    term: Term | None = None
+    conventions: Conventions | None = None
+    vestings: list[Vesting] = attrs.Factory(list)
+    service: Service | None = None
+    rules: list[Rule] = attrs.Factory(list)
+    lockups: list[Lockup] = attrs.Factory(list)
+    exercise: Exercise | None = None
+    requires: list[Require] = attrs.Factory(list)
+    payment: Payment | None = None
+    bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
+    types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type

@@ -1,0 +1,409 @@
+"""Text to syntax tree: the Lark parser, item splitting and the tree transformer.
+
+A file is read one top-level item at a time (an item starts at the beginning
+of a line; its continuation lines are indented), so one syntax error does not
+hide the errors in the items after it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.utils import TextSlice
+
+from optionrules import ast
+from optionrules.errors import Diagnostic, Span, did_you_mean
+
+MAX_NESTING = 64
+
+_parser: Lark | None = None
+
+
+def grammar_text() -> str:
+    return (resources.files("optionrules.grammar") / "optionrules.lark").read_text(encoding="utf-8")
+
+
+def parser() -> Lark:
+    """The LALR parser, built once per process; its tables are cached on disk by Lark."""
+    global _parser
+    if _parser is None:
+        _parser = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            propagate_positions=True,
+            maybe_placeholders=True,
+            cache=True,
+        )
+    return _parser
+
+
+def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnostic]]:
+    """Parse a whole file; returns the items that parsed and a diagnostic per broken item."""
+    items: list[ast.Item] = []
+    diagnostics: list[Diagnostic] = []
+    chunks, comments, scan_errors = _split_items(text, file)
+    diagnostics.extend(scan_errors)
+    for start, end in chunks:
+        try:
+            tree = parser().parse(TextSlice(text, start, end))  # type: ignore[arg-type]
+            _check_nesting(tree, file)
+            items.append(_ToAst(file).transform(tree))
+        except UnexpectedInput as error:
+            diagnostics.append(_syntax_diagnostic(error, text, file, start, end))
+        except VisitError as error:
+            if not isinstance(error.orig_exc, _ItemError):
+                raise
+            diagnostics.append(error.orig_exc.diagnostic)
+        except _ItemError as error:
+            diagnostics.append(error.diagnostic)
+    return ast.Module(file=file, items=tuple(items), comments=tuple(comments)), diagnostics
+
+
+# ---- Splitting a file into items -------------------------------------------------------
+
+
+def _split_items(text: str, file: str) -> tuple[list[tuple[int, int]], list[ast.Comment], list[Diagnostic]]:
+    """Cut the text at each line that starts an item, outside strings; collect comments."""
+    starts: list[int] = []
+    comments: list[ast.Comment] = []
+    errors: list[Diagnostic] = []
+    i, n, line, line_start = 0, len(text), 1, 0
+    in_long_string_since: int | None = None
+    while i < n:
+        c = text[i]
+        if in_long_string_since is not None:
+            if text.startswith('"""', i):
+                in_long_string_since = None
+                i += 3
+                continue
+        elif i == line_start and (c.isalpha() or c == "_"):
+            starts.append(i)
+        elif c == "#":
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            comments.append(ast.Comment(text[i:end], Span(file, line, i - line_start + 1, line, end - line_start + 1)))
+            i = end
+            continue
+        elif text.startswith('"""', i):
+            in_long_string_since = i
+            i += 3
+            continue
+        elif c == '"':
+            i = _skip_string(text, i)
+            continue
+        if c == "\n":
+            line += 1
+            line_start = i + 1
+        i += 1
+    if in_long_string_since is not None:
+        errors.append(Diagnostic("this \"\"\" string is never closed", _span_at(text, file, in_long_string_since, 3)))
+    if not starts and text.strip() and not _only_comments(text):
+        starts.append(0)
+    elif starts and text[: starts[0]].strip() and not _only_comments(text[: starts[0]]):
+        starts.insert(0, 0)
+    bounds = [(s, e) for s, e in zip(starts, starts[1:] + [n])]
+    return bounds, comments, errors
+
+
+def _skip_string(text: str, i: int) -> int:
+    """Index after the one-line string opening at i (or the end of its line)."""
+    j = i + 1
+    while j < len(text) and text[j] not in '"\n':
+        j += 2 if text[j] == "\\" else 1
+    return j + 1 if j < len(text) and text[j] == '"' else j
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("#") for line in text.splitlines())
+
+
+def _span_at(text: str, file: str, pos: int, width: int = 1) -> Span:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return Span(file, line, column, line, column + width)
+
+
+# ---- Syntax errors --------------------------------------------------------------------
+
+_READABLE = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "DATE": "a date",
+    "PERCENT": "a percentage",
+    "UNIT": "a unit (days, months, years)",
+    "COMPARE": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*' or '/'",
+    "WITHIN_SIDE": "'of', 'after' or 'before'",
+    "$END": "the end of the item",
+}
+
+
+def _readable(terminal: str) -> str:
+    if terminal in _READABLE:
+        return _READABLE[terminal]
+    try:
+        pattern = parser().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal
+    return f"'{pattern.value}'" if pattern.type == "str" else terminal.lower()
+
+
+def _expected(expected: Any) -> str:
+    names = sorted({_readable(t) for t in expected})
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int, end: int) -> Diagnostic:
+    if isinstance(error, UnexpectedCharacters):
+        pos = error.pos_in_stream or start
+        char = text[pos] if pos < len(text) else "?"
+        return Diagnostic(f"unexpected character {char!r}", _span_at(text, file, pos))
+    if isinstance(error, UnexpectedToken) and error.token.type != "$END":
+        token = error.token
+        return Diagnostic(
+            f"unexpected {_describe_token(token)}; expected {_expected(error.expected)}",
+            Span(file, token.line or 1, token.column or 1, token.end_line or token.line or 1,
+                 token.end_column or (token.column or 1) + 1),
+            hint=_key_hint(text[start:token.start_pos]) if set(error.expected) == {"COLON"} else None,
+        )
+    expected = error.expected if isinstance(error, (UnexpectedToken, UnexpectedEOF)) else ()
+    last = len(text[start:end].rstrip()) + start - 1
+    return Diagnostic(
+        f"this item ends too early; expected {_expected(expected)}",
+        _span_at(text, file, max(last, start)),
+        hint="an item ends where the next line starts at column 1; indent its continuation lines",
+    )
+
+
+def _describe_token(token: Token) -> str:
+    if token.type in ("NAME", "STRING", "NUMBER", "DATE"):
+        return f"{token.type.lower()} {str(token)!r}"
+    return repr(str(token))
+
+
+def _key_hint(before: str) -> str:
+    """A name where `:` was expected: the word before it was read as a key. Say why."""
+    match = re.search(r"(\d[\d,_]*)\s+([A-Za-z_]\w*)\s*$", before)
+    if match:
+        unit = did_you_mean(match.group(2), ["day", "days", "week", "weeks", "month", "months", "year", "years"])
+        if unit:
+            return f"'{match.group(2)}' is not a unit; {unit}"
+    word = re.search(r"([A-Za-z_]\w*)\s*$", before)
+    return f"'{word.group(1) if word else ''}' was read as the start of a new `key: value` entry"
+
+
+def _check_nesting(tree: Tree[Any], file: str) -> None:
+    """Reject absurdly deep nesting before the (recursive) transformer meets it."""
+    stack: list[tuple[Tree[Any], int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            raise _ItemError(Diagnostic(
+                f"expression nested more than {MAX_NESTING} levels deep",
+                Span(file, meta.line, meta.column, meta.line, meta.column + 1),
+            ))
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+# ---- Tree to syntax nodes ---------------------------------------------------------------
+
+
+class _ItemError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _number(text: str) -> int | Fraction:
+    plain = text.replace(",", "").replace("_", "")
+    if "." in plain:
+        value = Fraction(Decimal(plain))
+        return int(value) if value.denominator == 1 else value
+    return int(plain)
+
+
+def _unquote(text: str) -> str:
+    if text.startswith('"""'):
+        return text[3:-3]
+    body = text[1:-1]
+    return body.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in body else body
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, Any]):
+    """Builds `optionrules.ast` nodes bottom-up from Lark's tree."""
+
+    def __init__(self, file: str):
+        super().__init__()
+        self.file = file
+
+    def _span(self, meta: Any) -> Span:
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _token_span(self, token: Token) -> Span:
+        return Span(self.file, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
+
+    # -- items
+
+    def enum_decl(self, meta: Any, children: list[Any]) -> ast.EnumDecl:
+        name, *members = children
+        return ast.EnumDecl(
+            name=str(name),
+            members=tuple(ast.Name(str(m), self._token_span(m)) for m in members),
+            span=self._span(meta),
+            name_span=self._token_span(name),
+        )
+
+    def clause(self, meta: Any, children: list[Any]) -> ast.Clause:
+        kind, name, citation, params, trigger, condition, block = children
+        return ast.Clause(
+            kind=str(kind),
+            kind_span=self._token_span(kind),
+            name=name,
+            citation=citation,
+            params=params,
+            trigger=trigger,
+            condition=condition,
+            entries=block or (),
+            span=self._span(meta),
+        )
+
+    def clause_name(self, meta: Any, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def citation(self, meta: Any, children: list[Any]) -> ast.StringLit:
+        return ast.StringLit(_unquote(str(children[0])), self._span(meta))
+
+    def params(self, meta: Any, children: list[Any]) -> tuple[ast.Param, ...]:
+        return tuple(child for child in children if child is not None)
+
+    def param(self, meta: Any, children: list[Any]) -> ast.Param:
+        name, type_name = children
+        return ast.Param(str(name), str(type_name), self._span(meta), self._token_span(type_name))
+
+    def trigger(self, meta: Any, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._token_span(children[0]))
+
+    def condition(self, meta: Any, children: list[Any]) -> ast.Expr:
+        return children[0]  # type: ignore[no-any-return]
+
+    def block(self, meta: Any, children: list[Any]) -> tuple[ast.Entry, ...]:
+        return tuple(children)
+
+    def entry(self, meta: Any, children: list[Any]) -> ast.Entry:
+        key, *values = children
+        return ast.Entry(str(key), self._token_span(key), tuple(values), self._span(meta))
+
+    # -- values
+
+    def value_list(self, meta: Any, children: list[Any]) -> ast.ListLit:
+        return ast.ListLit(tuple(child for child in children if child is not None), self._span(meta))
+
+    def record(self, meta: Any, children: list[Any]) -> ast.Record:
+        return ast.Record(tuple(children), self._span(meta))
+
+    # -- expressions
+
+    def or_test(self, meta: Any, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("or", tuple(children), self._span(meta))
+
+    def and_test(self, meta: Any, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("and", tuple(children), self._span(meta))
+
+    def negation(self, meta: Any, children: list[Any]) -> ast.Not:
+        return ast.Not(children[0], self._span(meta))
+
+    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
+        left, op, right = children
+        return ast.Compare(str(op), left, right, self._span(meta))
+
+    def member(self, meta: Any, children: list[Any]) -> ast.Member:
+        return ast.Member(children[0], children[1], False, self._span(meta))
+
+    def not_member(self, meta: Any, children: list[Any]) -> ast.Member:
+        return ast.Member(children[0], children[1], True, self._span(meta))
+
+    def before(self, meta: Any, children: list[Any]) -> ast.Order:
+        return ast.Order("before", children[0], children[1], self._span(meta))
+
+    def after(self, meta: Any, children: list[Any]) -> ast.Order:
+        return ast.Order("after", children[0], children[1], self._span(meta))
+
+    def within(self, meta: Any, children: list[Any]) -> ast.Within:
+        left, window, side, right = children
+        return ast.Within(left, window, str(side), right, self._span(meta))
+
+    def _chain(self, meta: Any, children: list[Any]) -> ast.Expr:
+        """`a + b - c` as a left-leaning chain of BinOps, built without recursion."""
+        node = children[0]
+        for op, right in zip(children[1::2], children[2::2]):
+            node = ast.BinOp(str(op), node, right, Span(self.file, node.span.line, node.span.column,
+                                                       right.span.end_line, right.span.end_column))
+        return node  # type: ignore[no-any-return]
+
+    sum = _chain
+    product = _chain
+
+    def minus(self, meta: Any, children: list[Any]) -> ast.Minus:
+        return ast.Minus(children[0], self._span(meta))
+
+    def attribute(self, meta: Any, children: list[Any]) -> ast.Attribute:
+        value, attr = children
+        return ast.Attribute(value, str(attr), self._span(meta))
+
+    def call(self, meta: Any, children: list[Any]) -> ast.Call:
+        func, *args = children
+        return ast.Call(str(func), tuple(a for a in args if a is not None), self._span(meta))
+
+    def arg(self, meta: Any, children: list[Any]) -> ast.Arg:
+        name, value = children
+        return ast.Arg(str(name) if name is not None else None, value, self._span(meta))
+
+    def name(self, meta: Any, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._span(meta))
+
+    def value_set(self, meta: Any, children: list[Any]) -> ast.SetLit:
+        return ast.SetLit(tuple(children), self._span(meta))
+
+    # -- literals
+
+    def date(self, meta: Any, children: list[Any]) -> ast.DateLit:
+        text = str(children[0])
+        try:
+            value = date.fromisoformat(text)
+        except ValueError:
+            raise _ItemError(Diagnostic(f"impossible date {text}", self._span(meta))) from None
+        return ast.DateLit(value, self._span(meta))
+
+    def duration(self, meta: Any, children: list[Any]) -> ast.DurationLit:
+        amount, unit = children
+        value = _number(str(amount))
+        if not isinstance(value, int):
+            raise _ItemError(Diagnostic(f"a duration needs a whole number of {unit}", self._span(meta)))
+        return ast.DurationLit(value, str(unit).rstrip("s"), self._span(meta))
+
+    def number(self, meta: Any, children: list[Any]) -> ast.NumberLit:
+        return ast.NumberLit(_number(str(children[0])), self._span(meta))
+
+    def percent(self, meta: Any, children: list[Any]) -> ast.PercentLit:
+        return ast.PercentLit(Fraction(Decimal(str(children[0])[:-1])) / 100, self._span(meta))
+
+    def money(self, meta: Any, children: list[Any]) -> ast.MoneyLit:
+        currency, amount = children
+        return ast.MoneyLit(str(currency), Decimal(str(amount).replace(",", "").replace("_", "")), self._span(meta))
+
+    def string(self, meta: Any, children: list[Any]) -> ast.StringLit:
+        return ast.StringLit(_unquote(str(children[0])), self._span(meta))

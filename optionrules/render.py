@@ -1,0 +1,103 @@
+"""Text a person reads at a terminal: evaluation tables and the language reference."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from optionrules.evaluate import Evaluation
+from optionrules.model import ClauseRef
+from optionrules.schema import KINDS
+
+_SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
+
+
+def shares(value: Any) -> str:
+    return f"{value:,}" if value == int(value) else f"{float(value):,.4f}"
+
+
+def _refs(refs: Sequence[ClauseRef]) -> str:
+    return "; ".join(dict.fromkeys(ref.citation for ref in refs))
+
+
+def evaluation_text(result: Evaluation, heading: str) -> str:
+    """One as-of date: each figure, its value, and the clauses behind it."""
+    rows: list[tuple[str, str, str]] = []
+    for figure in _SHARE_FIGURES:
+        value = getattr(result, figure)
+        rows.append((figure, shares(value), _refs(result.sources.get(figure, ())) if value else ""))
+    deadline = result.exercise_deadline.isoformat() if result.exercise_deadline else "none"
+    rows.append(("exercise deadline", deadline, _refs(result.sources.get("exercise_deadline", ()))))
+    rows.append(("sale blocked", "yes" if result.sale_blocked else "no",
+                 _refs(result.sources.get("sale_blocked", ()))))
+    width = max(len(value) for _, value, _ in rows)
+    lines = [heading, f"as of {result.as_of.isoformat()}", ""]
+    lines += [f"  {name:<18} {value:>{width}}   {why}".rstrip() for name, value, why in rows]
+    lines.append("")
+    lines += violations_text(result)
+    return "\n".join(lines)
+
+
+def violations_text(result: Evaluation) -> list[str]:
+    if not result.violations:
+        return ["  violations: none"]
+    lines = [f"  violations: {len(result.violations)}"]
+    for v in result.violations:
+        lines.append(f"    {v.date.isoformat()}  events[{v.index}] {v.event}: {v.why}  [{v.clause.citation}]")
+    return lines
+
+
+def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
+    """Several as-of dates: one row each."""
+    columns = ["as of", *_SHARE_FIGURES[1:], "deadline", "sale blocked", "violations"]
+    rows = [
+        [r.as_of.isoformat(), *(shares(getattr(r, f)) for f in _SHARE_FIGURES[1:]),
+         r.exercise_deadline.isoformat() if r.exercise_deadline else "none",
+         "yes" if r.sale_blocked else "no", str(len(r.violations))]
+        for r in results
+    ]
+    lines = [heading, f"granted {shares(results[0].granted)}" if results else "", ""]
+    lines += table(columns, rows)
+    return "\n".join(lines)
+
+
+def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A plain text table: text columns to the left, figures to the right."""
+    widths = [max(len(str(c)), *(len(str(row[i])) for row in rows)) for i, c in enumerate(columns)]
+    numeric = [all(_is_figure(str(row[i])) for row in rows) for i in range(len(columns))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(f"{c:>{w}}" if n else f"{c:<{w}}" for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    return [line(columns), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def _is_figure(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
+
+
+def kinds_text() -> str:
+    """The clause kinds and their keys: the language reference at the terminal."""
+    lines = ["Clause kinds (KIND [NAME] \"citation\" [on EVENT] [when CONDITION] { key: value ... })", ""]
+    for kind in KINDS.values():
+        shape = [kind.name]
+        if kind.named:
+            shape.append("NAME")
+        if kind.cited:
+            shape.append('"citation"')
+        if kind.params:
+            shape.append("(attr: type, ...)")
+        if kind.trigger:
+            shape.append("on EVENT")
+        if kind.condition:
+            shape.append("[when CONDITION]")
+        lines.append(f"{' '.join(shape)}")
+        lines.append(f"    {kind.doc}")
+        for key in kind.keys:
+            flag = "required" if key.required else "optional"
+            choices = f" ({' | '.join(key.choices)})" if key.choices else ""
+            doc = f": {key.doc}" if key.doc else ""
+            lines.append(f"    {key.name:<18} {key.reads}{choices}, {flag}{doc}")
+        lines.append("")
+    lines.append("Every clause may also carry `says: \"...\"`, the agreement's own words.")
+    return "\n".join(lines)

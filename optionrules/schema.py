@@ -1,0 +1,133 @@
+"""The clause kinds the language knows, and the keys each one takes.
+
+This table is the language reference: the checker validates clauses against
+it, and error messages and `did you mean` hints come from it.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from optionrules.values import MISSING_DAY_POLICIES, ROUNDING_MODES
+
+# How a key's value is read:
+#   text            a string
+#   date/number/money/duration   a constant expression of that type
+#   word            one word of `choices` (or an assumption whose readings are all such words)
+#   words           a comma-separated list of words (enum members of the named event attribute)
+#   event           the name of a declared event
+#   event_attr      `event.attribute`
+#   trigger_attr    an attribute of the clause's triggering event
+#   when_date       a date expression evaluated when the triggering event happens
+#   when_bool       a condition evaluated when the triggering event happens
+#   vest            what vests: all_unvested, nothing, pro_rata(...), or an assumption
+
+
+@attrs.frozen
+class Key:
+    name: str
+    reads: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@attrs.frozen
+class Kind:
+    name: str
+    doc: str
+    keys: tuple[Key, ...] = ()
+    named: bool = False  # a name is required (it is optional otherwise)
+    cited: bool = True  # a citation of the agreement's section is required
+    singleton: bool = False
+    trigger: bool = False  # `on EVENT` is required
+    condition: bool = False  # `when CONDITION` is allowed
+    params: bool = False
+    block: bool = True
+
+    def key(self, name: str) -> Key | None:
+        for key in self.keys:
+            if key.name == name:
+                return key
+        return None
+
+
+SAYS = Key("says", "text", doc="the agreement's own words for this clause")
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in [
+        Kind("agreement", "names the agreement this file encodes; the string is its title", named=True,
+             cited=False, singleton=True,
+             keys=(Key("company", "text"), Key("source", "text", doc="the agreement's text, beside this file"))),
+        Kind("event", "declares an event a timeline may contain, with its typed attributes", named=True,
+             cited=False, params=True, block=False),
+        Kind("assume", "names a reading of ambiguous text, with its alternatives", named=True, keys=(
+            Key("reads", "text", required=True, doc="the words being interpreted"),
+            Key("default", "word", required=True),
+            Key("alternatives", "words", required=True),
+        )),
+        Kind("conventions", "the date and deadline conventions the text leaves open", singleton=True, keys=(
+            Key("missing_day", "word", required=True, choices=MISSING_DAY_POLICIES,
+                doc="where `date + N months` lands when that day does not exist in the month"),
+            Key("until", "word", required=True, choices=("inclusive", "exclusive"),
+                doc="whether an `exercisable_until` date is itself a day exercise is allowed"),
+        )),
+        Kind("grant", "the grant: how many shares, at what price, from when", singleton=True, keys=(
+            Key("optionee", "text"),
+            Key("type", "word", choices=("non_qualified", "incentive")),
+            Key("shares", "number", required=True),
+            Key("exercise_price", "money"),
+            Key("grant_date", "date", required=True),
+            Key("commencement", "date", doc="the vesting commencement date (default: the grant date)"),
+        )),
+        Kind("term", "the option's term: no exercise after the expiration date", singleton=True, keys=(
+            Key("expiration", "date", required=True),
+        )),
+        Kind("vesting", "an installment schedule: installment k falls on start + k periods", named=True, keys=(
+            Key("shares", "number", doc="the shares this schedule vests (default: the whole grant)"),
+            Key("installments", "number", required=True),
+            Key("every", "duration", required=True),
+            Key("from", "date", doc="the anchor date (default: the commencement date)"),
+            Key("cliff", "duration", doc="nothing vests before start + cliff; earlier installments vest then"),
+            Key("missing_day", "word", choices=MISSING_DAY_POLICIES, doc="default: the conventions' missing_day"),
+            Key("rounding", "word", required=True, choices=ROUNDING_MODES),
+            Key("rounding_basis", "word", required=True, choices=("per_installment", "cumulative")),
+            Key("remainder", "word", choices=("last", "first", "spread_first", "spread_last", "none"),
+                doc="where shares left by per-installment rounding go (required for per_installment)"),
+        )),
+        Kind("service", "the service condition: which event ends service", singleton=True, keys=(
+            Key("ends_on", "event", required=True),
+            Key("through", "word", required=True, choices=("inclusive", "exclusive"),
+                doc="inclusive: an installment dated on the last day of service vests"),
+        )),
+        Kind("rule", "what an event does when its condition holds", named=True, trigger=True, condition=True,
+             keys=(
+                 Key("vest", "vest", doc="all_unvested, nothing, or pro_rata(schedule:, day_count:, rounding:)"),
+                 Key("forfeit", "word", choices=("unvested", "all")),
+                 Key("exercisable_until", "when_date"),
+             )),
+        Kind("lockup", "sales blocked for a period after an event", named=True, trigger=True, keys=(
+            Key("period", "duration", required=True),
+            Key("starts", "word", required=True, choices=("day_after", "same_day")),
+            Key("extended_by", "event_attr", doc="an event attribute of type days that extends the period"),
+        )),
+        Kind("exercise", "which event is an exercise, and its share count and payment method", singleton=True,
+             trigger=True, keys=(
+                 Key("shares", "trigger_attr", required=True),
+                 Key("method", "trigger_attr"),
+             )),
+        Kind("require", "a condition an event must meet; otherwise it is a violation, not applied", named=True,
+             trigger=True, keys=(
+                 Key("that", "when_bool", required=True),
+             )),
+        Kind("payment", "payment methods allowed outright, and those allowed after a consent", singleton=True, keys=(
+            Key("always", "words"),
+            Key("with_consent", "words"),
+            Key("consent", "event_attr", doc="the event that consents, and its attribute naming the method"),
+        )),
+    ]
+}
+
+# Kinds other issues of the roadmap will bring; named here so the checker says so.
+PLANNED_KINDS = ("plan", "form", "uses", "example", "invariant", "override")

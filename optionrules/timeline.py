@@ -1,0 +1,213 @@
+"""Timelines: events read from JSON (or Python objects) and validated against a contract's vocabulary.
+
+A timeline that cannot mean anything under the contract (an unknown event, a
+value outside its enumeration, an impossible date, a negative share count, a
+missing field) is an input error naming the event's index and field. Whether the
+contract allows a well-formed event is the evaluator's business, not this one's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from optionrules.errors import Diagnostic, TimelineError, did_you_mean
+from optionrules.model import Attr, Model
+from optionrules.values import Duration
+
+
+@attrs.frozen(slots=True)
+class Event:
+    """One event of a timeline: its position in the input, its date, its name and its attributes."""
+
+    index: int
+    date: date
+    name: str
+    attrs: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"date": self.date.isoformat(), "event": self.name}
+        for key, value in self.attrs.items():
+            out[key] = _json_value(value)
+        return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Duration):
+        return value.days
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Fraction):
+        return float(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@attrs.frozen
+class Timeline:
+    """Validated events in the order they apply: by date, then by their position in the input."""
+
+    events: tuple[Event, ...]
+
+    def with_event(self, event: Event) -> Timeline:
+        return Timeline(tuple(sorted((*self.events, event), key=lambda e: (e.date, e.index))))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": [event.to_dict() for event in sorted(self.events, key=lambda e: e.index)]}
+
+
+def as_date(value: Any, what: str = "date") -> date:
+    """A `date` from a date or an ISO string; ValueError with a readable message otherwise."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be an ISO date (YYYY-MM-DD), not {value!r}")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a possible date (YYYY-MM-DD)") from None
+
+
+def load_timeline(path: str | Path, model: Model) -> Timeline:
+    """Read and validate a timeline file; raises TimelineError with every problem."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TimelineError([Diagnostic(f"cannot read the timeline: {error}", where=name)]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise TimelineError([Diagnostic(f"not valid JSON: {error.msg}",
+                                        where=f"{name}:{error.lineno}:{error.colno}")]) from None
+    return read_timeline(data, model, name)
+
+
+def read_timeline(data: Any, model: Model, source: str = "<timeline>") -> Timeline:
+    """Validate events given as `{"events": [...]}`, a bare list, or `Event` objects."""
+    if isinstance(data, Timeline):
+        return data
+    if isinstance(data, Mapping):
+        if "events" not in data:
+            raise TimelineError([Diagnostic("a timeline is an object with \"events\": [...] or a list of events",
+                                            where=source)])
+        data = data["events"]
+    if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+        raise TimelineError([Diagnostic("the events must be a list", where=source)])
+    events: list[Event] = []
+    diagnostics: list[Diagnostic] = []
+    for index, raw in enumerate(data):
+        if isinstance(raw, Event):
+            events.append(attrs.evolve(raw, index=index))
+            continue
+        event = _read_event(index, raw, model, source, diagnostics)
+        if event is not None:
+            events.append(event)
+    if diagnostics:
+        raise TimelineError(diagnostics)
+    return Timeline(tuple(sorted(events, key=lambda e: (e.date, e.index))))
+
+
+def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: list[Diagnostic]) -> Event | None:
+    where = f"{source}: events[{index}]"
+
+    def problem(message: str, field: str | None = None, hint: str | None = None) -> None:
+        label = where if field is None else f"{where}, field '{field}'"
+        diagnostics.append(Diagnostic(message, where=label, hint=hint))
+
+    if not isinstance(raw, Mapping):
+        problem(f"an event must be an object with \"date\" and \"event\", not {raw!r}")
+        return None
+    errors_before = len(diagnostics)
+    when: date | None = None
+    if "date" not in raw:
+        problem("missing \"date\"", "date")
+    else:
+        try:
+            when = as_date(raw["date"])
+        except ValueError as error:
+            problem(str(error), "date")
+    name = raw.get("event")
+    if name is None:
+        problem("missing \"event\" (the event's name)", "event")
+        return None
+    if not isinstance(name, str) or name not in model.events:
+        problem(f"unknown event {name!r} (the contract declares: {', '.join(model.events)})", "event",
+                did_you_mean(str(name), model.events))
+        return None
+    where = f"{where} ({raw.get('date')} {name})"
+    declared = model.events[name].attrs
+    values: dict[str, Any] = {}
+    for field in raw:
+        if field not in ("date", "event") and field not in declared:
+            problem(f"{name} has no attribute {field!r} (it has: {', '.join(declared) or 'none'})", field,
+                    did_you_mean(str(field), declared))
+    for attr in declared.values():
+        if attr.name not in raw:
+            problem(f"missing {attr.name!r} ({attr.declared})", attr.name)
+            continue
+        try:
+            values[attr.name] = _read_value(raw[attr.name], attr, model)
+        except ValueError as error:
+            problem(str(error), attr.name)
+    if len(diagnostics) > errors_before or when is None:
+        return None
+    return Event(index, when, name, values)
+
+
+def _read_value(value: Any, attr: Attr, model: Model) -> Any:
+    declared = attr.declared
+    if declared in model.enums:
+        members = model.enums[declared].members
+        if value not in members:
+            raise ValueError(f"{value!r} is not a {declared} (one of: {', '.join(members)})")
+        return value
+    if declared == "text":
+        if not isinstance(value, str):
+            raise ValueError(f"{attr.name} must be a text, not {value!r}")
+        return value
+    if declared == "date":
+        return as_date(value, attr.name)
+    if declared == "money":
+        return _decimal(value, attr.name)
+    number = _number(value, attr.name)
+    if declared == "shares":
+        if number < 0:
+            raise ValueError(f"a share count cannot be negative ({value!r})")
+        return number
+    if number != int(number):
+        raise ValueError(f"{attr.name} must be a whole number, not {value!r}")
+    if declared == "days":
+        if number < 0:
+            raise ValueError(f"a number of days cannot be negative ({value!r})")
+        return Duration(days=int(number))
+    return int(number)
+
+
+def _number(value: Any, what: str) -> int | Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal, Fraction)):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    if isinstance(value, int):
+        return value
+    exact = Fraction(value) if isinstance(value, Fraction) else Fraction(_decimal(value, what))
+    return int(exact) if exact.denominator == 1 else exact
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    try:
+        result = Decimal(str(value).replace(",", "")) if isinstance(value, (int, float, str)) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, not {value!r}") from None
+    if not result.is_finite():
+        raise ValueError(f"{what} must be a finite number, not {value!r}")
+    return result

@@ -1,0 +1,96 @@
+"""Runtime values: durations, calendar arithmetic and exact rounding.
+
+Dates are always computed from their anchor (`start + k months`), never by
+stepping month to month, so a schedule that starts on the 31st does not drift.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from fractions import Fraction
+
+import attrs
+
+# What to do when `date + N months` lands on a day the month does not have.
+LAST_DAY_OF_MONTH = "last_day_of_month"  # 2003-01-31 + 1 month = 2003-02-28
+FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2003-01-31 + 1 month = 2003-03-01
+MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
+
+ROUNDING_MODES = ("down", "up", "half_up")
+
+
+@attrs.frozen
+class Duration:
+    """A calendar duration: whole months (years are 12 months) plus whole days (weeks are 7)."""
+
+    months: int = 0
+    days: int = 0
+
+    @classmethod
+    def of(cls, amount: int, unit: str) -> Duration:
+        if unit == "year":
+            return cls(months=12 * amount)
+        if unit == "month":
+            return cls(months=amount)
+        if unit == "week":
+            return cls(days=7 * amount)
+        return cls(days=amount)
+
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.months + other.months, self.days + other.days)
+
+    def __neg__(self) -> Duration:
+        return Duration(-self.months, -self.days)
+
+    def __mul__(self, factor: int) -> Duration:
+        return Duration(self.months * factor, self.days * factor)
+
+    def __str__(self) -> str:
+        parts = []
+        if self.months:
+            years, months = divmod(self.months, 12)
+            if years and not months:
+                parts.append(_plural(years, "year"))
+            else:
+                parts.append(_plural(self.months, "month"))
+        if self.days or not parts:
+            parts.append(_plural(self.days, "day"))
+        return " + ".join(parts)
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def add_months(start: date, months: int, missing_day: str = LAST_DAY_OF_MONTH) -> date:
+    """`start + months` on the same day of the month, per the missing-day policy."""
+    year, month0 = divmod(start.month - 1 + months, 12)
+    year += start.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    if start.day <= last:
+        return date(year, month0 + 1, start.day)
+    if missing_day == FIRST_OF_NEXT_MONTH:
+        return date(year, month0 + 1, last) + timedelta(days=1)
+    return date(year, month0 + 1, last)
+
+
+def add(start: date, duration: Duration, missing_day: str = LAST_DAY_OF_MONTH) -> date:
+    """`start + duration`: the months first (from the anchor), then the days."""
+    moved = add_months(start, duration.months, missing_day) if duration.months else start
+    return moved + timedelta(days=duration.days) if duration.days else moved
+
+
+def round_ratio(numerator: int, denominator: int, mode: str) -> int:
+    """numerator / denominator rounded to a whole number, exactly (denominator > 0)."""
+    if mode == "down":
+        return numerator // denominator
+    if mode == "up":
+        return -((-numerator) // denominator)
+    if mode == "half_up":
+        return (2 * numerator + denominator) // (2 * denominator)
+    raise ValueError(f"unknown rounding mode {mode!r}")
+
+
+def round_fraction(value: Fraction, mode: str) -> int:
+    return round_ratio(value.numerator, value.denominator, mode)
