@@ -2,14 +2,35 @@
 
     contract = optionrules.load("contracts/capstone_liggett_2002.contract")
     contract.evaluate(events, as_of="2004-03-20").to_dict()
+
+The public names are imported on first use, so `optionrules check` does not pay
+for the evaluator at start-up.
 """
 
-from optionrules.contract import Contract, check_text, load, loads
-from optionrules.errors import ContractError, Diagnostic, OptionRulesError, TimelineError
-from optionrules.evaluate import Evaluation, Violation
-from optionrules.timeline import Event, Timeline
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Contract", "ContractError", "Diagnostic", "Evaluation", "Event", "OptionRulesError", "Timeline",
-    "TimelineError", "Violation", "check_text", "load", "loads",
-]
+_EXPORTS = {
+    "Contract": "optionrules.contract",
+    "check_source": "optionrules.check",
+    "load": "optionrules.contract",
+    "loads": "optionrules.contract",
+    "ContractError": "optionrules.errors",
+    "Diagnostic": "optionrules.errors",
+    "OptionRulesError": "optionrules.errors",
+    "TimelineError": "optionrules.errors",
+    "Evaluation": "optionrules.evaluate",
+    "Violation": "optionrules.evaluate",
+    "Event": "optionrules.timeline",
+    "Timeline": "optionrules.timeline",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'optionrules' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

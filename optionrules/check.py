@@ -15,7 +15,7 @@ from typing import Any
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, did_you_mean
-from optionrules.expressions import Compiler, Scope, Typer
+from optionrules.expressions import Compiler, Scope, Typer, static_truth
 from optionrules.model import (
     ATTRIBUTE_TYPES,
     BOOL,
@@ -43,12 +43,21 @@ from optionrules.model import (
     Vesting,
     Word,
 )
+from optionrules.parse import parse
 from optionrules.schema import KINDS, PLANNED_KINDS, Kind
 from optionrules.values import Duration, round_ratio
 
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
 MAX_COVERAGE_CASES = 4096
+
+
+def check_source(text: str, file: str = "<string>") -> tuple[Model, list[Diagnostic]]:
+    """Parse and check a contract's text: every problem found, syntax and semantics, in file order."""
+    module, syntax = parse(text, file)
+    model, semantic = check(module, text)
+    diagnostics = sorted(syntax + semantic, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    return model, diagnostics
 
 
 def check(module: ast.Module, text: str) -> tuple[Model, list[Diagnostic]]:
@@ -616,7 +625,7 @@ class Checker:
         for combination in itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES):
             values = dict(zip((a.name for a in enum_attrs), combination))
             case = " and ".join(f"{k} = {v}" for k, v in values.items()) or "every case"
-            deciders = [r for r in rules if self._decides(r) and _statically_true(self, r, values)]
+            deciders = [r for r in rules if self._decides(r) and self._certainly_applies(r, values)]
             if not deciders:
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
                            f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or `forfeit:`")
@@ -624,40 +633,12 @@ class Checker:
                 self.error(f"rules '{first.ref.name}' (line {first.ref.span.line}) and '{second.ref.name}' both "
                                f"decide {service.ends_on} with {case}", second.ref.span)
 
+    def _certainly_applies(self, rule: Rule, values: dict[str, str]) -> bool:
+        """Whether the rule applies to every event with these enum attribute values, whatever else happened."""
+        if rule.condition is None:
+            return True
+        return static_truth(self._compiler(rule.event).compile(rule.condition), values) is True
+
     @staticmethod
     def _decides(rule: Rule) -> bool:
         return rule.exercisable_until is not None or (rule.forfeit is not None and rule.forfeit.word == "all")
-
-
-class _Dynamic(Exception):
-    """The condition depends on more than the event's own attributes."""
-
-
-class _StaticEvent:
-    def __init__(self, values: dict[str, str]):
-        self.attrs = values
-
-    @property
-    def date(self) -> Any:
-        raise _Dynamic
-
-
-class _StaticContext:
-    def __init__(self, values: dict[str, str]):
-        self.event = _StaticEvent(values)
-
-    def occurrences(self, name: str) -> Any:
-        raise _Dynamic
-
-    def figure(self, name: str) -> Any:
-        raise _Dynamic
-
-
-def _statically_true(checker: Checker, rule: Rule, values: dict[str, str]) -> bool:
-    """Whether the rule certainly applies to an event with these enum attribute values."""
-    if rule.condition is None:
-        return True
-    try:
-        return bool(checker._compiler(rule.event).compile(rule.condition)(_StaticContext(values)))
-    except (_Dynamic, KeyError):
-        return False

@@ -6,7 +6,6 @@ Exit codes: 0 clean, 1 problems found, 2 usage or input error.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -112,8 +111,9 @@ def _contract_files(paths: Sequence[str]) -> Iterator[Path]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from optionrules.contract import check_text, read_source
+    from optionrules.check import check_source
     from optionrules.errors import render_all
+    from optionrules.parse import read_source
 
     files = problems = unreadable = 0
     for path in _contract_files(args.paths):
@@ -123,7 +123,7 @@ def _check(args: argparse.Namespace) -> int:
             unreadable += 1
             print(render_all(diagnostics), file=sys.stderr)
             continue
-        _, diagnostics = check_text(text, str(path))
+        _, diagnostics = check_source(text, str(path))
         if diagnostics:
             problems += len(diagnostics)
             print(render_all(diagnostics, {str(path): text}))
@@ -174,6 +174,8 @@ def _eval(args: argparse.Namespace) -> int:
     dates = args.as_of or [date.today()]
     results = contract.evaluate_many(timeline, dates, assume)
     if args.format == "json":
+        import json
+
         payload = [r.to_dict() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
         return EXIT_OK

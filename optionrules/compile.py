@@ -9,15 +9,18 @@ does. Evaluating a (timeline, as-of) query then only replays the events.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import attrs
 
-from optionrules.expressions import Compiler
+from optionrules.expressions import Compiler, static_truth
 from optionrules.model import ClauseRef, Lockup, Model, ProRata, Vesting, Word
 from optionrules.values import add, round_ratio
+
+MAX_DISPATCH_CASES = 4096
 
 
 @attrs.frozen
@@ -55,12 +58,19 @@ class LockupPlan:
 
 @attrs.frozen
 class EventPlan:
-    """What one kind of event does, in the order it is applied."""
+    """What one kind of event does, in the order it is applied.
+
+    Rules whose conditions only read the event's enum attributes are sorted out
+    here: `rules_by_case` maps each combination of those attributes' values to
+    the rules that apply (conditions still to check only where they read more).
+    """
 
     requires: tuple[tuple[ClauseRef, Callable[[Any], bool]], ...] = ()
     exercise: bool = False
     ends_service: bool = False
     rules: tuple[RulePlan, ...] = ()
+    case_attrs: tuple[str, ...] = ()
+    rules_by_case: dict[tuple[Any, ...], tuple[RulePlan, ...]] = attrs.Factory(dict)
     starts_lockups: tuple[int, ...] = ()  # indexes into Plan.lockups
     extends_lockups: str | None = None  # the attribute (of type days) that extends every open lock-up
     consents_to: str | None = None  # the attribute naming a payment method consented to
@@ -74,6 +84,8 @@ class Plan:
     expiration: date
     term: ClauseRef
     schedules: tuple[Schedule, ...]
+    schedule_refs: tuple[ClauseRef, ...]
+    exercise_refs: tuple[ClauseRef, ...]
     dates: tuple[date, ...]  # every installment of every schedule, in date order
     cumulative: tuple[int, ...]  # cumulative[i]: shares vested by the first i installments
     service_ref: ClauseRef | None
@@ -123,6 +135,8 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
     consent = model.payment.consent if model.payment else None
     events = {}
     for name in model.events:
+        rules = tuple(rule_plan(rule) for rule in model.rules if rule.event == name)
+        case_attrs, rules_by_case = _dispatch(model, name, rules)
         events[name] = EventPlan(
             requires=tuple(
                 (r.ref, Compiler(model, readings, missing_day, name).compile(r.that))
@@ -130,7 +144,9 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
             ),
             exercise=model.exercise is not None and model.exercise.event == name,
             ends_service=service is not None and service.ends_on == name,
-            rules=tuple(rule_plan(rule) for rule in model.rules if rule.event == name),
+            rules=rules,
+            case_attrs=case_attrs,
+            rules_by_case=rules_by_case,
             starts_lockups=tuple(i for i, lk in enumerate(model.lockups) if lk.event == name),
             extends_lockups=_extension_attr(model.lockups, name),
             consents_to=consent[1] if consent is not None and consent[0] == name else None,
@@ -142,6 +158,8 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         expiration=model.term.expiration,
         term=model.term.ref,
         schedules=tuple(schedules.values()),
+        schedule_refs=tuple(s.ref for s in schedules.values()),
+        exercise_refs=(model.exercise.ref,) if model.exercise else (),
         dates=tuple(d for d, _ in merged),
         cumulative=cumulative,
         service_ref=service.ref if service else None,
@@ -150,6 +168,28 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         lockups=lockups,
         events=events,
     )
+
+
+def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
+              ) -> tuple[tuple[str, ...], dict[tuple[Any, ...], tuple[RulePlan, ...]]]:
+    """For each combination of the event's enum attribute values, the rules that may apply."""
+    enum_attrs = [a for a in model.events[event].attrs.values() if a.type.kind == "enum"]
+    domains = [model.enums[str(a.type.name)].members for a in enum_attrs]
+    if not enum_attrs or not rules or math.prod(len(d) for d in domains) > MAX_DISPATCH_CASES:
+        return (), {}
+    names = tuple(a.name for a in enum_attrs)
+    table: dict[tuple[Any, ...], tuple[RulePlan, ...]] = {}
+    for case in itertools.product(*domains):
+        values = dict(zip(names, case))
+        chosen = []
+        for rule in rules:
+            truth = None if rule.condition is None else static_truth(rule.condition, values)
+            if rule.condition is None or truth is None:
+                chosen.append(rule)
+            elif truth:
+                chosen.append(attrs.evolve(rule, condition=None))
+        table[case] = tuple(chosen)
+    return names, table
 
 
 def _extension_attr(lockups: list[Lockup], event: str) -> str | None:

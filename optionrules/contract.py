@@ -15,12 +15,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from optionrules.check import check
+from optionrules.check import check_source
 from optionrules.compile import Plan, compile_plan
-from optionrules.errors import ContractError, Diagnostic, Span
+from optionrules.errors import ContractError
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.model import Model
-from optionrules.parse import parse
+from optionrules.parse import read_source
 from optionrules.timeline import Timeline, as_date, load_timeline, read_timeline
 
 
@@ -30,6 +30,7 @@ class Contract:
     def __init__(self, model: Model):
         self.model = model
         self._plans: dict[frozenset[tuple[str, str]], Plan] = {}
+        self._default_plan: Plan | None = None
 
     def __repr__(self) -> str:
         return f"<Contract {self.model.name or self.model.file}>"
@@ -54,7 +55,11 @@ class Contract:
 
     def plan(self, assume: dict[str, str] | None = None) -> Plan:
         """The evaluation plan for these readings (the defaults where not given); raises ValueError."""
-        key = frozenset((assume or {}).items())
+        if not assume:
+            if self._default_plan is None:
+                self._default_plan = compile_plan(self.model)
+            return self._default_plan
+        key = frozenset(assume.items())
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = compile_plan(self.model, assume)
@@ -70,8 +75,8 @@ class Contract:
     def evaluate(self, events: Any = (), as_of: date | str | None = None,
                  assume: dict[str, str] | None = None) -> Evaluation:
         """The figures on `as_of` (default: today) after the events dated on or before it."""
-        timeline = self.timeline(events)
-        return evaluate(self.plan(assume), timeline.events, _as_of(as_of))
+        timeline = events if type(events) is Timeline else read_timeline(events, self.model)
+        return evaluate(self.plan(assume), timeline.events, as_of if type(as_of) is date else _as_of(as_of))
 
     def evaluate_many(self, events: Any, dates: Iterable[date | str],
                       assume: dict[str, str] | None = None) -> list[Evaluation]:
@@ -83,32 +88,9 @@ def _as_of(value: date | str | None) -> date:
     return date.today() if value is None else as_date(value, "as-of date")
 
 
-def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
-    """A contract file's text, or a located diagnostic saying why it cannot be read."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        return None, [Diagnostic(f"cannot read the file: {error.strerror or error}", where=name)]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, [Diagnostic("the file is not valid UTF-8 text", Span(name, line, column, line, column + 1))]
-
-
-def check_text(text: str, file: str = "<string>") -> tuple[Model, list[Diagnostic]]:
-    """Parse and check; every problem found, syntax and semantics."""
-    module, syntax = parse(text, file)
-    model, semantic = check(module, text)
-    diagnostics = sorted(syntax + semantic, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
-    return model, diagnostics
-
-
 def loads(text: str, file: str = "<string>") -> Contract:
     """A contract from its text; raises ContractError carrying every diagnostic."""
-    model, diagnostics = check_text(text, file)
+    model, diagnostics = check_source(text, file)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
         raise ContractError(errors, {file: text})

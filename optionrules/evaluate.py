@@ -5,13 +5,14 @@ Every share of the grant is in exactly one bucket on every date:
     granted = exercised + exercisable + unvested + forfeited + expired
 
 An event the contract does not allow is reported as a violation and not applied.
+Events on the same day apply in the order the timeline lists them.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -41,9 +42,9 @@ class Violation:
                 "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
 
 
-@attrs.frozen
+@attrs.define
 class Evaluation:
-    """The figures of one (timeline, as-of) query, and the clauses behind each."""
+    """The figures of one (timeline, as-of) query, and what is needed to name the clauses behind them."""
 
     as_of: date
     granted: int
@@ -56,10 +57,31 @@ class Evaluation:
     exercise_deadline: date | None
     sale_blocked: bool
     violations: tuple[Violation, ...]
-    sources: dict[str, tuple[ClauseRef, ...]]
+    provenance: Provenance = attrs.field(repr=False)
+
+    def figures(self) -> dict[str, Any]:
+        return {figure: getattr(self, figure) for figure in FIGURES}
+
+    @property
+    def sources(self) -> dict[str, tuple[ClauseRef, ...]]:
+        """For each figure, the clauses that produced it (an empty tuple for a zero figure)."""
+        p = self.provenance
+        vested = p.schedules + tuple(ref for day, _, ref in p.extra if day <= self.as_of)
+        deadline = (p.forfeit_all[1],) if p.forfeit_all else p.deadline
+        return {
+            "vested": vested,
+            "exercised": p.exercise if self.exercised else (),
+            "exercisable": vested + deadline if self.exercisable else (),
+            "unvested": p.schedules if self.unvested else (),
+            "forfeited": ((p.forfeit_all[1],) if p.forfeit_all else p.vesting_end) if self.forfeited else (),
+            "expired": deadline if self.expired else (),
+            "exercise_deadline": deadline,
+            "sale_blocked": tuple(ref for start, end, ref in p.lockups if start <= self.as_of <= end),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object `optionrules eval` prints."""
+        sources = self.sources
         return {
             "as_of": self.as_of.isoformat(),
             "granted": self.granted,
@@ -72,9 +94,20 @@ class Evaluation:
             "exercise_deadline": self.exercise_deadline.isoformat() if self.exercise_deadline else None,
             "sale_blocked": self.sale_blocked,
             "violations": [v.to_dict() for v in self.violations],
-            "clauses": {figure: [_cite(ref) for ref in dict.fromkeys(self.sources.get(figure, ()))]
-                        for figure in FIGURES},
+            "clauses": {figure: [_cite(ref) for ref in dict.fromkeys(sources[figure])] for figure in FIGURES},
         }
+
+
+class Provenance(NamedTuple):
+    """The clauses behind a replay's state, as they stood on the as-of date."""
+
+    schedules: tuple[ClauseRef, ...]
+    exercise: tuple[ClauseRef, ...]
+    extra: tuple[tuple[date, int, ClauseRef], ...]
+    deadline: tuple[ClauseRef, ...]
+    vesting_end: tuple[ClauseRef, ...]
+    forfeit_all: tuple[date, ClauseRef] | None
+    lockups: tuple[tuple[date, date, ClauseRef], ...]
 
 
 def _cite(ref: ClauseRef) -> dict[str, Any]:
@@ -93,6 +126,9 @@ def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date) -> Evaluation:
 
 class Replay:
     """The state of one option while a timeline is replayed; also the context expressions read."""
+
+    __slots__ = ("consented", "deadline", "deadline_refs", "event", "exercised", "extra", "forfeit_all", "lockups",
+                 "plan", "seen", "service_end", "vesting_end", "vesting_end_index", "vesting_end_refs", "violations")
 
     def __init__(self, plan: Plan):
         self.plan = plan
@@ -121,8 +157,6 @@ class Replay:
         when = self.event.date
         if name == "in_service":
             return self.in_service(when)
-        if name == "sale_blocked":
-            return self.sale_blocked(when)
         return getattr(self.evaluation(when), name)
 
     def in_service(self, when: date) -> bool:
@@ -134,15 +168,16 @@ class Replay:
     def apply(self, event: Event) -> None:
         self.event = event
         handler = self.plan.events[event.name]
-        broken = [ref for ref, holds in handler.requires if not holds(self)]
-        for ref in broken:
-            self._violation(event, ref, ref.says or f"the condition of '{ref.name}' does not hold")
-        if not broken and handler.exercise:
+        if handler.requires and self._breaks_requirements(event, handler.requires):
+            pass
+        elif handler.exercise:
             self._exercise(event)
-        elif not broken:
+        else:
             if handler.ends_service:
                 self._end_service(event)
-            for rule in handler.rules:
+            rules = handler.rules_by_case[tuple(event.attrs[a] for a in handler.case_attrs)] \
+                if handler.case_attrs else handler.rules
+            for rule in rules:
                 if rule.condition is None or rule.condition(self):
                     self._apply_rule(rule, event)
             for index in handler.starts_lockups:
@@ -151,7 +186,17 @@ class Replay:
                 self._extend_lockups(event, handler.extends_lockups)
             if handler.consents_to is not None:
                 self.consented.add(event.attrs[handler.consents_to])
-        self.seen.setdefault(event.name, []).append(event.date)
+        seen = self.seen.get(event.name)
+        if seen is None:
+            self.seen[event.name] = [event.date]
+        else:
+            seen.append(event.date)
+
+    def _breaks_requirements(self, event: Event, requires: Any) -> bool:
+        broken = [ref for ref, holds in requires if not holds(self)]
+        for ref in broken:
+            self._violation(event, ref, ref.says or f"the condition of '{ref.name}' does not hold")
+        return bool(broken)
 
     def _violation(self, event: Event, ref: ClauseRef, why: str) -> None:
         self.violations.append(Violation(event.index, event.date, event.name, ref, why))
@@ -175,10 +220,10 @@ class Replay:
 
     def _apply_rule(self, rule: RulePlan, event: Event) -> None:
         when = event.date
-        if rule.vest == "all_unvested":
-            self._vest_extra(when, self.plan.granted, rule.ref)
-        elif isinstance(rule.vest, ProRataPlan):
-            self._vest_extra(when, self._pro_rata(rule.vest, when), rule.ref)
+        vest = rule.vest
+        if vest is not None and vest != "nothing":
+            shares = self.plan.granted if vest == "all_unvested" else self._pro_rata(vest, when)  # type: ignore[arg-type]
+            self._vest_extra(when, shares, rule.ref)
         if rule.forfeit == "unvested":
             self._end_vesting(when, rule.ref)
         elif rule.forfeit == "all" and self.forfeit_all is None:
@@ -186,12 +231,14 @@ class Replay:
         if rule.until is not None:
             until = rule.until(self)
             if until is not None:
-                last_day = until if self.plan.until_inclusive else until - _ONE_DAY
-                if last_day < self.deadline:
-                    self.deadline = last_day
-                    self.deadline_refs = (rule.ref,)
-                elif last_day == self.deadline:
-                    self.deadline_refs += (rule.ref,)
+                self._cap_deadline(until if self.plan.until_inclusive else until - _ONE_DAY, rule.ref)
+
+    def _cap_deadline(self, last_day: date, ref: ClauseRef) -> None:
+        if last_day < self.deadline:
+            self.deadline = last_day
+            self.deadline_refs = (ref,)
+        elif last_day == self.deadline:
+            self.deadline_refs += (ref,)
 
     def _vest_extra(self, when: date, shares: int, ref: ClauseRef) -> None:
         """Vest up to `shares` more on `when`, no more than what is still unvested and able to vest."""
@@ -202,7 +249,7 @@ class Replay:
             self.extra.append((when, shares, ref))
 
     def _pro_rata(self, pro_rata: ProRataPlan, when: date) -> int:
-        """floor(next installment x days served of it / its days), for each schedule."""
+        """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
         search = bisect_right if self.plan.service_inclusive else bisect_left
         total = 0
         for schedule in pro_rata.schedules:
@@ -210,9 +257,8 @@ class Replay:
             if i >= len(schedule.dates):
                 continue
             previous = schedule.dates[i - 1] if i else schedule.start
-            following = schedule.dates[i]
-            period = (following - previous).days
-            served = (when - previous).days + (1 if pro_rata.inclusive else 0)
+            period = (schedule.dates[i] - previous).days
+            served = (when - previous).days + pro_rata.inclusive
             served = max(0, min(served, period))
             total += round_ratio(schedule.amounts[i] * served, period, pro_rata.rounding)
         return total
@@ -235,9 +281,8 @@ class Replay:
             deadline = now.exercise_deadline.isoformat() if now.exercise_deadline else "none"
             self._violation(event, self.deadline_refs[-1], f"after the exercise deadline ({deadline})")
         elif shares > now.exercisable:
-            self._violation(event, exercise.ref,
-                            f"{_shares(shares)} shares exceed the {now.exercisable:,} exercisable on "
-                            f"{event.date.isoformat()}")
+            self._violation(event, exercise.ref, f"{_shares(shares)} shares exceed the {now.exercisable:,} "
+                                                 f"exercisable on {event.date.isoformat()}")
         else:
             self.exercised += int(shares)
 
@@ -261,63 +306,46 @@ class Replay:
         self.lockups.append([start, end, lockup.ref])
 
     def _extend_lockups(self, event: Event, attr: str) -> None:
+        """An extension dated from the triggering event to the end of a lock-up lengthens it."""
         for lockup in self.lockups:
             if lockup[0] - _ONE_DAY <= event.date <= lockup[1]:
                 lockup[1] = lockup[1] + timedelta(days=event.attrs[attr].days)
-
-    def sale_blocked(self, when: date) -> bool:
-        return any(start <= when <= end for start, end, _ in self.lockups)
 
     # ---- figures
 
     def vested(self, when: date) -> int:
         plan = self.plan
         if self.vesting_end is not None and when >= self.vesting_end:
-            scheduled = plan.cumulative[self.vesting_end_index]
+            vested = plan.cumulative[self.vesting_end_index]
         else:
-            scheduled = plan.cumulative[bisect_right(plan.dates, when)]
-        extra = sum(shares for day, shares, _ in self.extra if day <= when)
-        return min(plan.granted, scheduled + extra)
+            vested = plan.cumulative[bisect_right(plan.dates, when)]
+        for day, shares, _ in self.extra:
+            if day <= when:
+                vested += shares
+        return min(plan.granted, vested)
 
     def evaluation(self, as_of: date) -> Evaluation:
         plan = self.plan
-        granted = plan.granted
-        vested = self.vested(as_of)
-        exercised = self.exercised
-        schedules = tuple(s.ref for s in plan.schedules)
-        vested_refs = schedules + tuple(ref for day, _, ref in self.extra if day <= as_of)
-        exercised_refs = (plan.model.exercise.ref,) if exercised and plan.model.exercise else ()
-        sale_refs = tuple(ref for start, end, ref in self.lockups if start <= as_of <= end)
-        if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
-            return Evaluation(
-                as_of, granted, vested, exercised, 0, 0, granted - exercised, 0, None, bool(sale_refs),
-                tuple(self.violations),
-                {"vested": vested_refs, "exercised": exercised_refs, "forfeited": (self.forfeit_all[1],),
-                 "exercise_deadline": (self.forfeit_all[1],), "sale_blocked": sale_refs},
-            )
-        vesting_over = self.vesting_end is not None and as_of >= self.vesting_end
-        unvested = 0 if vesting_over else granted - vested
-        forfeited = granted - vested if vesting_over else 0
+        granted, vested, exercised = plan.granted, self.vested(as_of), self.exercised
+        sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
+        forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
+        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(self.extra), self.deadline_refs,
+                                self.vesting_end_refs, forfeit_all, tuple(map(tuple, self.lockups)))
+        violations = tuple(self.violations)
+        if forfeit_all is not None:
+            return Evaluation(as_of, granted, vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked,
+                              violations, provenance)
+        if self.vesting_end is not None and as_of >= self.vesting_end:
+            unvested, forfeited = 0, granted - vested
+        else:
+            unvested, forfeited = granted - vested, 0
         deadline = self.deadline
         if as_of > deadline:
-            expired, exercisable = vested - exercised + unvested, 0
-            unvested = 0
+            expired, exercisable, unvested = vested - exercised + unvested, 0, 0
         else:
             expired, exercisable = 0, vested - exercised
-        return Evaluation(
-            as_of, granted, vested, exercised, exercisable, unvested, forfeited, expired, deadline,
-            bool(sale_refs), tuple(self.violations),
-            {
-                "vested": vested_refs,
-                "exercised": exercised_refs,
-                "exercisable": (vested_refs + self.deadline_refs) if exercisable else self.deadline_refs,
-                "unvested": schedules if unvested else (),
-                "forfeited": self.vesting_end_refs if forfeited else (),
-                "expired": self.deadline_refs if expired else (),
-                "exercise_deadline": self.deadline_refs,
-                "sale_blocked": sale_refs,
-            },
-        )
+        return Evaluation(as_of, granted, vested, exercised, exercisable, unvested, forfeited, expired, deadline,
+                          sale_blocked, violations, provenance)
 
 
 def _shares(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
@@ -432,6 +432,8 @@ class Compiler:
 
     def _c_BinOp(self, node: ast.BinOp) -> tuple[Compiled, bool]:
         left, right = self._compile(node.left), self._compile(node.right)
+        if right[1] and not left[1] and node.op in "+-" and self.model.types[id(node.right)] == DURATION:
+            return self._shift(left[0], right[0](None) if node.op == "+" else -right[0](None)), False
         op = self._arithmetic(node)
         fl, fr = left[0], right[0]
 
@@ -440,6 +442,14 @@ class Compiler:
             return None if a is None or b is None else op(a, b)
 
         return self._fold(apply, left, right)
+
+    def _shift(self, f: Compiled, span: Duration) -> Compiled:
+        """`date + 30 days` with the duration known now."""
+        missing_day = self.missing_day
+        if span.months == 0:
+            days = timedelta(days=span.days)
+            return lambda ctx: None if (d := f(ctx)) is None else d + days
+        return lambda ctx: None if (d := f(ctx)) is None else add(d, span, missing_day)
 
     def _arithmetic(self, node: ast.BinOp) -> Callable[[Any, Any], Any]:
         left = self.model.types[id(node.left)]
@@ -529,17 +539,57 @@ class Compiler:
 
     def _c_Call(self, node: ast.Call) -> tuple[Compiled, bool]:
         parts = [self._compile(arg.value) for arg in node.args]
-        fns = [f for f, _ in parts]
         if node.func == "whole":
-            f = fns[0]
+            f = parts[0][0]
             return self._fold(lambda ctx: (v := f(ctx)) is not None and v == int(v), *parts)
-        pick = max if node.func == "later_of" else min
+        return self._fold(self._extreme(max if node.func == "later_of" else min, parts), *parts)
+
+    @staticmethod
+    def _extreme(pick: Callable[..., Any], parts: list[tuple[Compiled, bool]]) -> Compiled:
+        """later_of/earlier_of: the constant arguments folded into one, the others read each time."""
+        constants = [v for v in (f(None) for f, constant in parts if constant) if v is not None]
+        bound = pick(constants) if constants else None
+        dynamic = [f for f, constant in parts if not constant]
 
         def extreme(ctx: Any) -> Any:
-            values = [v for v in (f(ctx) for f in fns) if v is not None]
-            return pick(values) if values else None
+            best = bound
+            for f in dynamic:
+                value = f(ctx)
+                if value is not None and (best is None or pick(value, best) is value):
+                    best = value
+            return best
 
-        return self._fold(extreme, *parts)
+        return extreme
+
+
+class _Dynamic(Exception):
+    """The expression reads more than the event's own attributes."""
+
+
+class _AttributesOnly:
+    """A context that knows only an event's attributes: enough to decide some conditions statically."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.attrs = values
+        self.event = self
+
+    @property
+    def date(self) -> Any:
+        raise _Dynamic
+
+    def occurrences(self, name: str) -> Any:
+        raise _Dynamic
+
+    def figure(self, name: str) -> Any:
+        raise _Dynamic
+
+
+def static_truth(condition: Compiled, values: dict[str, Any]) -> bool | None:
+    """The condition's value for any event with these attribute values, or None if it depends on more."""
+    try:
+        return bool(condition(_AttributesOnly(values)))
+    except (_Dynamic, KeyError):
+        return None
 
 
 def _last(dates: tuple[date, ...]) -> date | None:

@@ -11,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -27,7 +27,9 @@ _parser: Lark | None = None
 
 
 def grammar_text() -> str:
-    return (resources.files("optionrules.grammar") / "optionrules.lark").read_text(encoding="utf-8")
+    import optionrules.grammar  # the top-level grammar/ directory, installed as a subpackage
+
+    return Path(optionrules.grammar.__file__).with_name("optionrules.lark").read_text(encoding="utf-8")
 
 
 def parser() -> Lark:
@@ -43,6 +45,21 @@ def parser() -> Lark:
             cache=True,
         )
     return _parser
+
+
+def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
+    """A contract file's text, or a located diagnostic saying why it cannot be read."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return None, [Diagnostic(f"cannot read the file: {error.strerror or error}", where=name)]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Diagnostic("the file is not valid UTF-8 text", Span(name, line, column, line, column + 1))]
 
 
 def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnostic]]:

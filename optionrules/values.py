@@ -6,7 +6,6 @@ stepping month to month, so a schedule that starts on the 31st does not drift.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -63,11 +62,20 @@ def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month - 1]
+
+
 def add_months(start: date, months: int, missing_day: str = LAST_DAY_OF_MONTH) -> date:
     """`start + months` on the same day of the month, per the missing-day policy."""
     year, month0 = divmod(start.month - 1 + months, 12)
     year += start.year
-    last = calendar.monthrange(year, month0 + 1)[1]
+    last = days_in_month(year, month0 + 1)
     if start.day <= last:
         return date(year, month0 + 1, start.day)
     if missing_day == FIRST_OF_NEXT_MONTH:
