@@ -6,25 +6,27 @@ clause kind means.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
 from optionrules.errors import Span
+from optionrules.records import record
 
 # ---- Expressions ------------------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Name:
     id: str
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Attribute:
     """`value.attr`, as in `lockup_extension.days`."""
 
@@ -33,27 +35,27 @@ class Attribute:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Arg:
     name: str | None
     value: Value
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Call:
     func: str
     args: tuple[Arg, ...]
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class DateLit:
     value: date
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class NumberLit:
     """A number as written: an `int` when whole, else an exact `Fraction`."""
 
@@ -61,39 +63,39 @@ class NumberLit:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class DurationLit:
     amount: int
     unit: str  # "day", "week", "month" or "year"
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class PercentLit:
     value: Fraction  # 25% is Fraction(1, 4)
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class MoneyLit:
     currency: str
     amount: Decimal
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class StringLit:
     value: str
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class SetLit:
     items: tuple[Expr, ...]
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class BinOp:
     """Arithmetic: `+`, `-`, `*`, `/`."""
 
@@ -103,13 +105,13 @@ class BinOp:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Minus:
     operand: Expr
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Compare:
     """`=`, `!=`, `<`, `<=`, `>`, `>=`."""
 
@@ -119,20 +121,20 @@ class Compare:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class BoolOp:
     op: str  # "and" or "or"
     operands: tuple[Expr, ...]
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Not:
     operand: Expr
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Member:
     """`value in {a, b}` (or `not in`)."""
 
@@ -142,7 +144,7 @@ class Member:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Order:
     """`a before b` or `a after b`: strictly earlier or later."""
 
@@ -152,7 +154,7 @@ class Order:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Within:
     """`a within 12 months of|after|before b`."""
 
@@ -171,13 +173,13 @@ Expr = Union[
 # ---- Values: expressions, lists and records ----------------------------------------
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class ListLit:
     items: tuple[Value, ...]
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Record:
     entries: tuple[Entry, ...]
     span: Span
@@ -188,7 +190,7 @@ Value = Union[Expr, ListLit, Record]
 # ---- Declarations ------------------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Entry:
     """`key: value` (or `key: a, b, c`) inside a clause's block."""
 
@@ -198,7 +200,7 @@ class Entry:
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Param:
     name: str
     type_name: str
@@ -206,7 +208,7 @@ class Param:
     type_span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class EnumDecl:
     name: str
     members: tuple[Name, ...]
@@ -214,7 +216,7 @@ class EnumDecl:
     name_span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Clause:
     """Every item but an enumeration:
 
@@ -241,16 +243,26 @@ class Clause:
 Item = Union[EnumDecl, Clause]
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Comment:
     text: str
     span: Span
 
 
-@attrs.frozen(eq=False)
+@record(eq=False)
 class Module:
     """One parsed file: its items in order, and its comments (kept for `fmt`)."""
 
     file: str
     items: tuple[Item, ...]
     comments: tuple[Comment, ...]
+
+
+def children(node: Any) -> Iterator[Any]:
+    """The syntax nodes directly inside a node."""
+    for field in attrs.fields(type(node)):
+        value = getattr(node, field.name)
+        if isinstance(value, tuple):
+            yield from (v for v in value if attrs.has(type(v)))
+        elif attrs.has(type(value)) and not isinstance(value, Span):
+            yield value

@@ -18,12 +18,13 @@ import attrs
 
 from optionrules.expressions import Compiler, static_truth
 from optionrules.model import ClauseRef, Lockup, Model, ProRata, Vesting, Word
+from optionrules.records import record
 from optionrules.values import add, round_ratio
 
 MAX_DISPATCH_CASES = 4096
 
 
-@attrs.frozen
+@record
 class Schedule:
     """A vesting schedule's installments: `dates[i]` vests `amounts[i]` shares."""
 
@@ -33,14 +34,14 @@ class Schedule:
     amounts: tuple[int, ...]
 
 
-@attrs.frozen
+@record
 class ProRataPlan:
     schedules: tuple[Schedule, ...]
     inclusive: bool  # count the event's own day
     rounding: str
 
 
-@attrs.frozen
+@record
 class RulePlan:
     ref: ClauseRef
     condition: Callable[[Any], bool] | None
@@ -49,14 +50,14 @@ class RulePlan:
     until: Callable[[Any], date | None] | None
 
 
-@attrs.frozen
+@record
 class LockupPlan:
     ref: ClauseRef
     period: Any
     same_day: bool
 
 
-@attrs.frozen
+@record
 class EventPlan:
     """What one kind of event does, in the order it is applied.
 
@@ -76,7 +77,7 @@ class EventPlan:
     consents_to: str | None = None  # the attribute naming a payment method consented to
 
 
-@attrs.frozen
+@record
 class Plan:
     model: Model
     readings: dict[str, str]
@@ -187,7 +188,7 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
             if rule.condition is None or truth is None:
                 chosen.append(rule)
             elif truth:
-                chosen.append(attrs.evolve(rule, condition=None))
+                chosen.append(RulePlan(rule.ref, None, rule.vest, rule.forfeit, rule.until))
         table[case] = tuple(chosen)
     return names, table
 

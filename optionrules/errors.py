@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import attrs
+from optionrules.records import record
 
 
-@attrs.frozen
+@record
 class Span:
     """Where a node sits in its source file (1-based lines and columns; end exclusive)."""
 
@@ -21,7 +21,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@attrs.frozen
+@record
 class Diagnostic:
     """One problem found in a contract or a timeline.
 

@@ -18,6 +18,7 @@ import attrs
 
 from optionrules.compile import Plan, ProRataPlan, RulePlan
 from optionrules.model import ClauseRef
+from optionrules.records import record
 from optionrules.timeline import Event
 from optionrules.values import add, round_ratio
 
@@ -27,7 +28,7 @@ FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expir
 _ONE_DAY = timedelta(days=1)
 
 
-@attrs.frozen
+@record
 class Violation:
     """An event the contract does not allow, the clause it breaks, and why."""
 

@@ -15,12 +15,13 @@ import attrs
 
 from optionrules import ast
 from optionrules.errors import Span
+from optionrules.records import record
 from optionrules.values import Duration
 
 # ---- Types of expressions ----------------------------------------------------------
 
 
-@attrs.frozen
+@record
 class Type:
     """The type of an expression: a base kind, and for enums/events/sets a name."""
 
@@ -59,7 +60,7 @@ ATTRIBUTE_TYPES = {
 # ---- Declarations -------------------------------------------------------------------
 
 
-@attrs.frozen
+@record
 class ClauseRef:
     """A clause as explanations and violations cite it."""
 
@@ -73,28 +74,28 @@ class ClauseRef:
         return self.citation
 
 
-@attrs.frozen
+@record
 class EnumType:
     name: str
     members: tuple[str, ...]
     span: Span
 
 
-@attrs.frozen
+@record
 class Attr:
     name: str
     declared: str  # as written: shares, int, days, text, date, money, or an enum's name
     type: Type
 
 
-@attrs.frozen
+@record
 class EventType:
     name: str
     attrs: dict[str, Attr]
     span: Span
 
 
-@attrs.frozen
+@record
 class Assumption:
     """A named reading of ambiguous text: a default and its alternatives."""
 
@@ -109,7 +110,7 @@ class Assumption:
         return (self.default, *self.alternatives)
 
 
-@attrs.frozen
+@record
 class Word:
     """A word chosen from a fixed set, written directly or through an assumption."""
 
@@ -126,7 +127,7 @@ class Word:
 # ---- Clauses --------------------------------------------------------------------------
 
 
-@attrs.frozen
+@record
 class Grant:
     ref: ClauseRef
     shares: int
@@ -138,20 +139,20 @@ class Grant:
     type: str | None = None
 
 
-@attrs.frozen
+@record
 class Term:
     ref: ClauseRef
     expiration: date
 
 
-@attrs.frozen
+@record
 class Conventions:
     ref: ClauseRef
     missing_day: Word
     until: Word
 
 
-@attrs.frozen
+@record
 class Vesting:
     """Installment vesting: `installments` tranches, one every `every`, counted from `start`."""
 
@@ -167,14 +168,14 @@ class Vesting:
     remainder: Word  # last, first, spread_first, spread_last or none
 
 
-@attrs.frozen
+@record
 class Service:
     ref: ClauseRef
     ends_on: str
     through: Word  # inclusive: an installment dated on the last day of service vests
 
 
-@attrs.frozen
+@record
 class ProRata:
     """Vest the interrupted installment in proportion to the days of it served."""
 
@@ -183,7 +184,7 @@ class ProRata:
     rounding: Word
 
 
-@attrs.frozen
+@record
 class Rule:
     """What an event does, when its condition holds."""
 
@@ -195,7 +196,7 @@ class Rule:
     exercisable_until: ast.Expr | None
 
 
-@attrs.frozen
+@record
 class Lockup:
     ref: ClauseRef
     event: str
@@ -204,7 +205,7 @@ class Lockup:
     extended_by: tuple[str, str] | None  # (event, attribute of type days)
 
 
-@attrs.frozen
+@record
 class Exercise:
     ref: ClauseRef
     event: str
@@ -212,14 +213,14 @@ class Exercise:
     method: str | None
 
 
-@attrs.frozen
+@record
 class Require:
     ref: ClauseRef
     event: str
     that: ast.Expr
 
 
-@attrs.frozen
+@record
 class Payment:
     ref: ClauseRef
     always: frozenset[str]
@@ -230,7 +231,7 @@ class Payment:
 # ---- Name bindings ----------------------------------------------------------------------
 
 
-@attrs.frozen
+@record
 class Binding:
     """What a name in an expression refers to.
 

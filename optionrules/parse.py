@@ -1,4 +1,4 @@
-"""Text to syntax tree: the Lark parser, item splitting and the tree transformer.
+"""Text to syntax tree: the Lark parser, item splitting and the node builder.
 
 A file is read one top-level item at a time (an item starts at the beginning
 of a line; its continuation lines are indented), so one syntax error does not
@@ -8,22 +8,25 @@ hide the errors in the items after it.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.utils import TextSlice
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, Span, did_you_mean
 
-MAX_NESTING = 64
+MAX_NESTING = 100
 
 _parser: Lark | None = None
+_builder: _ToAst | None = None
+_lock = threading.Lock()
 
 
 def grammar_text() -> str:
@@ -33,17 +36,16 @@ def grammar_text() -> str:
 
 
 def parser() -> Lark:
-    """The LALR parser, built once per process; its tables are cached on disk by Lark."""
-    global _parser
+    """The LALR parser, built once per process; its tables are cached on disk by Lark.
+
+    The node builder runs inside the parser, making syntax nodes as rules are
+    reduced: no intermediate tree, and no recursion however deep the input nests.
+    """
+    global _parser, _builder
     if _parser is None:
-        _parser = Lark(
-            grammar_text(),
-            parser="lalr",
-            lexer="contextual",
-            propagate_positions=True,
-            maybe_placeholders=True,
-            cache=True,
-        )
+        _builder = _ToAst()
+        _parser = Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True, cache=True,
+                       transformer=_builder)
     return _parser
 
 
@@ -68,19 +70,20 @@ def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnosti
     diagnostics: list[Diagnostic] = []
     chunks, comments, scan_errors = _split_items(text, file)
     diagnostics.extend(scan_errors)
-    for start, end in chunks:
-        try:
-            tree = parser().parse(TextSlice(text, start, end))  # type: ignore[arg-type]
-            _check_nesting(tree, file)
-            items.append(_ToAst(file).transform(tree))
-        except UnexpectedInput as error:
-            diagnostics.append(_syntax_diagnostic(error, text, file, start, end))
-        except VisitError as error:
-            if not isinstance(error.orig_exc, _ItemError):
-                raise
-            diagnostics.append(error.orig_exc.diagnostic)
-        except _ItemError as error:
-            diagnostics.append(error.diagnostic)
+    lark = parser()
+    assert _builder is not None
+    with _lock:  # the builder stamps spans with the file being parsed
+        _builder.file = file
+        for start, end in chunks:
+            try:
+                item: Any = lark.parse(TextSlice(text, start, end))  # type: ignore[arg-type]
+                if end - start > MAX_NESTING:  # a shorter item cannot nest that deep
+                    _check_nesting(item)
+                items.append(item)
+            except UnexpectedInput as error:
+                diagnostics.append(_syntax_diagnostic(error, text, file, start, end))
+            except _ItemError as error:
+                diagnostics.append(error.diagnostic)
     return ast.Module(file=file, items=tuple(items), comments=tuple(comments)), diagnostics
 
 
@@ -221,27 +224,43 @@ def _key_hint(before: str) -> str:
     return f"'{word.group(1) if word else ''}' was read as the start of a new `key: value` entry"
 
 
-def _check_nesting(tree: Tree[Any], file: str) -> None:
-    """Reject absurdly deep nesting before the (recursive) transformer meets it."""
-    stack: list[tuple[Tree[Any], int]] = [(tree, 1)]
+def _check_nesting(item: Any) -> None:
+    """Reject absurdly deep nesting before the (recursive) checker meets it."""
+    stack = [(item, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_NESTING:
-            meta = node.meta
-            raise _ItemError(Diagnostic(
-                f"expression nested more than {MAX_NESTING} levels deep",
-                Span(file, meta.line, meta.column, meta.line, meta.column + 1),
-            ))
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+            raise _ItemError(Diagnostic(f"expressions nested more than {MAX_NESTING} levels deep", node.span))
+        stack.extend((child, depth + 1) for child in ast.children(node))
 
 
-# ---- Tree to syntax nodes ---------------------------------------------------------------
+# ---- Building syntax nodes ---------------------------------------------------------------
 
 
 class _ItemError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+
+
+# Tokens kept only for their positions.
+_PUNCTUATION = frozenset({"ENUM", "NOT", "MINUS", "LBRACE", "RBRACE", "LSQB", "RSQB", "RPAR"})
+
+
+def _content(children: list[Any]) -> list[Any]:
+    return [c for c in children if not (isinstance(c, Token) and c.type in _PUNCTUATION)]
+
+
+def _start(part: Any) -> tuple[int, int]:
+    if isinstance(part, Token):
+        return part.line or 1, part.column or 1
+    return part.span.line, part.span.column
+
+
+def _end(part: Any) -> tuple[int, int]:
+    if isinstance(part, Token):
+        return part.end_line or 1, part.end_column or 1
+    return part.span.end_line, part.span.end_column
 
 
 def _number(text: str) -> int | Fraction:
@@ -259,168 +278,163 @@ def _unquote(text: str) -> str:
     return body.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in body else body
 
 
-@v_args(meta=True)
 class _ToAst(Transformer[Token, Any]):
-    """Builds `optionrules.ast` nodes bottom-up from Lark's tree."""
+    """Builds `optionrules.ast` nodes bottom-up while Lark parses.
 
-    def __init__(self, file: str):
-        super().__init__()
-        self.file = file
+    A node's span runs from its first token (or child node) to its last.
+    """
 
-    def _span(self, meta: Any) -> Span:
-        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+    file = "<string>"
+
+    def _span(self, children: list[Any]) -> Span:
+        parts = [c for c in children if c is not None and c != ()]
+        first, last = parts[0], parts[-1]
+        if isinstance(first, tuple):
+            first = first[0]
+        if isinstance(last, tuple):
+            last = last[-1]
+        return Span(self.file, *_start(first), *_end(last))
 
     def _token_span(self, token: Token) -> Span:
         return Span(self.file, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
 
     # -- items
 
-    def enum_decl(self, meta: Any, children: list[Any]) -> ast.EnumDecl:
-        name, *members = children
-        return ast.EnumDecl(
-            name=str(name),
-            members=tuple(ast.Name(str(m), self._token_span(m)) for m in members),
-            span=self._span(meta),
-            name_span=self._token_span(name),
-        )
+    def enum_decl(self, children: list[Any]) -> ast.EnumDecl:
+        name, *members = _content(children)
+        return ast.EnumDecl(str(name), tuple(ast.Name(str(m), self._token_span(m)) for m in members),
+                            self._span(children), self._token_span(name))
 
-    def clause(self, meta: Any, children: list[Any]) -> ast.Clause:
+    def clause(self, children: list[Any]) -> ast.Clause:
         kind, name, citation, params, trigger, condition, block = children
         return ast.Clause(
-            kind=str(kind),
-            kind_span=self._token_span(kind),
-            name=name,
-            citation=citation,
-            params=params,
-            trigger=trigger,
-            condition=condition,
-            entries=block or (),
-            span=self._span(meta),
+            kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation, params=params,
+            trigger=trigger, condition=condition, entries=block or (), span=self._span(children),
         )
 
-    def clause_name(self, meta: Any, children: list[Any]) -> ast.Name:
-        return ast.Name(str(children[0]), self._span(meta))
-
-    def citation(self, meta: Any, children: list[Any]) -> ast.StringLit:
-        return ast.StringLit(_unquote(str(children[0])), self._span(meta))
-
-    def params(self, meta: Any, children: list[Any]) -> tuple[ast.Param, ...]:
-        return tuple(child for child in children if child is not None)
-
-    def param(self, meta: Any, children: list[Any]) -> ast.Param:
-        name, type_name = children
-        return ast.Param(str(name), str(type_name), self._span(meta), self._token_span(type_name))
-
-    def trigger(self, meta: Any, children: list[Any]) -> ast.Name:
+    def clause_name(self, children: list[Any]) -> ast.Name:
         return ast.Name(str(children[0]), self._token_span(children[0]))
 
-    def condition(self, meta: Any, children: list[Any]) -> ast.Expr:
+    def citation(self, children: list[Any]) -> ast.StringLit:
+        return ast.StringLit(_unquote(str(children[0])), self._token_span(children[0]))
+
+    def params(self, children: list[Any]) -> tuple[ast.Param, ...]:
+        return tuple(child for child in _content(children) if child is not None)
+
+    def param(self, children: list[Any]) -> ast.Param:
+        name, type_name = children
+        return ast.Param(str(name), str(type_name), self._span(children), self._token_span(type_name))
+
+    def trigger(self, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._token_span(children[0]))
+
+    def condition(self, children: list[Any]) -> ast.Expr:
         return children[0]  # type: ignore[no-any-return]
 
-    def block(self, meta: Any, children: list[Any]) -> tuple[ast.Entry, ...]:
-        return tuple(children)
+    def block(self, children: list[Any]) -> tuple[ast.Entry, ...]:
+        return tuple(_content(children))
 
-    def entry(self, meta: Any, children: list[Any]) -> ast.Entry:
+    def entry(self, children: list[Any]) -> ast.Entry:
         key, *values = children
-        return ast.Entry(str(key), self._token_span(key), tuple(values), self._span(meta))
+        return ast.Entry(str(key), self._token_span(key), tuple(values), self._span(children))
 
     # -- values
 
-    def value_list(self, meta: Any, children: list[Any]) -> ast.ListLit:
-        return ast.ListLit(tuple(child for child in children if child is not None), self._span(meta))
+    def value_list(self, children: list[Any]) -> ast.ListLit:
+        return ast.ListLit(tuple(c for c in _content(children) if c is not None), self._span(children))
 
-    def record(self, meta: Any, children: list[Any]) -> ast.Record:
-        return ast.Record(tuple(children), self._span(meta))
+    def record(self, children: list[Any]) -> ast.Record:
+        return ast.Record(tuple(_content(children)), self._span(children))
 
     # -- expressions
 
-    def or_test(self, meta: Any, children: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("or", tuple(children), self._span(meta))
+    def or_test(self, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("or", tuple(children), self._span(children))
 
-    def and_test(self, meta: Any, children: list[Any]) -> ast.BoolOp:
-        return ast.BoolOp("and", tuple(children), self._span(meta))
+    def and_test(self, children: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("and", tuple(children), self._span(children))
 
-    def negation(self, meta: Any, children: list[Any]) -> ast.Not:
-        return ast.Not(children[0], self._span(meta))
+    def negation(self, children: list[Any]) -> ast.Not:
+        return ast.Not(children[1], self._span(children))
 
-    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
+    def compare(self, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), left, right, self._span(meta))
+        return ast.Compare(str(op), left, right, self._span(children))
 
-    def member(self, meta: Any, children: list[Any]) -> ast.Member:
-        return ast.Member(children[0], children[1], False, self._span(meta))
+    def member(self, children: list[Any]) -> ast.Member:
+        return ast.Member(children[0], children[1], False, self._span(children))
 
-    def not_member(self, meta: Any, children: list[Any]) -> ast.Member:
-        return ast.Member(children[0], children[1], True, self._span(meta))
+    def not_member(self, children: list[Any]) -> ast.Member:
+        return ast.Member(children[0], children[2], True, self._span(children))
 
-    def before(self, meta: Any, children: list[Any]) -> ast.Order:
-        return ast.Order("before", children[0], children[1], self._span(meta))
+    def before(self, children: list[Any]) -> ast.Order:
+        return ast.Order("before", children[0], children[1], self._span(children))
 
-    def after(self, meta: Any, children: list[Any]) -> ast.Order:
-        return ast.Order("after", children[0], children[1], self._span(meta))
+    def after(self, children: list[Any]) -> ast.Order:
+        return ast.Order("after", children[0], children[1], self._span(children))
 
-    def within(self, meta: Any, children: list[Any]) -> ast.Within:
+    def within(self, children: list[Any]) -> ast.Within:
         left, window, side, right = children
-        return ast.Within(left, window, str(side), right, self._span(meta))
+        return ast.Within(left, window, str(side), right, self._span(children))
 
-    def _chain(self, meta: Any, children: list[Any]) -> ast.Expr:
-        """`a + b - c` as a left-leaning chain of BinOps, built without recursion."""
+    def _chain(self, children: list[Any]) -> ast.Expr:
+        """`a + b - c` as a left-leaning chain of BinOps."""
         node = children[0]
         for op, right in zip(children[1::2], children[2::2]):
-            node = ast.BinOp(str(op), node, right, Span(self.file, node.span.line, node.span.column,
-                                                       right.span.end_line, right.span.end_column))
+            node = ast.BinOp(str(op), node, right, self._span([node, right]))
         return node  # type: ignore[no-any-return]
 
     sum = _chain
     product = _chain
 
-    def minus(self, meta: Any, children: list[Any]) -> ast.Minus:
-        return ast.Minus(children[0], self._span(meta))
+    def minus(self, children: list[Any]) -> ast.Minus:
+        return ast.Minus(children[1], self._span(children))
 
-    def attribute(self, meta: Any, children: list[Any]) -> ast.Attribute:
+    def attribute(self, children: list[Any]) -> ast.Attribute:
         value, attr = children
-        return ast.Attribute(value, str(attr), self._span(meta))
+        return ast.Attribute(value, str(attr), self._span(children))
 
-    def call(self, meta: Any, children: list[Any]) -> ast.Call:
-        func, *args = children
-        return ast.Call(str(func), tuple(a for a in args if a is not None), self._span(meta))
+    def call(self, children: list[Any]) -> ast.Call:
+        func, *args = _content(children)
+        return ast.Call(str(func), tuple(a for a in args if a is not None), self._span(children))
 
-    def arg(self, meta: Any, children: list[Any]) -> ast.Arg:
+    def arg(self, children: list[Any]) -> ast.Arg:
         name, value = children
-        return ast.Arg(str(name) if name is not None else None, value, self._span(meta))
+        return ast.Arg(str(name) if name is not None else None, value, self._span(children))
 
-    def name(self, meta: Any, children: list[Any]) -> ast.Name:
-        return ast.Name(str(children[0]), self._span(meta))
+    def name(self, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._token_span(children[0]))
 
-    def value_set(self, meta: Any, children: list[Any]) -> ast.SetLit:
-        return ast.SetLit(tuple(children), self._span(meta))
+    def value_set(self, children: list[Any]) -> ast.SetLit:
+        return ast.SetLit(tuple(_content(children)), self._span(children))
 
     # -- literals
 
-    def date(self, meta: Any, children: list[Any]) -> ast.DateLit:
+    def date(self, children: list[Any]) -> ast.DateLit:
         text = str(children[0])
         try:
             value = date.fromisoformat(text)
         except ValueError:
-            raise _ItemError(Diagnostic(f"impossible date {text}", self._span(meta))) from None
-        return ast.DateLit(value, self._span(meta))
+            raise _ItemError(Diagnostic(f"impossible date {text}", self._span(children))) from None
+        return ast.DateLit(value, self._span(children))
 
-    def duration(self, meta: Any, children: list[Any]) -> ast.DurationLit:
+    def duration(self, children: list[Any]) -> ast.DurationLit:
         amount, unit = children
         value = _number(str(amount))
         if not isinstance(value, int):
-            raise _ItemError(Diagnostic(f"a duration needs a whole number of {unit}", self._span(meta)))
-        return ast.DurationLit(value, str(unit).rstrip("s"), self._span(meta))
+            raise _ItemError(Diagnostic(f"a duration needs a whole number of {unit}", self._span(children)))
+        return ast.DurationLit(value, str(unit).rstrip("s"), self._span(children))
 
-    def number(self, meta: Any, children: list[Any]) -> ast.NumberLit:
-        return ast.NumberLit(_number(str(children[0])), self._span(meta))
+    def number(self, children: list[Any]) -> ast.NumberLit:
+        return ast.NumberLit(_number(str(children[0])), self._span(children))
 
-    def percent(self, meta: Any, children: list[Any]) -> ast.PercentLit:
-        return ast.PercentLit(Fraction(Decimal(str(children[0])[:-1])) / 100, self._span(meta))
+    def percent(self, children: list[Any]) -> ast.PercentLit:
+        return ast.PercentLit(Fraction(Decimal(str(children[0])[:-1])) / 100, self._span(children))
 
-    def money(self, meta: Any, children: list[Any]) -> ast.MoneyLit:
+    def money(self, children: list[Any]) -> ast.MoneyLit:
         currency, amount = children
-        return ast.MoneyLit(str(currency), Decimal(str(amount).replace(",", "").replace("_", "")), self._span(meta))
+        return ast.MoneyLit(str(currency), Decimal(str(amount).replace(",", "").replace("_", "")),
+                            self._span(children))
 
-    def string(self, meta: Any, children: list[Any]) -> ast.StringLit:
-        return ast.StringLit(_unquote(str(children[0])), self._span(meta))
+    def string(self, children: list[Any]) -> ast.StringLit:
+        return ast.StringLit(_unquote(str(children[0])), self._span(children))

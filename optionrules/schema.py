@@ -6,8 +6,7 @@ it, and error messages and `did you mean` hints come from it.
 
 from __future__ import annotations
 
-import attrs
-
+from optionrules.records import record
 from optionrules.values import MISSING_DAY_POLICIES, ROUNDING_MODES
 
 # How a key's value is read:
@@ -23,7 +22,7 @@ from optionrules.values import MISSING_DAY_POLICIES, ROUNDING_MODES
 #   vest            what vests: all_unvested, nothing, pro_rata(...), or an assumption
 
 
-@attrs.frozen
+@record
 class Key:
     name: str
     reads: str
@@ -32,7 +31,7 @@ class Key:
     doc: str = ""
 
 
-@attrs.frozen
+@record
 class Kind:
     name: str
     doc: str

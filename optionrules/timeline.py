@@ -16,14 +16,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from optionrules.errors import Diagnostic, TimelineError, did_you_mean
 from optionrules.model import Attr, Model
+from optionrules.records import record
 from optionrules.values import Duration
 
 
-@attrs.frozen(slots=True)
+@record
 class Event:
     """One event of a timeline: its position in the input, its date, its name and its attributes."""
 
@@ -51,7 +50,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-@attrs.frozen
+@record
 class Timeline:
     """Validated events in the order they apply: by date, then by their position in the input."""
 
@@ -106,7 +105,7 @@ def read_timeline(data: Any, model: Model, source: str = "<timeline>") -> Timeli
     diagnostics: list[Diagnostic] = []
     for index, raw in enumerate(data):
         if isinstance(raw, Event):
-            events.append(attrs.evolve(raw, index=index))
+            events.append(Event(index, raw.date, raw.name, raw.attrs))
             continue
         event = _read_event(index, raw, model, source, diagnostics)
         if event is not None:

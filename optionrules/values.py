@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from fractions import Fraction
 
-import attrs
+from optionrules.records import record
 
 # What to do when `date + N months` lands on a day the month does not have.
 LAST_DAY_OF_MONTH = "last_day_of_month"  # 2003-01-31 + 1 month = 2003-02-28
@@ -19,7 +19,7 @@ MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
 ROUNDING_MODES = ("down", "up", "half_up")
 
 
-@attrs.frozen
+@record
 class Duration:
     """A calendar duration: whole months (years are 12 months) plus whole days (weeks are 7)."""
 
