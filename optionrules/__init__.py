@@ -1,7 +1,7 @@
 """OptionRules: a clause language for equity agreements.
 
-    contract = optionrules.load("contracts/capstone_liggett_2002.contract")
-    contract.evaluate(events, as_of="2004-03-20").to_dict()
+    contract = optionrules.load("agreement.contract")
+    contract.evaluate(events, as_of="2025-06-30").to_dict()
 
 The public names are imported on first use, so `optionrules check` does not pay
 for the evaluator at start-up.

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import attrs
 
+from optionrules import ast
 from optionrules.expressions import Compiler, static_truth
-from optionrules.model import ClauseRef, Lockup, Model, ProRata, Vesting, Word
+from optionrules.model import ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
 from optionrules.records import record
 from optionrules.values import add, round_ratio
 
@@ -48,6 +50,8 @@ class RulePlan:
     vest: str | ProRataPlan | None  # all_unvested, nothing, or a pro-rata plan
     forfeit: str | None  # unvested or all
     until: Callable[[Any], date | None] | None
+    source: Rule  # the checked rule, for explanations
+    assumptions: dict[str, tuple[str, ...]]  # per figure, the assumptions the rule's outcome depends on
 
 
 @record
@@ -55,6 +59,7 @@ class LockupPlan:
     ref: ClauseRef
     period: Any
     same_day: bool
+    assumptions: tuple[str, ...]
 
 
 @record
@@ -70,8 +75,8 @@ class EventPlan:
     exercise: bool = False
     ends_service: bool = False
     rules: tuple[RulePlan, ...] = ()
-    case_attrs: tuple[str, ...] = ()
-    rules_by_case: dict[tuple[Any, ...], tuple[RulePlan, ...]] = attrs.Factory(dict)
+    case_of: Callable[[Any], Any] | None = None  # the event's case: its enum attribute value(s)
+    rules_by_case: dict[Any, tuple[RulePlan, ...]] = attrs.Factory(dict)
     starts_lockups: tuple[int, ...] = ()  # indexes into Plan.lockups
     extends_lockups: str | None = None  # the attribute (of type days) that extends every open lock-up
     consents_to: str | None = None  # the attribute naming a payment method consented to
@@ -92,6 +97,7 @@ class Plan:
     service_ref: ClauseRef | None
     service_inclusive: bool
     until_inclusive: bool
+    missing_day: str
     lockups: tuple[LockupPlan, ...]
     events: dict[str, EventPlan]
 
@@ -121,9 +127,10 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
     )
     cumulative = (0, *itertools.accumulate(amount for _, amount in merged))
     service = model.service
-    lockups = tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) == "same_day") for lk in model.lockups)
+    lockups = tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) == "same_day",
+                               (lk.starts.assumption,) if lk.starts.assumption else ()) for lk in model.lockups)
 
-    def rule_plan(rule: Any) -> RulePlan:
+    def rule_plan(rule: Rule) -> RulePlan:
         compiler = Compiler(model, readings, missing_day, rule.event)
         return RulePlan(
             ref=rule.ref,
@@ -131,13 +138,15 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
             vest=_vest_plan(rule.vest, readings, schedules),
             forfeit=rule.forfeit.resolve(readings) if rule.forfeit else None,
             until=compiler.compile(rule.exercisable_until) if rule.exercisable_until is not None else None,
+            source=rule,
+            assumptions=rule_assumptions(model, rule),
         )
 
     consent = model.payment.consent if model.payment else None
     events = {}
     for name in model.events:
         rules = tuple(rule_plan(rule) for rule in model.rules if rule.event == name)
-        case_attrs, rules_by_case = _dispatch(model, name, rules)
+        case_of, rules_by_case = _dispatch(model, name, rules)
         events[name] = EventPlan(
             requires=tuple(
                 (r.ref, Compiler(model, readings, missing_day, name).compile(r.that))
@@ -146,7 +155,7 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
             exercise=model.exercise is not None and model.exercise.event == name,
             ends_service=service is not None and service.ends_on == name,
             rules=rules,
-            case_attrs=case_attrs,
+            case_of=case_of,
             rules_by_case=rules_by_case,
             starts_lockups=tuple(i for i, lk in enumerate(model.lockups) if lk.event == name),
             extends_lockups=_extension_attr(model.lockups, name),
@@ -166,20 +175,24 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         service_ref=service.ref if service else None,
         service_inclusive=service is None or service.through.resolve(readings) == "inclusive",
         until_inclusive=conventions.until.resolve(readings) == "inclusive",
+        missing_day=missing_day,
         lockups=lockups,
         events=events,
     )
 
 
 def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
-              ) -> tuple[tuple[str, ...], dict[tuple[Any, ...], tuple[RulePlan, ...]]]:
-    """For each combination of the event's enum attribute values, the rules that may apply."""
+              ) -> tuple[Callable[[Any], Any] | None, dict[Any, tuple[RulePlan, ...]]]:
+    """For each combination of the event's enum attribute values, the rules that may apply.
+
+    Returns the function that reads an event's case from its attributes, and the table.
+    """
     enum_attrs = [a for a in model.events[event].attrs.values() if a.type.kind == "enum"]
     domains = [model.enums[str(a.type.name)].members for a in enum_attrs]
     if not enum_attrs or not rules or math.prod(len(d) for d in domains) > MAX_DISPATCH_CASES:
-        return (), {}
+        return None, {}
     names = tuple(a.name for a in enum_attrs)
-    table: dict[tuple[Any, ...], tuple[RulePlan, ...]] = {}
+    table: dict[Any, tuple[RulePlan, ...]] = {}
     for case in itertools.product(*domains):
         values = dict(zip(names, case))
         chosen = []
@@ -188,9 +201,34 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
             if rule.condition is None or truth is None:
                 chosen.append(rule)
             elif truth:
-                chosen.append(RulePlan(rule.ref, None, rule.vest, rule.forfeit, rule.until))
-        table[case] = tuple(chosen)
-    return names, table
+                chosen.append(RulePlan(rule.ref, None, rule.vest, rule.forfeit, rule.until, rule.source,
+                                       rule.assumptions))
+        table[case if len(names) > 1 else case[0]] = tuple(chosen)
+    return operator.itemgetter(*names), table  # one name: its value; several: their tuple
+
+
+def rule_assumptions(model: Model, rule: Rule) -> dict[str, tuple[str, ...]]:
+    """For each figure a rule bears on, the assumptions its outcome there depends on."""
+    def named(node: Any) -> list[str]:
+        names, stack = [], [node] if node is not None else []
+        while stack:
+            current = stack.pop()
+            binding = model.bindings.get(current) if isinstance(current, ast.Name) else None
+            if binding is not None and binding.kind == "assumption":
+                names.append(binding.name)
+            stack.extend(ast.children(current))
+        return names
+
+    def behind(*words: Word | None) -> list[str]:
+        return [w.assumption for w in words if w is not None and w.assumption is not None]
+
+    when = named(rule.condition)
+    vest = behind(rule.vest.day_count, rule.vest.rounding) if isinstance(rule.vest, ProRata) else \
+        behind(rule.vest if isinstance(rule.vest, Word) else None)
+    conventions = model.conventions
+    until = named(rule.exercisable_until) + (behind(conventions.until, conventions.missing_day) if conventions else [])
+    return {figure: tuple(dict.fromkeys(when + extra))
+            for figure, extra in (("vested", vest), ("forfeited", behind(rule.forfeit)), ("exercise_deadline", until))}
 
 
 def _extension_attr(lockups: list[Lockup], event: str) -> str | None:

@@ -1,11 +1,9 @@
 """The Python API: load a contract once, then ask it any number of questions.
 
-    >>> import optionrules
-    >>> contract = optionrules.load("contracts/capstone_liggett_2002.contract")
-    >>> result = contract.evaluate([{"date": "2004-03-15", "event": "termination",
-    ...                              "reason": "without_cause"}], as_of="2004-03-20")
-    >>> result.vested
-    1263448
+    contract = optionrules.load("agreement.contract")      # parsed, checked, compiled
+    result = contract.evaluate([{"date": "2025-03-15", "event": "termination", "reason": "resignation"}],
+                               as_of="2025-03-20")
+    result.vested, result.exercise_deadline, result.to_dict()
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from optionrules import printer
 from optionrules.compile import Plan, ProRataPlan, RulePlan
+from optionrules.expressions import Compiler, describe
 from optionrules.model import ClauseRef
 from optionrules.records import record
 from optionrules.timeline import Event
@@ -26,6 +28,7 @@ FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expir
            "sale_blocked")
 
 _ONE_DAY = timedelta(days=1)
+_ROUND = {"down": "floor", "up": "ceil", "half_up": "round_half_up"}
 
 
 @record
@@ -41,6 +44,18 @@ class Violation:
     def to_dict(self) -> dict[str, Any]:
         return {"date": self.date.isoformat(), "event": self.event, "index": self.index,
                 "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
+
+
+@record
+class Step:
+    """What a clause did during a replay, with its intermediate values: the stuff of `explain`."""
+
+    figure: str  # vested, exercised, forfeited, exercise_deadline, sale_blocked
+    clause: ClauseRef
+    date: date
+    event: int | None  # the index of the event in the timeline
+    text: str
+    assumptions: tuple[str, ...] = ()
 
 
 @attrs.define
@@ -115,9 +130,12 @@ def _cite(ref: ClauseRef) -> dict[str, Any]:
     return {"clause": ref.name, "citation": ref.citation, "line": ref.span.line}
 
 
-def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date) -> Evaluation:
-    """Replay the events dated on or before `as_of`; report the figures on `as_of`."""
-    replay = Replay(plan)
+def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date, trace: list[Step] | None = None) -> Evaluation:
+    """Replay the events dated on or before `as_of`; report the figures on `as_of`.
+
+    With `trace`, every step a clause takes is appended to it, with its intermediate values.
+    """
+    replay = Replay(plan, trace)
     for event in events:
         if event.date > as_of:
             break
@@ -129,10 +147,12 @@ class Replay:
     """The state of one option while a timeline is replayed; also the context expressions read."""
 
     __slots__ = ("consented", "deadline", "deadline_refs", "event", "exercised", "extra", "forfeit_all", "lockups",
-                 "plan", "seen", "service_end", "vesting_end", "vesting_end_index", "vesting_end_refs", "violations")
+                 "plan", "seen", "service_end", "trace", "vesting_end", "vesting_end_index", "vesting_end_refs",
+                 "violations")
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, trace: list[Step] | None = None):
         self.plan = plan
+        self.trace = trace
         self.event: Event | None = None
         self.seen: dict[str, list[date]] = {}
         self.service_end: date | None = None
@@ -176,17 +196,23 @@ class Replay:
         else:
             if handler.ends_service:
                 self._end_service(event)
-            rules = handler.rules_by_case[tuple(event.attrs[a] for a in handler.case_attrs)] \
-                if handler.case_attrs else handler.rules
+            rules = handler.rules if handler.case_of is None else handler.rules_by_case[handler.case_of(event.attrs)]
             for rule in rules:
                 if rule.condition is None or rule.condition(self):
                     self._apply_rule(rule, event)
+                elif self.trace is not None:
+                    figure = _effect(rule)
+                    self._step(figure, rule.ref, f"does not apply: `{_condition(rule)}` does not hold",
+                               rule.assumptions[figure])
             for index in handler.starts_lockups:
                 self._start_lockup(index, event.date)
             if handler.extends_lockups is not None:
                 self._extend_lockups(event, handler.extends_lockups)
             if handler.consents_to is not None:
                 self.consented.add(event.attrs[handler.consents_to])
+                if self.trace is not None and self.plan.model.payment is not None:
+                    self._step("exercised", self.plan.model.payment.ref,
+                               f"consent to payment by {event.attrs[handler.consents_to]}")
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]
@@ -199,6 +225,10 @@ class Replay:
             self._violation(event, ref, ref.says or f"the condition of '{ref.name}' does not hold")
         return bool(broken)
 
+    def _step(self, figure: str, ref: ClauseRef, text: str, assumptions: tuple[str, ...] = ()) -> None:
+        assert self.trace is not None and self.event is not None
+        self.trace.append(Step(figure, ref, self.event.date, self.event.index, text, assumptions))
+
     def _violation(self, event: Event, ref: ClauseRef, why: str) -> None:
         self.violations.append(Violation(event.index, event.date, event.name, ref, why))
 
@@ -210,6 +240,10 @@ class Replay:
             return
         self.service_end = event.date
         self._end_vesting(event.date, plan.service_ref)
+        if self.trace is not None:
+            last = "including" if plan.service_inclusive else "before"
+            self._step("forfeited", plan.service_ref, f"service ends on {event.date.isoformat()}: installments up to "
+                       f"and {last} that day vest, later ones do not")
 
     def _end_vesting(self, when: date, ref: ClauseRef) -> None:
         if self.vesting_end is not None and self.vesting_end <= when:
@@ -224,15 +258,60 @@ class Replay:
         vest = rule.vest
         if vest is not None and vest != "nothing":
             shares = self.plan.granted if vest == "all_unvested" else self._pro_rata(vest, when)  # type: ignore[arg-type]
-            self._vest_extra(when, shares, rule.ref)
+            added = self._vest_extra(when, shares, rule.ref)
+            if self.trace is not None:
+                before = self.vested(when) - added
+                text = f"all unvested shares vest: {self.plan.granted:,} - {before:,} = {added:,}" \
+                    if vest == "all_unvested" else self._pro_rata_text(vest, when, added)  # type: ignore[arg-type]
+                self._step("vested", rule.ref, text + _because(rule), rule.assumptions["vested"])
+        elif vest == "nothing" and self.trace is not None:
+            self._step("vested", rule.ref, "vests nothing" + _because(rule), rule.assumptions["vested"])
         if rule.forfeit == "unvested":
             self._end_vesting(when, rule.ref)
+            if self.trace is not None:
+                self._step("forfeited", rule.ref, f"shares unvested on {when.isoformat()} are forfeited",
+                           rule.assumptions["forfeited"])
         elif rule.forfeit == "all" and self.forfeit_all is None:
             self.forfeit_all = (when, rule.ref)
+            if self.trace is not None:
+                self._step("forfeited", rule.ref, "the option terminates, vested or not: "
+                           f"{self.plan.granted - self.exercised:,} shares not exercised are forfeited",
+                           rule.assumptions["forfeited"])
         if rule.until is not None:
             until = rule.until(self)
             if until is not None:
-                self._cap_deadline(until if self.plan.until_inclusive else until - _ONE_DAY, rule.ref)
+                last_day = until if self.plan.until_inclusive else until - _ONE_DAY
+                self._cap_deadline(last_day, rule.ref)
+                if self.trace is not None:
+                    self._step("exercise_deadline", rule.ref, self._until_text(rule, last_day),
+                               rule.assumptions["exercise_deadline"])
+
+    def _until_text(self, rule: RulePlan, last_day: date) -> str:
+        plan = self.plan
+        compiler = Compiler(plan.model, plan.readings, plan.missing_day, rule.source.event)
+        text = "exercisable until " + describe(compiler, rule.source.exercisable_until, self)
+        if not plan.until_inclusive:
+            text += f", the last day being {last_day.isoformat()}"
+        if last_day > plan.expiration:
+            text += f"; capped by the expiration date {plan.expiration.isoformat()}"
+        return text
+
+    def _pro_rata_text(self, pro_rata: ProRataPlan, when: date, added: int) -> str:
+        parts = []
+        search = bisect_right if self.plan.service_inclusive else bisect_left
+        for schedule in pro_rata.schedules:
+            i = search(schedule.dates, when)
+            if i >= len(schedule.dates):
+                parts.append(f"{schedule.ref.name}: fully vested, nothing pro-rata")
+                continue
+            previous = schedule.dates[i - 1] if i else schedule.start
+            period = (schedule.dates[i] - previous).days
+            served = max(0, min((when - previous).days + pro_rata.inclusive, period))
+            parts.append(f"pro-rata {_ROUND[pro_rata.rounding]}({schedule.amounts[i]:,} x {served}/{period}) = "
+                         f"{round_ratio(schedule.amounts[i] * served, period, pro_rata.rounding):,}: {served} of the "
+                         f"{period} days from {previous.isoformat()} to {schedule.dates[i].isoformat()}")
+        capped = added < self._pro_rata(pro_rata, when)
+        return "; ".join(parts) + (f" (capped at {added:,}, the shares still unvested)" if capped else "")
 
     def _cap_deadline(self, last_day: date, ref: ClauseRef) -> None:
         if last_day < self.deadline:
@@ -241,13 +320,14 @@ class Replay:
         elif last_day == self.deadline:
             self.deadline_refs += (ref,)
 
-    def _vest_extra(self, when: date, shares: int, ref: ClauseRef) -> None:
+    def _vest_extra(self, when: date, shares: int, ref: ClauseRef) -> int:
         """Vest up to `shares` more on `when`, no more than what is still unvested and able to vest."""
         if self.vesting_end is not None and when > self.vesting_end:
-            return
+            return 0
         shares = min(shares, self.plan.granted - self.vested(when))
         if shares > 0:
             self.extra.append((when, shares, ref))
+        return max(shares, 0)
 
     def _pro_rata(self, pro_rata: ProRataPlan, when: date) -> int:
         """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
@@ -286,6 +366,9 @@ class Replay:
                                                  f"exercisable on {event.date.isoformat()}")
         else:
             self.exercised += int(shares)
+            if self.trace is not None:
+                self._step("exercised", exercise.ref, f"{_shares(shares)} shares exercised of the "
+                           f"{now.exercisable:,} exercisable")
 
     def _payment_problem(self, event: Event, method_attr: str | None) -> str | None:
         payment = self.plan.model.payment
@@ -305,12 +388,19 @@ class Replay:
         start = when if lockup.same_day else when + _ONE_DAY
         end = add(start, lockup.period) - _ONE_DAY
         self.lockups.append([start, end, lockup.ref])
+        if self.trace is not None:
+            self._step("sale_blocked", lockup.ref, f"sales blocked {start.isoformat()} .. {end.isoformat()}: "
+                       f"{lockup.period} from {'the day of' if lockup.same_day else 'the day after'} "
+                       f"{when.isoformat()}", lockup.assumptions)
 
     def _extend_lockups(self, event: Event, attr: str) -> None:
         """An extension dated from the triggering event to the end of a lock-up lengthens it."""
         for lockup in self.lockups:
             if lockup[0] - _ONE_DAY <= event.date <= lockup[1]:
                 lockup[1] = lockup[1] + timedelta(days=event.attrs[attr].days)
+                if self.trace is not None:
+                    self._step("sale_blocked", lockup[2], f"extended by {event.attrs[attr]} to "
+                               f"{lockup[1].isoformat()}")
 
     # ---- figures
 
@@ -347,6 +437,20 @@ class Replay:
             expired, exercisable = 0, vested - exercised
         return Evaluation(as_of, granted, vested, exercised, exercisable, unvested, forfeited, expired, deadline,
                           sale_blocked, violations, provenance)
+
+
+def _effect(rule: RulePlan) -> str:
+    if rule.vest is not None:
+        return "vested"
+    return "forfeited" if rule.forfeit is not None else "exercise_deadline"
+
+
+def _condition(rule: RulePlan) -> str:
+    return printer.expression(rule.source.condition) if rule.source.condition is not None else ""
+
+
+def _because(rule: RulePlan) -> str:
+    return f", as `{_condition(rule)}` holds" if rule.source.condition is not None else ""
 
 
 def _shares(value: Any) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
-from optionrules import ast
+from optionrules import ast, printer
 from optionrules.errors import Diagnostic, did_you_mean
 from optionrules.model import (
     BOOL,
@@ -560,6 +560,20 @@ class Compiler:
             return best
 
         return extreme
+
+
+def describe(compiler: Compiler, node: Any, ctx: Any) -> str:
+    """The expression, the values of its parts, and its value:
+    `later_of(commencement + 2 years, termination + 30 days) = later_of(2004-11-21, 2004-04-14) = 2004-11-21`."""
+    source, result = printer.expression(node), printer.show_value(compiler.compile(node)(ctx))
+    if isinstance(node, ast.Call):
+        args = ", ".join(printer.show_value(compiler.compile(a.value)(ctx)) for a in node.args)
+        return f"{source} = {node.func}({args}) = {result}"
+    if isinstance(node, ast.BinOp):
+        left = printer.show_value(compiler.compile(node.left)(ctx))
+        right = printer.show_value(compiler.compile(node.right)(ctx))
+        return f"{source} = {left} {node.op} {right} = {result}"
+    return source if source == result else f"{source} = {result}"
 
 
 class _Dynamic(Exception):

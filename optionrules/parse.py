@@ -163,7 +163,6 @@ _READABLE = {
     "COMPARE": "a comparison",
     "ADD_OP": "'+' or '-'",
     "MUL_OP": "'*' or '/'",
-    "WITHIN_SIDE": "'of', 'after' or 'before'",
     "$END": "the end of the item",
 }
 
@@ -375,7 +374,10 @@ class _ToAst(Transformer[Token, Any]):
 
     def within(self, children: list[Any]) -> ast.Within:
         left, window, side, right = children
-        return ast.Within(left, window, str(side), right, self._span(children))
+        return ast.Within(left, window, side, right, self._span(children))
+
+    def within_side(self, children: list[Any]) -> str:
+        return str(children[0])
 
     def _chain(self, children: list[Any]) -> ast.Expr:
         """`a + b - c` as a left-leaning chain of BinOps."""

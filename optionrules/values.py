@@ -12,8 +12,8 @@ from fractions import Fraction
 from optionrules.records import record
 
 # What to do when `date + N months` lands on a day the month does not have.
-LAST_DAY_OF_MONTH = "last_day_of_month"  # 2003-01-31 + 1 month = 2003-02-28
-FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2003-01-31 + 1 month = 2003-03-01
+LAST_DAY_OF_MONTH = "last_day_of_month"  # 2021-01-31 + 1 month = 2021-02-28
+FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2021-01-31 + 1 month = 2021-03-01
 MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
 
 ROUNDING_MODES = ("down", "up", "half_up")
