@@ -251,11 +251,13 @@ class Comment:
 
 @record(eq=False)
 class Module:
-    """One parsed file: its items in order, and its comments (kept for `fmt`)."""
+    """One parsed file: its items in order, its comments (kept for `fmt`), and the (kind, name) of
+    each item that did not parse, so that the checker does not report them again as missing."""
 
     file: str
     items: tuple[Item, ...]
     comments: tuple[Comment, ...]
+    broken: tuple[tuple[str, str | None], ...] = ()
 
 
 def children(node: Any) -> Iterator[Any]:

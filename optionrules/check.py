@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from optionrules import ast
-from optionrules.errors import Diagnostic, did_you_mean
+from optionrules.errors import Diagnostic, Span, did_you_mean
 from optionrules.expressions import Compiler, Scope, Typer, static_truth
 from optionrules.model import (
     ATTRIBUTE_TYPES,
     BOOL,
     DATE,
     DURATION,
+    ERROR,
     MONEY,
     NUMBER,
     Assumption,
@@ -49,6 +50,7 @@ from optionrules.values import Duration, round_ratio
 
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
+_CONSTANTS = ("shares", "grant_date", "commencement", "exercise_price", "expiration")
 MAX_COVERAGE_CASES = 4096
 
 
@@ -71,8 +73,12 @@ class Checker:
         self.module = module
         self.model = Model(file=module.file, text=text)
         self.diagnostics: list[Diagnostic] = []
-        self.constants: dict[str, tuple[Type, object]] = {}
+        # Until the grant and the term define them, their fields are in error (reported as a missing clause).
+        self.constants: dict[str, tuple[Type, object]] = {name: (ERROR, None) for name in _CONSTANTS}
         self.clauses: list[ast.Clause] = []
+        self.broken_kinds = {kind for kind, _ in module.broken}
+        self.silenced = frozenset(name for _, name in module.broken if name)
+        self.failed_rules_on: set[str] = set()  # events with a rule that did not check
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, node.span if hasattr(node, "span") else node, hint=hint))
@@ -194,8 +200,10 @@ class Checker:
             elif param.type_name in self.model.enums:
                 attrs[param.name] = Attr(param.name, param.type_name, Type("enum", param.type_name))
             else:
-                self.error(f"unknown type '{param.type_name}'", param.type_span,
-                           did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
+                if param.type_name not in self.silenced:
+                    self.error(f"unknown type '{param.type_name}'", param.type_span,
+                               did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
+                attrs[param.name] = Attr(param.name, param.type_name, ERROR)
         self.model.events[clause.name.id] = EventType(clause.name.id, attrs, clause.span)
 
     def _declare_assumption(self, clause: ast.Clause) -> None:
@@ -296,7 +304,7 @@ class Checker:
             return None
         spec = KINDS[clause.kind].key(key)
         wanted = _CONSTANT_TYPES[reads or (spec.reads if spec else "number")]
-        typer = Typer(Scope(self.model, self.constants), self.diagnostics)
+        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
         if typer.expect(value, wanted, f"`{key}`") is None:
             return None
         result = self._compiler().constant(value)
@@ -321,7 +329,7 @@ class Checker:
         return Compiler(self.model, readings, missing_day, trigger)
 
     def _event(self, node: ast.Name | None) -> str | None:
-        if node is None:
+        if node is None or node.id in self.silenced:
             return None
         if node.id not in self.model.events:
             self.error(f"'{node.id}' is not a declared event", node,
@@ -343,8 +351,9 @@ class Checker:
         if value.attr not in attrs:
             self.error(f"the event {event} has no attribute '{value.attr}'", value, did_you_mean(value.attr, attrs))
             return None
-        if wanted is not None and attrs[value.attr].type.kind != wanted:
-            self.error(f"`{key}` needs an attribute of type {wanted}, not {attrs[value.attr].declared}", value)
+        if wanted is not None and attrs[value.attr].declared != wanted:
+            if attrs[value.attr].type != ERROR:
+                self.error(f"`{key}` needs an attribute of type {wanted}, not {attrs[value.attr].declared}", value)
             return None
         return event, value.attr
 
@@ -366,7 +375,7 @@ class Checker:
         return name
 
     def _runtime(self, node: Any, wanted: Type, what: str, trigger: str) -> Any | None:
-        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True)
+        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True, silenced=self.silenced)
         return node if Typer(scope, self.diagnostics).expect(node, wanted, what) else None
 
     # ---- Clause builders ------------------------------------------------------------------
@@ -478,6 +487,8 @@ class Checker:
                        "or `exercisable_until`", clause.kind_span)
         elif condition_ok and (vest or forfeit or until):
             self.model.rules.append(Rule(self._ref(clause), trigger, condition, vest, forfeit, until))
+            return
+        self.failed_rules_on.add(trigger)
 
     def _vest(self, clause: ast.Clause) -> Word | ProRata | None:
         value = self._single(clause, "vest")
@@ -525,7 +536,7 @@ class Checker:
         trigger = self._event(clause.trigger)
         period = self._constant(clause, "period")
         starts = self._word(clause, "starts")
-        extended_by = self._event_attr(clause, "extended_by", wanted="duration") if clause.entry("extended_by") \
+        extended_by = self._event_attr(clause, "extended_by", wanted="days") if clause.entry("extended_by") \
             else None
         if trigger and period is not None and starts:
             self.model.lockups.append(Lockup(self._ref(clause), trigger, period, starts, extended_by))
@@ -536,8 +547,10 @@ class Checker:
             return
         shares = self._trigger_attr(clause, "shares", trigger)
         method = self._trigger_attr(clause, "method", trigger) if clause.entry("method") else None
-        if shares is not None and self.model.events[trigger].attrs[shares].type != NUMBER:
-            self.error(f"`shares` must be an attribute of type shares, not {shares}", clause.entry("shares"))
+        attribute = self.model.events[trigger].attrs.get(shares) if shares is not None else None
+        if attribute is not None and attribute.type not in (NUMBER, ERROR):
+            self.error(f"`shares` must be an attribute of type shares, not {attribute.declared}",
+                       clause.entry("shares"))
             return
         if shares is not None:
             self.model.exercise = Exercise(self._ref(clause), trigger, shares, method)
@@ -592,16 +605,20 @@ class Checker:
 
     def _check_whole(self) -> None:
         model = self.model
-        anchor = self.module.items[0] if self.module.items else None
+        anchor = self.module.items[0].span if self.module.items else Span(self.module.file, 1, 1, 1, 2)
         for kind in ("grant", "term", "conventions"):
-            if not any(c.kind == kind for c in self.clauses) and anchor is not None:
-                self.error(f"the contract has no {kind} clause", anchor.span,
+            if not any(c.kind == kind for c in self.clauses) and kind not in self.broken_kinds:
+                self.error(f"the contract has no {kind} clause", anchor,
                            f"every contract states its {kind}; see `optionrules kinds`")
-        if model.vestings and not any(c.kind == "service" for c in self.clauses) and anchor is not None:
-            self.error("vesting needs a service clause naming the event that ends service", anchor.span)
+        vesting = next((c for c in self.clauses if c.kind == "vesting"), None)
+        if vesting is not None and not any(c.kind == "service" for c in self.clauses) \
+                and "service" not in self.broken_kinds:
+            self.error("vesting needs a service clause naming the event that ends service", vesting.kind_span)
         self._check_vesting_total()
-        if model.service is not None and model.grant is not None:
-            self._check_coverage(model.service)
+        service = model.service
+        if service is not None and model.grant is not None and "rule" not in self.broken_kinds \
+                and service.ends_on not in self.failed_rules_on:
+            self._check_coverage(service)
 
     def _check_vesting_total(self) -> None:
         grant, vestings = self.model.grant, self.model.vestings

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+FIGURE_NAMES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 
 
 class InputError(Exception):
@@ -70,6 +71,49 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     evaluate.set_defaults(run=_eval)
 
+    explain = commands.add_parser("explain", help="explain each figure: the clauses, events, values and assumptions",
+                                  description="For each figure (vested, exercised, exercisable, unvested, forfeited, "
+                                              "expired, exercise deadline, sale blocked) and each violation: the "
+                                              "clauses that produced it, on which events, with which intermediate "
+                                              "values; and which assumptions mattered.")
+    explain.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    explain.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
+    explain.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
+    _add_assume(explain)
+    explain.add_argument("--format", choices=("text", "json"), default="text", help="a memo, or a JSON tree")
+    explain.set_defaults(run=_explain)
+
+    sweep = commands.add_parser("whatif", help="sweep an added event's date, attributes and readings",
+                                description="Add an event to a base timeline, vary its date, its attributes and "
+                                            "the readings of assumptions, and evaluate every combination: one row "
+                                            "each.",
+                                epilog="examples: --vary 'termination.date=2003-01-01..2006-12-31 step 1 month' "
+                                       "--vary 'termination.reason=without_cause,death,cause' "
+                                       "--vary 'assume pro_rata_days=exclusive,inclusive'")
+    sweep.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    sweep.add_argument("--timeline", metavar="BASE.json", help="the base events (default: none)")
+    sweep.add_argument("--vary", action="append", required=True, metavar="SPEC",
+                       help="EVENT.date=START..END [step N days|weeks|months|years], EVENT.date=D1,D2, "
+                            "EVENT.ATTR=V1,V2 or 'assume NAME=R1,R2' (repeatable)")
+    sweep.add_argument("--as-of", default="event+0", dest="as_of", metavar="event+N|DATE",
+                       help="N days after the varied event (default: event+0), or a fixed date")
+    _add_assume(sweep)
+    sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
+    sweep.add_argument("--figure", default="exercisable", choices=FIGURE_NAMES,
+                       help="the figure to chart (default: exercisable)")
+    sweep.set_defaults(run=_whatif)
+
+    table = commands.add_parser("schedule", help="the vesting table: every date a figure changes, and why",
+                                description="Every date on which a figure changes, with the clause that "
+                                            "changed it.")
+    table.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    table.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
+    _add_assume(table)
+    table.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    table.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw the figures over time")
+    table.set_defaults(run=_schedule)
+
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
@@ -96,6 +140,16 @@ def _assumptions(pairs: list[str]) -> dict[str, str]:
             raise InputError(f"optionrules: --assume takes NAME=READING, not {pair!r}")
         readings[name.strip()] = reading.strip()
     return readings
+
+
+def _readings(contract: Any, pairs: list[str]) -> dict[str, str]:
+    """The --assume readings, validated against the contract's assumptions."""
+    assume = _assumptions(pairs)
+    try:
+        contract.plan(assume)
+    except ValueError as error:
+        raise InputError(f"optionrules: --assume: {error}") from None
+    return assume
 
 
 # ---- check ----------------------------------------------------------------------------------
@@ -166,11 +220,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     contract = _load(args.contract)
     timeline = _timeline(contract, args.timeline)
-    assume = _assumptions(args.assume)
-    try:
-        contract.plan(assume)
-    except ValueError as error:
-        raise InputError(f"optionrules: --assume: {error}") from None
+    assume = _readings(contract, args.assume)
     dates = args.as_of or [date.today()]
     results = contract.evaluate_many(timeline, dates, assume)
     if args.format == "json":
@@ -185,6 +235,78 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         print(evaluations_table(results, heading))
     return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    contract = _load(args.contract)
+    timeline = _timeline(contract, args.timeline)
+    assume = _readings(contract, args.assume)
+    explanation = contract.explain(timeline, args.as_of or date.today(), assume)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(explanation.text())
+    return EXIT_OK
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    contract = _load(args.contract)
+    timeline = _timeline(contract, args.timeline)
+    assume = _readings(contract, args.assume)
+    try:
+        sweep = contract.whatif(timeline, args.vary, args.as_of, assume, _progress_bar())
+    except ValueError as error:
+        raise InputError(f"optionrules: {error}") from None
+    if args.chart:
+        _chart(lambda: sweep.plot(args.figure), args.chart)
+    print({"table": sweep.table, "csv": sweep.to_csv, "json": sweep.to_json}[args.format]().rstrip("\n"))
+    return EXIT_OK
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    contract = _load(args.contract)
+    timeline = _timeline(contract, args.timeline)
+    table = contract.schedule(timeline, _readings(contract, args.assume))
+    if args.chart:
+        _chart(table.plot, args.chart)
+    print({"table": table.table, "csv": table.to_csv, "json": table.to_json}[args.format]().rstrip("\n"))
+    return EXIT_OK
+
+
+def _chart(draw: Any, path: str) -> None:
+    """Draw and save a chart, or say why not (matplotlib missing, not PNG/SVG) before anything is written."""
+    from optionrules.charts import ChartError, save
+
+    if not path.lower().endswith((".png", ".svg")):
+        raise InputError(f"optionrules: --chart: write to a .png or .svg file, not {path!r}")
+    try:
+        save(draw(), path)
+    except ChartError as error:
+        raise InputError(f"optionrules: --chart: {error}") from None
+    except OSError as error:
+        raise InputError(f"optionrules: --chart: cannot write {path}: {error.strerror or error}") from None
+
+
+def _progress_bar() -> Any:
+    """A progress bar on a terminal, for sweeps long enough to need one."""
+    if not sys.stderr.isatty():
+        return None
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        if total < 2000:
+            return
+        percent = done * 100 // total
+        if percent != shown[0]:
+            shown[0] = percent
+            bar = "#" * (percent // 4)
+            end = "\n" if done == total else ""
+            print(f"\r  [{bar:<25}] {percent:3d}%  {done:,}/{total:,} evaluations", end=end, file=sys.stderr,
+                  flush=True)
+
+    return progress
 
 
 def _kinds(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,12 @@ from optionrules.check import check_source
 from optionrules.compile import Plan, compile_plan
 from optionrules.errors import ContractError
 from optionrules.evaluate import Evaluation, evaluate
+from optionrules.explain import Explanation, explain
 from optionrules.model import Model
 from optionrules.parse import read_source
+from optionrules.schedule import VestingTable, vesting_table
 from optionrules.timeline import Timeline, as_date, load_timeline, read_timeline
+from optionrules.whatif import AsOf, Progress, Vary, WhatIf, parse_vary, whatif
 
 
 class Contract:
@@ -75,6 +79,34 @@ class Contract:
         """The figures on `as_of` (default: today) after the events dated on or before it."""
         timeline = events if type(events) is Timeline else read_timeline(events, self.model)
         return evaluate(self.plan(assume), timeline.events, as_of if type(as_of) is date else _as_of(as_of))
+
+    def explain(self, events: Any = (), as_of: date | str | None = None,
+                assume: dict[str, str] | None = None) -> Explanation:
+        """Each figure's derivation, and what each other reading of each assumption would change."""
+        plan = self.plan(assume)
+        alternatives = {
+            f"{name}={reading}": self.plan({**(assume or {}), name: reading})
+            for name, assumption in self.model.assumptions.items()
+            for reading in assumption.readings if reading != plan.readings[name]
+        }
+        return explain(plan, self.timeline(events), _as_of(as_of), alternatives)
+
+    def whatif(self, events: Any = (), vary: Sequence[str | Vary] = (), as_of: str | date = "event+0",
+               assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
+        """Every combination of the varied values (see `optionrules.whatif`); raises ValueError for bad specs."""
+        varies = [v if isinstance(v, Vary) else parse_vary(v, self) for v in vary]
+        if not varies:
+            raise ValueError("vary at least one thing, e.g. termination.reason=death,cause")
+        when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
+        for reading in itertools.product(*(v.values for v in varies if v.event is None)):
+            names = [v.field for v in varies if v.event is None]
+            self.plan({**(assume or {}), **dict(zip(names, reading))})  # compiled once, before the sweep
+        return whatif(self, self.timeline(events), varies, when, assume, progress)
+
+    def schedule(self, events: Any = (), assume: dict[str, str] | None = None) -> VestingTable:
+        """Every date on which a figure changes, with the clauses that changed it."""
+        title = f"{self.model.name or self.model.file}: {self.model.title or ''}".rstrip(": ")
+        return vesting_table(self.plan(assume), self.timeline(events), title)
 
     def evaluate_many(self, events: Any, dates: Iterable[date | str],
                       assume: dict[str, str] | None = None) -> list[Evaluation]:

@@ -122,6 +122,7 @@ class Provenance(NamedTuple):
     extra: tuple[tuple[date, int, ClauseRef], ...]
     deadline: tuple[ClauseRef, ...]
     vesting_end: tuple[ClauseRef, ...]
+    vesting_ended: date | None
     forfeit_all: tuple[date, ClauseRef] | None
     lockups: tuple[tuple[date, date, ClauseRef], ...]
 
@@ -307,7 +308,7 @@ class Replay:
             previous = schedule.dates[i - 1] if i else schedule.start
             period = (schedule.dates[i] - previous).days
             served = max(0, min((when - previous).days + pro_rata.inclusive, period))
-            parts.append(f"pro-rata {_ROUND[pro_rata.rounding]}({schedule.amounts[i]:,} x {served}/{period}) = "
+            parts.append(f"pro-rata {_ROUND[pro_rata.rounding]}({schedule.amounts[i]:,} × {served}/{period}) = "
                          f"{round_ratio(schedule.amounts[i] * served, period, pro_rata.rounding):,}: {served} of the "
                          f"{period} days from {previous.isoformat()} to {schedule.dates[i].isoformat()}")
         capped = added < self._pro_rata(pro_rata, when)
@@ -421,7 +422,8 @@ class Replay:
         sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
         forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
         provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(self.extra), self.deadline_refs,
-                                self.vesting_end_refs, forfeit_all, tuple(map(tuple, self.lockups)))
+                                self.vesting_end_refs, self.vesting_end, forfeit_all,
+                                tuple(map(tuple, self.lockups)) if self.lockups else ())
         violations = tuple(self.violations)
         if forfeit_all is not None:
             return Evaluation(as_of, granted, vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked,

@@ -21,6 +21,7 @@ from optionrules.model import (
     BOOL,
     DATE,
     DURATION,
+    ERROR,
     MONEY,
     NUMBER,
     PERCENT,
@@ -77,11 +78,12 @@ class Scope:
     """The names one clause's expressions may use."""
 
     def __init__(self, model: Model, constants: dict[str, tuple[Type, object]],
-                 trigger: EventType | None = None, runtime: bool = False):
+                 trigger: EventType | None = None, runtime: bool = False, silenced: frozenset[str] = frozenset()):
         self.model = model
         self.constants = constants
         self.trigger = trigger
         self.runtime = runtime
+        self.silenced = silenced  # names declared by items that did not parse: already reported
 
 
 class Typer:
@@ -101,6 +103,8 @@ class Typer:
             self.error("a list or record is not an expression here", node)
             return None
         result: Type | None = method(node, expected)
+        if result == ERROR:
+            return None  # the definition behind it is in error, and was reported
         if result is not None:
             self.model.types[id(node)] = result
         return result
@@ -148,6 +152,8 @@ class Typer:
                            "can read it", node)
                 return None
             return self._bind(node, Binding("figure", name), FIGURES[name])
+        if name in scope.silenced:
+            return None
         if expected is not None and expected.kind == "enum":
             enum = model.enums[str(expected.name)]
             self.error(f"'{name}' is not a {enum.name} (one of: {', '.join(enum.members)})", node,
@@ -564,7 +570,7 @@ class Compiler:
 
 def describe(compiler: Compiler, node: Any, ctx: Any) -> str:
     """The expression, the values of its parts, and its value:
-    `later_of(commencement + 2 years, termination + 30 days) = later_of(2004-11-21, 2004-04-14) = 2004-11-21`."""
+    `later_of(start + 2 years, termination + 30 days) = later_of(2026-01-01, 2025-04-14) = 2026-01-01`."""
     source, result = printer.expression(node), printer.show_value(compiler.compile(node)(ctx))
     if isinstance(node, ast.Call):
         args = ", ".join(printer.show_value(compiler.compile(a.value)(ctx)) for a in node.args)

@@ -36,7 +36,8 @@ class Type:
         if self.kind == "set":
             return f"a set of {self.name}"
         return {"date": "a date", "duration": "a duration", "number": "a number", "money": "an amount of money",
-                "percent": "a percentage", "bool": "a condition", "text": "a text", "word": "a word"}[self.kind]
+                "percent": "a percentage", "bool": "a condition", "text": "a text", "word": "a word",
+                "error": "a value in error"}[self.kind]
 
 
 DATE = Type("date")
@@ -46,6 +47,7 @@ MONEY = Type("money")
 PERCENT = Type("percent")
 BOOL = Type("bool")
 TEXT = Type("text")
+ERROR = Type("error")  # of a name whose definition was in error, and reported: nothing more is said of it
 
 # The types an event attribute may be declared with, beside the contract's enums.
 ATTRIBUTE_TYPES = {

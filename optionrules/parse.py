@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -67,6 +67,7 @@ def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
 def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnostic]]:
     """Parse a whole file; returns the items that parsed and a diagnostic per broken item."""
     items: list[ast.Item] = []
+    broken: list[tuple[str, str | None]] = []
     diagnostics: list[Diagnostic] = []
     chunks, comments, scan_errors = _split_items(text, file)
     diagnostics.extend(scan_errors)
@@ -82,9 +83,16 @@ def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnosti
                 items.append(item)
             except UnexpectedInput as error:
                 diagnostics.append(_syntax_diagnostic(error, text, file, start, end))
+                broken.append(_kind_and_name(text[start:end]))
             except _ItemError as error:
                 diagnostics.append(error.diagnostic)
-    return ast.Module(file=file, items=tuple(items), comments=tuple(comments)), diagnostics
+                broken.append(_kind_and_name(text[start:end]))
+    return ast.Module(file, tuple(items), tuple(comments), tuple(broken)), diagnostics
+
+
+def _kind_and_name(item: str) -> tuple[str, str | None]:
+    words = re.match(r"\s*([A-Za-z_]\w*)(?:\s+([A-Za-z_]\w*))?", item)
+    return (words[1], words[2]) if words else ("", None)
 
 
 # ---- Splitting a file into items -------------------------------------------------------
@@ -130,6 +138,8 @@ def _split_items(text: str, file: str) -> tuple[list[tuple[int, int]], list[ast.
     elif starts and text[: starts[0]].strip() and not _only_comments(text[: starts[0]]):
         starts.insert(0, 0)
     bounds = [(s, e) for s, e in zip(starts, starts[1:] + [n])]
+    if in_long_string_since is not None:  # already reported: do not parse the item it swallowed
+        bounds = [(s, e) for s, e in bounds if not s <= in_long_string_since < e]
     return bounds, comments, errors
 
 
@@ -188,6 +198,9 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int,
     if isinstance(error, UnexpectedCharacters):
         pos = error.pos_in_stream or start
         char = text[pos] if pos < len(text) else "?"
+        if char == '"':
+            return Diagnostic("this string is never closed on its line", _span_at(text, file, pos),
+                              hint='close it with ", or use """ for text over several lines')
         return Diagnostic(f"unexpected character {char!r}", _span_at(text, file, pos))
     if isinstance(error, UnexpectedToken) and error.token.type != "$END":
         token = error.token
@@ -198,12 +211,16 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int,
             hint=_key_hint(text[start:token.start_pos]) if set(error.expected) == {"COLON"} else None,
         )
     expected = error.expected if isinstance(error, (UnexpectedToken, UnexpectedEOF)) else ()
-    last = len(text[start:end].rstrip()) + start - 1
+    code = _COMMENT_OR_STRING.sub(lambda m: m[0] if m[0].startswith('"') else " " * len(m[0]), text[start:end])
+    last = len(code.rstrip()) + start - 1
     return Diagnostic(
         f"this item ends too early; expected {_expected(expected)}",
         _span_at(text, file, max(last, start)),
         hint="an item ends where the next line starts at column 1; indent its continuation lines",
     )
+
+
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 
 
 def _describe_token(token: Token) -> str:
@@ -214,6 +231,8 @@ def _describe_token(token: Token) -> str:
 
 def _key_hint(before: str) -> str:
     """A name where `:` was expected: the word before it was read as a key. Say why."""
+    if before.count("(") > before.count(")"):
+        return "write each attribute as `name: type`"
     match = re.search(r"(\d[\d,_]*)\s+([A-Za-z_]\w*)\s*$", before)
     if match:
         unit = did_you_mean(match.group(2), ["day", "days", "week", "weeks", "month", "months", "year", "years"])
@@ -225,12 +244,14 @@ def _key_hint(before: str) -> str:
 
 def _check_nesting(item: Any) -> None:
     """Reject absurdly deep nesting before the (recursive) checker meets it."""
-    stack = [(item, 1)]
+    stack = [(child, 2, child) for child in ast.children(item)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, top = stack.pop()
         if depth > MAX_NESTING:
-            raise _ItemError(Diagnostic(f"expressions nested more than {MAX_NESTING} levels deep", node.span))
-        stack.extend((child, depth + 1) for child in ast.children(node))
+            where = Span(top.span.file, top.span.line, top.span.column, top.span.line, top.span.column + 1)
+            raise _ItemError(Diagnostic(f"expressions nested more than {MAX_NESTING} levels deep", where,
+                                        hint="name the parts, or split the condition"))
+        stack.extend((child, depth + 1, top) for child in ast.children(node))
 
 
 # ---- Building syntax nodes ---------------------------------------------------------------
@@ -240,6 +261,13 @@ class _ItemError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+
+
+class _Bracketed(NamedTuple):
+    """A block's or a parameter list's contents, and the closing bracket where its clause ends."""
+
+    items: tuple[Any, ...]
+    end: Token
 
 
 # Tokens kept only for their positions.
@@ -270,11 +298,15 @@ def _number(text: str) -> int | Fraction:
     return int(plain)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
 def _unquote(text: str) -> str:
+    """A string literal's text: `\\"`, `\\\\`, `\\n` and `\\t` are escapes; any other backslash stays as written."""
     if text.startswith('"""'):
         return text[3:-3]
     body = text[1:-1]
-    return body.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in body else body
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), body) if "\\" in body else body
 
 
 class _ToAst(Transformer[Token, Any]):
@@ -288,10 +320,8 @@ class _ToAst(Transformer[Token, Any]):
     def _span(self, children: list[Any]) -> Span:
         parts = [c for c in children if c is not None and c != ()]
         first, last = parts[0], parts[-1]
-        if isinstance(first, tuple):
-            first = first[0]
-        if isinstance(last, tuple):
-            last = last[-1]
+        if isinstance(last, _Bracketed):
+            last = last.end
         return Span(self.file, *_start(first), *_end(last))
 
     def _token_span(self, token: Token) -> Span:
@@ -307,8 +337,9 @@ class _ToAst(Transformer[Token, Any]):
     def clause(self, children: list[Any]) -> ast.Clause:
         kind, name, citation, params, trigger, condition, block = children
         return ast.Clause(
-            kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation, params=params,
-            trigger=trigger, condition=condition, entries=block or (), span=self._span(children),
+            kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation,
+            params=params.items if params is not None else None, trigger=trigger, condition=condition,
+            entries=block.items if block is not None else (), span=self._span(children),
         )
 
     def clause_name(self, children: list[Any]) -> ast.Name:
@@ -317,8 +348,8 @@ class _ToAst(Transformer[Token, Any]):
     def citation(self, children: list[Any]) -> ast.StringLit:
         return ast.StringLit(_unquote(str(children[0])), self._token_span(children[0]))
 
-    def params(self, children: list[Any]) -> tuple[ast.Param, ...]:
-        return tuple(child for child in _content(children) if child is not None)
+    def params(self, children: list[Any]) -> _Bracketed:
+        return _Bracketed(tuple(child for child in _content(children) if child is not None), children[-1])
 
     def param(self, children: list[Any]) -> ast.Param:
         name, type_name = children
@@ -330,8 +361,8 @@ class _ToAst(Transformer[Token, Any]):
     def condition(self, children: list[Any]) -> ast.Expr:
         return children[0]  # type: ignore[no-any-return]
 
-    def block(self, children: list[Any]) -> tuple[ast.Entry, ...]:
-        return tuple(_content(children))
+    def block(self, children: list[Any]) -> _Bracketed:
+        return _Bracketed(tuple(_content(children)), children[-1])
 
     def entry(self, children: list[Any]) -> ast.Entry:
         key, *values = children

@@ -39,9 +39,11 @@ def number(value: int | Fraction | Decimal) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return f"{value.numerator:,}"
-        return f"{value.numerator}/{value.denominator}"
+        denominator = value.denominator
+        for factor in (2, 5):
+            while denominator % factor == 0:
+                denominator //= factor
+        return _exact(value) if denominator == 1 else f"{value.numerator}/{value.denominator}"
     return f"{value:,}"
 
 

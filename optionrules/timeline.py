@@ -154,7 +154,7 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
             problem(f"missing {attr.name!r} ({attr.declared})", attr.name)
             continue
         try:
-            values[attr.name] = _read_value(raw[attr.name], attr, model)
+            values[attr.name] = read_value(raw[attr.name], attr, model)
         except ValueError as error:
             problem(str(error), attr.name)
     if len(diagnostics) > errors_before or when is None:
@@ -162,7 +162,7 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
     return Event(index, when, name, values)
 
 
-def _read_value(value: Any, attr: Attr, model: Model) -> Any:
+def read_value(value: Any, attr: Attr, model: Model) -> Any:
     declared = attr.declared
     if declared in model.enums:
         members = model.enums[declared].members

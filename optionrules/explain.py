@@ -1,0 +1,287 @@
+"""Explanations: for each figure, the clauses that produced it, on which events, with which
+intermediate values, and which assumptions it depended on.
+
+The derivations come from the evaluator's trace (`evaluate(..., trace=[])`) and the
+plan's installments; the assumptions' impact from evaluating each alternative reading.
+"""
+
+from __future__ import annotations
+
+import html
+from bisect import bisect_left, bisect_right
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from optionrules.compile import Plan, Schedule
+from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
+from optionrules.model import ClauseRef
+from optionrules.printer import show_value
+from optionrules.timeline import Event, Timeline
+
+
+@attrs.define
+class Line:
+    """One line of a derivation: what happened, under which clause, on which event."""
+
+    text: str
+    clause: ClauseRef | None = None
+    date: date | None = None
+    event: int | None = None
+    assumptions: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "clause": _cite(self.clause) if self.clause else None,
+            "date": self.date.isoformat() if self.date else None,
+            "event": self.event,
+            "assumptions": list(self.assumptions),
+        }
+
+
+@attrs.define
+class Derivation:
+    figure: str
+    value: Any
+    lines: list[Line]
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value.isoformat() if isinstance(self.value, date) else self.value
+        return {"figure": self.figure, "value": value, "because": [line.to_dict() for line in self.lines]}
+
+
+@attrs.define
+class Impact:
+    """What taking each other reading of an assumption would change."""
+
+    assumption: str
+    reading: str
+    reads: str
+    citation: str
+    changes: dict[str, dict[str, tuple[Any, Any]]]  # other reading -> figure -> (this value, that value)
+
+    @property
+    def mattered(self) -> bool:
+        return any(self.changes.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assumption": self.assumption, "reading": self.reading, "reads": self.reads, "citation": self.citation,
+            "mattered": self.mattered,
+            "alternatives": {other: {figure: {"taken": _json(a), "alternative": _json(b)}
+                                     for figure, (a, b) in changes.items()}
+                             for other, changes in self.changes.items()},
+        }
+
+
+@attrs.define
+class Explanation:
+    title: str
+    as_of: date
+    events: list[Event]
+    result: Evaluation
+    derivations: list[Derivation]
+    impacts: list[Impact]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contract": self.title,
+            "as_of": self.as_of.isoformat(),
+            "events": [{"index": e.index, **e.to_dict()} for e in self.events],
+            "figures": [d.to_dict() for d in self.derivations],
+            "violations": [v.to_dict() for v in self.result.violations],
+            "assumptions": [impact.to_dict() for impact in self.impacts],
+        }
+
+    def text(self) -> str:
+        """A short memo a lawyer can check against the agreement."""
+        out = [self.title, f"As of {self.as_of.isoformat()}, after {_count(len(self.events), 'event')}:"]
+        out += [f"  events[{e.index}] {e.date.isoformat()} {e.name}{_attributes(e)}" for e in self.events]
+        for derivation in self.derivations:
+            out.append("")
+            out.append(f"{derivation.figure.replace('_', ' ').capitalize()}: {show_value(derivation.value)}")
+            out += [f"  - {_line_text(line)}" for line in derivation.lines]
+        out.append("")
+        out.append(f"Violations: {len(self.result.violations) or 'none'}")
+        for v in self.result.violations:
+            out.append(f"  - {v.date.isoformat()} events[{v.index}] {v.event}: {v.why} ({_where(v.clause)})")
+        out.append("")
+        out += self._assumptions_text()
+        return "\n".join(out)
+
+    def _assumptions_text(self) -> list[str]:
+        if not self.impacts:
+            return ["Assumptions: none declared"]
+        out = ["Assumptions"]
+        mattered = [i for i in self.impacts if i.mattered]
+        unchanged = [i for i in self.impacts if not i.mattered]
+        for impact in mattered:
+            out.append(f"  mattered: {impact.assumption} = {impact.reading} ({impact.citation}: \"{impact.reads}\")")
+            for other, changes in impact.changes.items():
+                if changes:
+                    diffs = "; ".join(f"{figure} {show_value(a)} -> {show_value(b)}"
+                                      for figure, (a, b) in changes.items())
+                    out.append(f"    reading {other} instead: {diffs}")
+        if unchanged:
+            names = ", ".join(f"{i.assumption} = {i.reading}" for i in unchanged)
+            out.append(f"  changed nothing here: {names}")
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(d.figure)}</th>"
+            f"<td style='text-align:right'>{html.escape(show_value(d.value))}</td>"
+            f"<td style='text-align:left'>{'<br>'.join(html.escape(_line_text(line)) for line in d.lines)}</td></tr>"
+            for d in self.derivations)
+        return (f"<p><b>{html.escape(self.title)}</b>, as of {self.as_of.isoformat()}</p>"
+                f"<table>{rows}</table><pre>{html.escape(chr(10).join(self._assumptions_text()))}</pre>")
+
+
+def explain(plan: Plan, timeline: Timeline, as_of: date, alternatives: dict[str, Plan]) -> Explanation:
+    """Explain one query. `alternatives` maps "assumption=reading" to the plan compiled with that reading."""
+    trace: list[Step] = []
+    result = evaluate(plan, timeline.events, as_of, trace)
+    steps = [step for step in trace if step.date <= as_of]
+    derivations = [_derive(figure, plan, result, steps) for figure in FIGURES]
+    impacts = _impacts(plan, timeline, as_of, result, alternatives)
+    title = f"{plan.model.name or Path(plan.model.file).stem}: {plan.model.title or ''}".rstrip(": ")
+    return Explanation(title, as_of, [e for e in timeline.events if e.date <= as_of], result, derivations, impacts)
+
+
+# ---- one figure at a time ---------------------------------------------------------------------
+
+
+def _derive(figure: str, plan: Plan, result: Evaluation, steps: list[Step]) -> Derivation:
+    lines = [_from_step(step) for step in steps if step.figure == figure]
+    value = getattr(result, figure)
+    deadline = result.exercise_deadline
+    if figure == "vested":
+        lines = _installment_lines(plan, result) + lines
+    elif figure == "exercisable":
+        lines = [_exercisable_line(result)]
+    elif figure == "unvested" and result.unvested:
+        lines = [Line(f"granted - vested = {result.granted:,} - {result.vested:,}")]
+    elif figure == "forfeited" and result.forfeited and result.exercise_deadline is not None:
+        lines.append(Line(f"granted - vested = {result.granted:,} - {result.vested:,} = {result.forfeited:,}"))
+    elif figure == "expired" and result.expired:
+        lines.append(Line(f"{result.as_of.isoformat()} is after the exercise deadline {_iso(deadline)}: "
+                          f"vested - exercised = {result.vested:,} - {result.exercised:,}"
+                          + (f", and the {result.expired - result.vested + result.exercised:,} never vested"
+                             if result.expired > result.vested - result.exercised else "")))
+    elif figure == "exercise_deadline" and not lines and deadline is not None:
+        lines = [Line(f"the expiration date {_iso(deadline)}", plan.term)]
+    elif figure == "sale_blocked" and lines:
+        lines.append(Line(f"{result.as_of.isoformat()} is {'within' if value else 'outside'} the lock-up"))
+    return Derivation(figure, value, lines)
+
+
+def _from_step(step: Step) -> Line:
+    return Line(step.text, step.clause, step.date, step.event, step.assumptions)
+
+
+def _installment_lines(plan: Plan, result: Evaluation) -> list[Line]:
+    """How many installments of each schedule vested by the as-of date (or by the end of vesting)."""
+    ended = result.provenance.vesting_ended
+    if ended is not None and result.as_of < ended:
+        ended = None
+    lines = []
+    for schedule in plan.schedules:
+        if ended is not None:
+            search = bisect_right if plan.service_inclusive else bisect_left
+            count = search(schedule.dates, ended)
+        else:
+            count = bisect_right(schedule.dates, result.as_of)
+        text = _installments_text(schedule, count)
+        if ended is not None and count < len(schedule.dates):
+            text += f"; none after vesting ended on {ended.isoformat()}"
+        lines.append(Line(text, schedule.ref))
+    return lines
+
+
+def _installments_text(schedule: Schedule, count: int) -> str:
+    if count == 0:
+        first = schedule.dates[0].isoformat() if schedule.dates else "never"
+        return f"no installment yet (the first falls on {first})"
+    amounts = schedule.amounts[:count]
+    total = sum(amounts)
+    span = f"{schedule.dates[0].isoformat()} to {schedule.dates[count - 1].isoformat()}"
+    if len(set(amounts)) == 1:
+        return f"{_count(count, 'installment')} × {amounts[0]:,} = {total:,}, {span}"
+    return f"{_count(count, 'installment')} ({' + '.join(f'{a:,}' for a in amounts[:6])}" \
+           f"{' + ...' if count > 6 else ''}) = {total:,}, {span}"
+
+
+def _exercisable_line(result: Evaluation) -> Line:
+    p = result.provenance
+    if p.forfeit_all is not None:
+        return Line(f"none: the option terminated on {p.forfeit_all[0].isoformat()}", p.forfeit_all[1])
+    deadline = result.exercise_deadline
+    if deadline is not None and result.as_of > deadline:
+        return Line(f"none: {result.as_of.isoformat()} is after the exercise deadline {deadline.isoformat()}",
+                    p.deadline[0] if p.deadline else None)
+    return Line(f"vested - exercised = {result.vested:,} - {result.exercised:,} = {result.exercisable:,}, "
+                f"until {_iso(deadline)}")
+
+
+# ---- assumptions ------------------------------------------------------------------------------------
+
+
+def _impacts(plan: Plan, timeline: Timeline, as_of: date, result: Evaluation,
+             alternatives: dict[str, Plan]) -> list[Impact]:
+    impacts = []
+    taken = result.figures()
+    for name, assumption in plan.model.assumptions.items():
+        reading = plan.readings[name]
+        changes = {}
+        for other in assumption.readings:
+            if other == reading:
+                continue
+            other_result = evaluate(alternatives[f"{name}={other}"], timeline.events, as_of)
+            changes[other] = {figure: (value, other_result.figures()[figure])
+                              for figure, value in taken.items() if other_result.figures()[figure] != value}
+        impacts.append(Impact(name, reading, assumption.reads, assumption.ref.citation, changes))
+    return impacts
+
+
+# ---- formatting ---------------------------------------------------------------------------------------
+
+
+def _cite(ref: ClauseRef) -> dict[str, Any]:
+    return {"clause": ref.name, "citation": ref.citation, "file": ref.span.file, "line": ref.span.line}
+
+
+def _where(ref: ClauseRef) -> str:
+    return f"{ref.citation}, {ref.name} at {Path(ref.span.file).name}:{ref.span.line}"
+
+
+def _line_text(line: Line) -> str:
+    parts = []
+    if line.date is not None:
+        parts.append(f"{line.date.isoformat()}{f' events[{line.event}]' if line.event is not None else ''}: ")
+    parts.append(line.text)
+    if line.clause is not None:
+        parts.append(f" -- {_where(line.clause)}")
+    if line.assumptions:
+        parts.append(f" [assumes {', '.join(line.assumptions)}]")
+    return "".join(parts)
+
+
+def _attributes(event: Event) -> str:
+    if not event.attrs:
+        return ""
+    return " (" + ", ".join(f"{k}: {show_value(v)}" for k, v in event.attrs.items()) + ")"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else "none"
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

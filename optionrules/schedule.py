@@ -1,0 +1,134 @@
+"""The vesting table: every date on which a figure changes, and the clause that changed it."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import attrs
+
+from optionrules.compile import Plan
+from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
+from optionrules.model import ClauseRef
+from optionrules.printer import show_value
+from optionrules.timeline import Timeline
+
+_ONE_DAY = timedelta(days=1)
+
+
+@attrs.define
+class Change:
+    date: date
+    figures: dict[str, Any]
+    changes: dict[str, tuple[Any, Any]]  # figure -> (before, after)
+    clauses: tuple[ClauseRef, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat(),
+            **{k: _json(v) for k, v in self.figures.items()},
+            "changes": {k: {"from": _json(a), "to": _json(b)} for k, (a, b) in self.changes.items()},
+            "clauses": [{"clause": c.name, "citation": c.citation, "line": c.span.line} for c in self.clauses],
+        }
+
+
+@attrs.define
+class VestingTable:
+    title: str
+    rows: list[Change]
+
+    def to_json(self) -> str:
+        return json.dumps([row.to_dict() for row in self.rows], indent=2, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["date", *FIGURES, "clauses"])
+        for row in self.rows:
+            writer.writerow([row.date.isoformat(), *(_csv(row.figures[f]) for f in FIGURES),
+                             "; ".join(c.citation for c in row.clauses)])
+        return out.getvalue()
+
+    def table(self) -> str:
+        from optionrules.render import table
+
+        header = ["date", *FIGURES, "clauses"]
+        body = [[row.date.isoformat(), *(show_value(row.figures[f]) for f in FIGURES),
+                 "; ".join(dict.fromkeys(c.citation for c in row.clauses))] for row in self.rows]
+        return "\n".join([self.title, "", *table(header, body)])
+
+    def _repr_html_(self) -> str:
+        header = ["date", *FIGURES, "clauses"]
+        head = "".join(f"<th>{h}</th>" for h in header)
+        body = "".join(
+            "<tr>" + f"<td>{row.date.isoformat()}</td>"
+            + "".join(f"<td>{html.escape(show_value(row.figures[f]))}</td>" for f in FIGURES)
+            + f"<td>{html.escape('; '.join(c.citation for c in row.clauses))}</td></tr>" for row in self.rows)
+        return f"<p><b>{html.escape(self.title)}</b></p><table><tr>{head}</tr>{body}</table>"
+
+    def plot(self) -> Any:
+        from optionrules.charts import schedule_chart
+
+        return schedule_chart(self)
+
+
+def vesting_table(plan: Plan, timeline: Timeline, title: str) -> VestingTable:
+    """Evaluate on every date something can change; keep the dates where something did."""
+    trace: list[Step] = []
+    last_event = timeline.events[-1].date if timeline.events else plan.expiration
+    final = evaluate(plan, timeline.events, max(last_event, plan.expiration) + _ONE_DAY, trace)
+    candidates = _candidates(plan, timeline, final, trace)
+    rows: list[Change] = []
+    previous: dict[str, Any] | None = None
+    for day in candidates:
+        result = evaluate(plan, timeline.events, day)
+        figures = result.figures()
+        if previous is not None and figures == previous:
+            continue
+        changes = {f: (previous[f] if previous else None, v) for f, v in figures.items()
+                   if previous is None or previous[f] != v}
+        rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
+        previous = figures
+    return VestingTable(title, rows)
+
+
+def _candidates(plan: Plan, timeline: Timeline, final: Evaluation, trace: list[Step]) -> list[date]:
+    """Installment and event dates, and the day after each deadline, lock-up and the expiration."""
+    days = {plan.model.grant.grant_date if plan.model.grant else plan.expiration, plan.expiration + _ONE_DAY}
+    days.update(plan.dates)
+    days.update(e.date for e in timeline.events)
+    days.update(step.date for step in trace)
+    if final.exercise_deadline is not None:
+        days.add(final.exercise_deadline + _ONE_DAY)
+    for start, end, _ in final.provenance.lockups:
+        days.update((start, end + _ONE_DAY))
+    return sorted(days)
+
+
+def _why(plan: Plan, result: Evaluation, day: date, trace: list[Step],
+         changes: dict[str, Any]) -> tuple[ClauseRef, ...]:
+    refs = [step.clause for step in trace if step.date == day]
+    refs += [s.ref for s in plan.schedules if day in s.dates]
+    p = result.provenance
+    if "expired" in changes and result.expired:
+        refs += p.deadline
+    if "sale_blocked" in changes:
+        refs += [ref for start, end, ref in p.lockups if day in (start, end + _ONE_DAY)]
+    if not refs and day > plan.expiration:
+        refs.append(plan.term)
+    return tuple(dict.fromkeys(refs))
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    value = _json(value)
+    return "" if value is None else value

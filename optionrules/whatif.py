@@ -1,0 +1,261 @@
+"""What-if sweeps: add an event (or several) to a base timeline, vary its date, its attributes and the
+readings of assumptions, and evaluate every combination against plans compiled once.
+
+    --vary 'termination.date=2003-01-01..2006-12-31 step 1 month'
+    --vary 'termination.reason=without_cause,death,cause'
+    --vary 'assume pro_rata_days=exclusive,inclusive'
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import itertools
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from optionrules.evaluate import FIGURES, evaluate
+from optionrules.printer import show_value
+from optionrules.records import record
+from optionrules.timeline import Event, Timeline, as_date, read_value
+from optionrules.values import Duration, add
+
+if TYPE_CHECKING:
+    from optionrules.contract import Contract
+
+Progress = Callable[[int, int], None]
+
+_RANGE = re.compile(r"^(?P<start>\S+)\s*\.\.\s*(?P<end>\S+?)(\s+step\s+(?P<step>\d+)\s*(?P<unit>\w+))?$")
+_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
+          "year": "year", "years": "year"}
+
+
+@record
+class Vary:
+    """One --vary: the name it was given (a column of the result), what it varies, its values."""
+
+    label: str  # "termination.date", "termination.reason" or "assume pro_rata_days"
+    event: str | None  # the event varied, or None for an assumption
+    field: str  # "date", an attribute, or the assumption's name
+    values: tuple[Any, ...]
+
+
+def parse_vary(spec: str, contract: Contract) -> Vary:
+    """`EVENT.date=START..END [step N unit]`, `EVENT.date=D1,D2`, `EVENT.ATTR=v1,v2`, `assume NAME=r1,r2`."""
+    label, sep, raw = spec.partition("=")
+    label, raw = label.strip(), raw.strip()
+    if not sep or not label or not raw:
+        raise ValueError(f"--vary {spec!r}: write NAME=VALUES, e.g. termination.reason=death,cause")
+    model = contract.model
+    if label.startswith("assume "):
+        name = label[len("assume "):].strip()
+        readings = _split(raw)
+        assumption = model.assumptions.get(name)
+        if assumption is None:
+            raise ValueError(f"--vary {spec!r}: no assumption {name!r} (this contract's: "
+                             f"{', '.join(model.assumptions) or 'none'})")
+        for reading in readings:
+            if reading not in assumption.readings:
+                raise ValueError(f"--vary {spec!r}: {reading!r} is not a reading of {name} "
+                                 f"(one of: {', '.join(assumption.readings)})")
+        return Vary(f"assume {name}", None, name, tuple(readings))
+    event, dot, field = label.partition(".")
+    if event not in model.events:
+        raise ValueError(f"--vary {spec!r}: unknown event {event!r} (this contract's: {', '.join(model.events)})")
+    if not dot or not field:
+        raise ValueError(f"--vary {spec!r}: name the field, e.g. {event}.date")
+    if field == "date":
+        return Vary(label, event, "date", _dates(raw, spec))
+    attr = model.events[event].attrs.get(field)
+    if attr is None:
+        fields = ", ".join(["date", *model.events[event].attrs])
+        raise ValueError(f"--vary {spec!r}: {event} has no field {field!r} (it has: {fields})")
+    try:
+        values = tuple(read_value(_number_or_text(v), attr, model) for v in _split(raw))
+    except ValueError as error:
+        raise ValueError(f"--vary {spec!r}: {error}") from None
+    return Vary(label, event, field, values)
+
+
+def _split(raw: str) -> list[str]:
+    values = [v.strip() for v in raw.split(",")]
+    if not all(values):
+        raise ValueError(f"an empty value in {raw!r}")
+    return values
+
+
+def _number_or_text(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _dates(raw: str, spec: str) -> tuple[date, ...]:
+    match = _RANGE.match(raw)
+    try:
+        if match is None:
+            return tuple(as_date(v) for v in _split(raw))
+        start, end = as_date(match["start"]), as_date(match["end"])
+    except ValueError as error:
+        raise ValueError(f"--vary {spec!r}: {error}") from None
+    amount, unit = int(match["step"] or 1), match["unit"] or "day"
+    if unit not in _UNITS:
+        raise ValueError(f"--vary {spec!r}: step unit {unit!r} is not days, weeks, months or years")
+    if amount == 0:
+        raise ValueError(f"--vary {spec!r}: the step must be at least 1 {_UNITS[unit]}")
+    if end < start:
+        raise ValueError(f"--vary {spec!r}: the range is empty ({end.isoformat()} is before {start.isoformat()})")
+    step = Duration.of(amount, _UNITS[unit])
+    dates: list[date] = []
+    for k in itertools.count():
+        day = add(start, step * k)  # from the anchor, never stepped
+        if day > end:
+            return tuple(dates)
+        dates.append(day)
+    raise AssertionError("unreachable")
+
+
+@record
+class AsOf:
+    """The as-of date of each row: a fixed date, or N days after a varied event's date."""
+
+    fixed: date | None = None
+    event: str | None = None
+    days: int = 0
+
+    @classmethod
+    def parse(cls, text: str, varies: Sequence[Vary]) -> AsOf:
+        match = re.match(r"^\s*([A-Za-z_]\w*)\s*([+-]\s*\d+)?\s*$", text)
+        if match is None:
+            try:
+                return cls(fixed=as_date(text, "--as-of"))
+            except ValueError as error:
+                raise ValueError(f"{error}; or write event+N (N days after the varied event)") from None
+        dated = [v.event for v in varies if v.event is not None and v.field == "date"]
+        name = match[1]
+        if name == "event":
+            if not dated:
+                raise ValueError("--as-of event+N needs a varied date, e.g. --vary termination.date=...")
+            name = str(dated[0])
+        elif name not in dated:
+            raise ValueError(f"--as-of {text!r}: {name!r} is not an event whose date is varied")
+        return cls(event=name, days=int(match[2].replace(" ", "")) if match[2] else 0)
+
+    def on(self, added: dict[str, date]) -> date:
+        if self.fixed is not None:
+            return self.fixed
+        return added[str(self.event)] + timedelta(days=self.days)
+
+
+@attrs.define
+class WhatIf:
+    """One row per combination: the varied values under their --vary names, the as-of date, the figures."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+    def to_json(self) -> str:
+        return json.dumps([{k: _json(v) for k, v in row.items()} for row in self.rows], indent=2, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        header = [*self.columns, "as_of", *FIGURES]
+        writer.writerow(header)
+        for row in self.rows:
+            writer.writerow([_csv(row[k]) for k in header])
+        return out.getvalue()
+
+    def table(self) -> str:
+        from optionrules.render import table
+
+        header = [*self.columns, "as_of", *FIGURES]
+        return "\n".join(table(header, [[show_value(row[k]) for k in header] for row in self.rows]))
+
+    def _repr_html_(self) -> str:
+        header = [*self.columns, "as_of", *FIGURES]
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(show_value(row[h]))}</td>" for h in header) + "</tr>"
+                       for row in self.rows[:500])
+        more = f"<p>... {len(self.rows) - 500} more rows</p>" if len(self.rows) > 500 else ""
+        return f"<table><tr>{head}</tr>{body}</table>{more}"
+
+    def plot(self, figure: str = "exercisable") -> Any:
+        """A matplotlib figure: `figure` against the varied date, one line per other combination."""
+        from optionrules.charts import sweep_chart
+
+        return sweep_chart(self, figure)
+
+
+def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: AsOf,
+           assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
+    """Evaluate every combination of the varied values; each plan is compiled once."""
+    events = _event_groups(contract, varies)
+    combinations = list(itertools.product(*(v.values for v in varies)))
+    base_events = list(base.events)
+    rows = []
+    for n, combination in enumerate(combinations):
+        readings = dict(assume or {})
+        fields: dict[str, dict[str, Any]] = {name: {} for name in events}
+        for vary, value in zip(varies, combination):
+            if vary.event is None:
+                readings[vary.field] = value
+            else:
+                fields[vary.event][vary.field] = value
+        added = [Event(len(base_events) + i, f["date"], name, {k: v for k, v in f.items() if k != "date"})
+                 for i, (name, f) in enumerate(fields.items())]
+        timeline = tuple(sorted(base_events + added, key=lambda e: (e.date, e.index)))
+        when = as_of.on({e.name: e.date for e in added})
+        result = evaluate(contract.plan(readings), timeline, when)
+        row = {vary.label: value for vary, value in zip(varies, combination)}
+        row["as_of"] = when
+        row.update(result.figures())
+        rows.append(row)
+        if progress is not None:
+            progress(n + 1, len(combinations))
+    return WhatIf([v.label for v in varies], rows)
+
+
+def _event_groups(contract: Contract, varies: Sequence[Vary]) -> dict[str, list[Vary]]:
+    """The varied events; each needs its date and every attribute varied (a single value will do)."""
+    groups: dict[str, list[Vary]] = {}
+    for vary in varies:
+        if vary.event is not None:
+            groups.setdefault(vary.event, []).append(vary)
+    for name, group in groups.items():
+        given = {v.field for v in group}
+        missing = [f for f in ["date", *contract.model.events[name].attrs] if f not in given]
+        if missing:
+            raise ValueError(f"--vary: the added {name} event needs "
+                             + ", ".join(f"{name}.{f}=..." for f in missing) + " (a single value will do)")
+    if len({v.label for v in varies}) != len(varies):
+        raise ValueError("--vary: the same field is varied twice")
+    return groups
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Duration):
+        return value.days
+    return value
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    value = _json(value)
+    if value is None:
+        return ""
+    return value
