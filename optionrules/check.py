@@ -414,9 +414,11 @@ class Checker:
 
     def _term(self, clause: ast.Clause) -> None:
         expiration = self._constant(clause, "expiration")
+        caps_windows = self._word(clause, "caps_windows")
         if expiration is not None:
             self.constants["expiration"] = (DATE, expiration)
-            self.model.term = Term(self._ref(clause), expiration)
+        if expiration is not None and caps_windows is not None:
+            self.model.term = Term(self._ref(clause), expiration, caps_windows)
 
     def _vesting(self, clause: ast.Clause) -> None:
         grant = self.model.grant

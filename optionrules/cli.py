@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
                                             "the readings of assumptions, and evaluate every combination: one row "
                                             "each.",
                                 epilog="examples: --vary 'termination.date=2003-01-01..2006-12-31 step 1 month' "
-                                       "--vary 'termination.reason=without_cause,death,cause' "
+                                       "--vary 'termination.reason=resignation,death,cause' "
                                        "--vary 'assume pro_rata_days=exclusive,inclusive'")
     sweep.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     sweep.add_argument("--timeline", metavar="BASE.json", help="the base events (default: none)")

@@ -89,6 +89,7 @@ class Plan:
     granted: int
     expiration: date
     term: ClauseRef
+    caps_windows: bool
     schedules: tuple[Schedule, ...]
     schedule_refs: tuple[ClauseRef, ...]
     exercise_refs: tuple[ClauseRef, ...]
@@ -167,6 +168,7 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         granted=model.grant.shares,
         expiration=model.term.expiration,
         term=model.term.ref,
+        caps_windows=model.term.caps_windows.resolve(readings) == "yes",
         schedules=tuple(schedules.values()),
         schedule_refs=tuple(s.ref for s in schedules.values()),
         exercise_refs=(model.exercise.ref,) if model.exercise else (),

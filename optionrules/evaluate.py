@@ -282,7 +282,7 @@ class Replay:
             until = rule.until(self)
             if until is not None:
                 last_day = until if self.plan.until_inclusive else until - _ONE_DAY
-                self._cap_deadline(last_day, rule.ref)
+                self._set_window(last_day, rule.ref)
                 if self.trace is not None:
                     self._step("exercise_deadline", rule.ref, self._until_text(rule, last_day),
                                rule.assumptions["exercise_deadline"])
@@ -293,7 +293,7 @@ class Replay:
         text = "exercisable until " + describe(compiler, rule.source.exercisable_until, self)
         if not plan.until_inclusive:
             text += f", the last day being {last_day.isoformat()}"
-        if last_day > plan.expiration:
+        if last_day > plan.expiration and plan.caps_windows:
             text += f"; capped by the expiration date {plan.expiration.isoformat()}"
         return text
 
@@ -314,12 +314,16 @@ class Replay:
         capped = added < self._pro_rata(pro_rata, when)
         return "; ".join(parts) + (f" (capped at {added:,}, the shares still unvested)" if capped else "")
 
-    def _cap_deadline(self, last_day: date, ref: ClauseRef) -> None:
-        if last_day < self.deadline:
-            self.deadline = last_day
-            self.deadline_refs = (ref,)
+    def _set_window(self, last_day: date, ref: ClauseRef) -> None:
+        """A rule's exercise window: it replaces the term's, and later windows only shorten it."""
+        plan = self.plan
+        refs: tuple[ClauseRef, ...] = (ref,)
+        if plan.caps_windows and last_day > plan.expiration:
+            last_day, refs = plan.expiration, (ref, plan.term)
+        if self.deadline_refs == (plan.term,) or last_day < self.deadline:
+            self.deadline, self.deadline_refs = last_day, refs
         elif last_day == self.deadline:
-            self.deadline_refs += (ref,)
+            self.deadline_refs += refs
 
     def _vest_extra(self, when: date, shares: int, ref: ClauseRef) -> int:
         """Vest up to `shares` more on `when`, no more than what is still unvested and able to vest."""

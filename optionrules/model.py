@@ -145,6 +145,7 @@ class Grant:
 class Term:
     ref: ClauseRef
     expiration: date
+    caps_windows: Word  # yes: no exercise window runs past the expiration date
 
 
 @record

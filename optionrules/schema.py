@@ -80,8 +80,10 @@ KINDS: dict[str, Kind] = {
             Key("grant_date", "date", required=True),
             Key("commencement", "date", doc="the vesting commencement date (default: the grant date)"),
         )),
-        Kind("term", "the option's term: no exercise after the expiration date", singleton=True, keys=(
+        Kind("term", "the option's term: it expires on the expiration date", singleton=True, keys=(
             Key("expiration", "date", required=True),
+            Key("caps_windows", "word", required=True, choices=("yes", "no"),
+                doc="yes: no exercise window runs past the expiration date"),
         )),
         Kind("vesting", "an installment schedule: installment k falls on start + k periods", named=True, keys=(
             Key("shares", "number", doc="the shares this schedule vests (default: the whole grant)"),

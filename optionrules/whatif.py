@@ -2,7 +2,7 @@
 readings of assumptions, and evaluate every combination against plans compiled once.
 
     --vary 'termination.date=2003-01-01..2006-12-31 step 1 month'
-    --vary 'termination.reason=without_cause,death,cause'
+    --vary 'termination.reason=resignation,death,cause'
     --vary 'assume pro_rata_days=exclusive,inclusive'
 """
 

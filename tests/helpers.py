@@ -45,6 +45,7 @@ grant "g" {{
 }}
 term "t" {{
   expiration: grant_date + 10 years
+  caps_windows: yes
 }}
 service "s" {{
   ends_on: termination

@@ -35,6 +35,7 @@ grant "Art. I" {
 }
 term "Art. I, Term" {
   expiration: grant_date + 10 years
+  caps_windows: yes
 }
 """
 BASE_LINES = BASE.count("\n")  # what follows BASE starts on line BASE_LINES + 1
@@ -272,7 +273,7 @@ def test_an_event_and_a_clause_may_share_a_name():
 
 
 def test_second_singleton_clause():
-    (d,) = check(BASE + 'term "Art. II" {\n  expiration: 2010-01-01\n}\n')
+    (d,) = check(BASE + 'term "Art. II" {\n  expiration: 2010-01-01\n  caps_windows: yes\n}\n')
     assert d.message == "a second term clause (the first is at line 9)"
     assert (d.span.line, d.span.column) == (BASE_LINES + 1, 1)
 
