@@ -99,7 +99,7 @@ def _wrap(node: Any, at_least: int) -> str:
 
 
 def _exact(value: int | Fraction, grouped: bool = True) -> str:
-    """A number written as a decimal literal (they all come from one): 3,840,000 or 1.01."""
+    """A number written as a decimal literal (they all come from one): 1,000,000 or 2.50."""
     spec = ",f" if grouped else "f"
     if isinstance(value, int) or value.denominator == 1:
         return format(int(value), "," if grouped else "d")
