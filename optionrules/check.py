@@ -30,8 +30,11 @@ from optionrules.model import (
     Conventions,
     EnumType,
     EventType,
+    Example,
     Exercise,
+    Expectation,
     Grant,
+    Invariant,
     Lockup,
     Model,
     Payment,
@@ -46,11 +49,15 @@ from optionrules.model import (
 )
 from optionrules.parse import parse
 from optionrules.schema import KINDS, PLANNED_KINDS, Kind
+from optionrules.timeline import Event, read_value
 from optionrules.values import Duration, round_ratio
 
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
 _CONSTANTS = ("shares", "grant_date", "commencement", "exercise_price", "expiration")
+_SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
+_YES_NO = {"yes": True, "no": False, "true": True, "false": False}
+_EXPECTABLE = (*_SHARE_FIGURES, "exercise_deadline", "sale_blocked", "violations")
 MAX_COVERAGE_CASES = 4096
 
 
@@ -90,6 +97,7 @@ class Checker:
             "conventions": self._conventions, "grant": self._grant, "term": self._term,
             "vesting": self._vesting, "service": self._service, "rule": self._rule, "lockup": self._lockup,
             "exercise": self._exercise, "require": self._require, "payment": self._payment,
+            "example": self._example, "invariant": self._invariant,
         }
         # Constants first: the grant, then the term, before the clauses that use them.
         order = {"conventions": 0, "grant": 1, "term": 2}
@@ -603,6 +611,115 @@ class Checker:
                 return None
         return words
 
+    def _invariant(self, clause: ast.Clause) -> None:
+        that = self._single(clause, "that")
+        if that is None:
+            return
+        scope = Scope(self.model, self.constants, None, runtime=True, silenced=self.silenced)
+        if Typer(scope, self.diagnostics).expect(that, BOOL, "`that`") is not None:
+            self.model.invariants.append(Invariant(self._ref(clause), that))
+
+    def _example(self, clause: ast.Clause) -> None:
+        entry = clause.entry("events")
+        events = [self._event_literal(value, index) for index, value in enumerate(entry.values if entry else ())]
+        as_of = self._constant(clause, "as_of")
+        assume = self._example_readings(clause)
+        expectations = self._expectations(clause)
+        if None in events or as_of is None or assume is None or expectations is None:
+            return
+        self.model.examples.append(Example(self._ref(clause), tuple(events), as_of, assume, expectations))
+
+    def _event_literal(self, node: Any, index: int) -> Event | None:
+        """`termination(2004-03-15, reason: resignation)`: an event of an example's timeline."""
+        if not isinstance(node, ast.Call) or node.func not in self.model.events:
+            what = f"'{node.func}' is not a declared event" if isinstance(node, ast.Call) else "write each event"
+            self.error(f"{what}: write EVENT(DATE, attribute: value, ...)", node,
+                       did_you_mean(node.func, self.model.events) if isinstance(node, ast.Call) else None)
+            return None
+        declared = self.model.events[node.func].attrs
+        positional = [arg for arg in node.args if arg.name is None]
+        if len(positional) != 1:
+            self.error(f"give the {node.func} event its date first: {node.func}(2025-01-31, ...)", node)
+            return None
+        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
+        if typer.expect(positional[0].value, DATE, "an event's date") is None:
+            return None
+        values: dict[str, Any] = {}
+        for arg in node.args:
+            if arg.name is None:
+                continue
+            attr = declared.get(arg.name)
+            if attr is None:
+                self.error(f"the event {node.func} has no attribute '{arg.name}'", arg,
+                           did_you_mean(arg.name, declared))
+                return None
+            try:
+                values[arg.name] = read_value(_literal(arg.value), attr, self.model)
+            except ValueError as error:
+                self.error(str(error), arg.value)
+                return None
+        missing = [name for name in declared if name not in values]
+        if missing:
+            self.error(f"the {node.func} event needs {', '.join(missing)}", node)
+            return None
+        return Event(index, self._compiler().constant(positional[0].value), node.func, values)
+
+    def _example_readings(self, clause: ast.Clause) -> dict[str, str] | None:
+        value = self._single(clause, "assume")
+        if value is None:
+            return {}
+        if not isinstance(value, ast.Record):
+            self.error("`assume` takes { assumption: reading ... }", value)
+            return None
+        readings = {}
+        for entry in value.entries:
+            assumption = self.model.assumptions.get(entry.key)
+            reading = entry.values[0]
+            if assumption is None:
+                self.error(f"no assumption '{entry.key}'", entry.key_span,
+                           did_you_mean(entry.key, self.model.assumptions))
+                return None
+            if not isinstance(reading, ast.Name) or reading.id not in assumption.readings:
+                self.error(f"the readings of {entry.key} are: {', '.join(assumption.readings)}", reading)
+                return None
+            readings[entry.key] = reading.id
+        return readings
+
+    def _expectations(self, clause: ast.Clause) -> tuple[Expectation, ...] | None:
+        value = self._single(clause, "expect")
+        if value is None:
+            return None
+        if not isinstance(value, ast.Record) or not value.entries:
+            self.error("`expect` takes { figure: value ... }, e.g. { vested: 1,000 }", value)
+            return None
+        expectations = [self._expectation(entry) for entry in value.entries]
+        return None if None in expectations else tuple(expectations)  # type: ignore[arg-type]
+
+    def _expectation(self, entry: ast.Entry) -> Expectation | None:
+        figure, values = entry.key, entry.values
+        node = values[0]
+        if figure in _SHARE_FIGURES and len(values) == 1 and isinstance(node, ast.NumberLit):
+            return Expectation(figure, node.value, entry.span)
+        if figure == "exercise_deadline" and len(values) == 1:
+            if isinstance(node, ast.DateLit):
+                return Expectation(figure, node.value, entry.span)
+            if isinstance(node, ast.Name) and node.id == "none":
+                return Expectation(figure, None, entry.span)
+        if figure == "sale_blocked" and len(values) == 1 and isinstance(node, ast.Name) and node.id in _YES_NO:
+            return Expectation(figure, _YES_NO[node.id], entry.span)
+        if figure == "violations":
+            if len(values) == 1 and isinstance(node, ast.NumberLit) and isinstance(node.value, int):
+                return Expectation(figure, node.value, entry.span)
+            if all(isinstance(v, ast.Name) for v in values):
+                return Expectation(figure, tuple(v.id for v in values), entry.span)  # type: ignore[union-attr]
+        if figure not in _EXPECTABLE:
+            self.error(f"no figure '{figure}' to expect", entry.key_span, did_you_mean(figure, _EXPECTABLE))
+            return None
+        shapes = {"exercise_deadline": "a date or none", "sale_blocked": "yes or no",
+                  "violations": "a count, or the names of the clauses broken"}
+        self.error(f"`{figure}` expects {shapes.get(figure, 'a number of shares')}", node)
+        return None
+
     # ---- The contract as a whole ----------------------------------------------------------
 
     def _check_whole(self) -> None:
@@ -661,3 +778,16 @@ class Checker:
     @staticmethod
     def _decides(rule: Rule) -> bool:
         return rule.exercisable_until is not None or (rule.forfeit is not None and rule.forfeit.word == "all")
+
+
+def _literal(node: Any) -> Any:
+    """The Python value of a literal in an example's event (then validated like a timeline's)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Minus) and isinstance(node.operand, ast.NumberLit):
+        return -node.operand.value
+    if isinstance(node, ast.MoneyLit):
+        return node.amount
+    if isinstance(node, (ast.NumberLit, ast.StringLit, ast.DateLit)):
+        return node.value
+    raise ValueError('write a literal value: a word, a number, a "text" or a date')

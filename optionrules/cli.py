@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -114,6 +113,28 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw the figures over time")
     table.set_defaults(run=_schedule)
 
+    test = commands.add_parser("test", help="run the example blocks of contracts",
+                               description="Run every example block (a timeline, an as-of date, expected figures) "
+                                           "of the contracts given (directories are searched for *.contract). "
+                                           "One line per failure with file:line; closes with 'N passed, N failed'.")
+    test.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
+    test.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    test.add_argument("-v", "--verbose", action="store_true", help="print each example that passes too")
+    test.set_defaults(run=_test)
+
+    check_all = commands.add_parser("verify", help="check invariants over every bounded timeline",
+                                    description="Check the invariants (the buckets partition the grant, vested never "
+                                                "decreases, nothing exercisable after the expiration, ...) and the "
+                                                "contract's own `invariant` clauses over every single event on "
+                                                "every day and every ordered pair of events at month granularity. "
+                                                "A failure prints the smallest timeline that shows it.")
+    check_all.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    _add_assume(check_all)
+    check_all.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    check_all.add_argument("--counterexample", metavar="FILE.json",
+                           help="write the first counterexample's timeline there, ready for `eval --timeline`")
+    check_all.set_defaults(run=_verify)
+
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
@@ -155,22 +176,13 @@ def _readings(contract: Any, pairs: list[str]) -> dict[str, str]:
 # ---- check ----------------------------------------------------------------------------------
 
 
-def _contract_files(paths: Sequence[str]) -> Iterator[Path]:
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            yield from sorted(path.rglob("*.contract"))
-        else:
-            yield path
-
-
 def _check(args: argparse.Namespace) -> int:
     from optionrules.check import check_source
     from optionrules.errors import render_all
-    from optionrules.parse import read_source
+    from optionrules.files import contract_files, read_source
 
     files = problems = unreadable = 0
-    for path in _contract_files(args.paths):
+    for path in contract_files(args.paths):
         files += 1
         text, diagnostics = read_source(path)
         if text is None:
@@ -307,6 +319,73 @@ def _progress_bar() -> Any:
                   flush=True)
 
     return progress
+
+
+def _test(args: argparse.Namespace) -> int:
+    import time
+
+    from optionrules.contract import load
+    from optionrules.errors import ContractError
+    from optionrules.examples import ExampleResult, junit_xml, run_examples
+    from optionrules.files import contract_files
+
+    started = time.perf_counter()
+    passed = failed = 0
+    suites: list[tuple[str, list[ExampleResult], list[str]]] = []
+    paths = list(contract_files(args.paths))
+    if not paths:
+        raise InputError("optionrules: no .contract files found")
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"optionrules: {path}: no such file")
+        try:
+            contract = load(path)
+        except ContractError as error:
+            print(str(error))
+            failed += 1
+            suites.append((str(path), [], [d.render(error.sources) for d in error.diagnostics]))
+            continue
+        results = run_examples(contract)
+        for result in results:
+            for failure in result.failures:
+                print(failure)
+            if args.verbose and result.passed:
+                print(f"{path}:{result.example.ref.span.line}: example {result.example.ref.name}: ok")
+        passed += sum(r.passed for r in results)
+        failed += sum(not r.passed for r in results)
+        suites.append((str(path), results, []))
+    if args.junit_xml:
+        from optionrules.files import write_atomically
+
+        write_atomically(args.junit_xml, junit_xml(suites, time.perf_counter() - started))
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import json
+
+    from optionrules.verify import verify
+
+    contract = _load(args.contract)
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("optionrules: --jobs must be at least 1")
+    report = verify(contract, _readings(contract, args.assume), jobs=args.jobs, progress=_progress_bar())
+    summary = (f"{report.timelines:,} timelines, {report.evaluations:,} evaluations in {report.seconds:.1f} s")
+    if report.ok:
+        print(f"{args.contract}: every invariant holds ({summary})")
+        return EXIT_OK
+    for counterexample in report.counterexamples:
+        print(f"{args.contract}: {counterexample}")
+        print(f"  re-run: optionrules eval {args.contract} --timeline TIMELINE.json "
+              f"--as-of {counterexample.as_of.isoformat()}")
+    if args.counterexample:
+        from optionrules.files import write_atomically
+
+        timeline = report.counterexamples[0].timeline()
+        write_atomically(args.counterexample, json.dumps(timeline, indent=2) + "\n")
+    print(f"{len(report.counterexamples)} invariant(s) fail ({summary})")
+    return EXIT_FINDINGS
 
 
 def _kinds(args: argparse.Namespace) -> int:

@@ -19,8 +19,8 @@ from optionrules.compile import Plan, compile_plan
 from optionrules.errors import ContractError
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.explain import Explanation, explain
+from optionrules.files import read_source
 from optionrules.model import Model
-from optionrules.parse import read_source
 from optionrules.schedule import VestingTable, vesting_table
 from optionrules.timeline import Timeline, as_date, load_timeline, read_timeline
 from optionrules.whatif import AsOf, Progress, Vary, WhatIf, parse_vary, whatif

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from optionrules import printer
-from optionrules.compile import Plan, ProRataPlan, RulePlan
+from optionrules.compile import EventPlan, Plan, ProRataPlan, RulePlan
 from optionrules.expressions import Compiler, describe
 from optionrules.model import ClauseRef
 from optionrules.records import record
@@ -114,6 +114,19 @@ class Evaluation:
         }
 
 
+class Figures(NamedTuple):
+    """The figures alone, in the order of FIGURES."""
+
+    vested: int
+    exercised: int
+    exercisable: int
+    unvested: int
+    forfeited: int
+    expired: int
+    exercise_deadline: date | None
+    sale_blocked: bool
+
+
 class Provenance(NamedTuple):
     """The clauses behind a replay's state, as they stood on the as-of date."""
 
@@ -195,16 +208,11 @@ class Replay:
         elif handler.exercise:
             self._exercise(event)
         else:
-            if handler.ends_service:
-                self._end_service(event)
-            rules = handler.rules if handler.case_of is None else handler.rules_by_case[handler.case_of(event.attrs)]
-            for rule in rules:
-                if rule.condition is None or rule.condition(self):
-                    self._apply_rule(rule, event)
-                elif self.trace is not None:
-                    figure = _effect(rule)
-                    self._step(figure, rule.ref, f"does not apply: `{_condition(rule)}` does not hold",
-                               rule.assumptions[figure])
+            if self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
+                self._apply_rules(handler, event)
+            elif self.trace is not None and (handler.ends_service or handler.rules):
+                self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
+                           self.forfeit_all[1], "changes nothing: the option had already ended")
             for index in handler.starts_lockups:
                 self._start_lockup(index, event.date)
             if handler.extends_lockups is not None:
@@ -219,6 +227,19 @@ class Replay:
             self.seen[event.name] = [event.date]
         else:
             seen.append(event.date)
+
+    def _apply_rules(self, handler: EventPlan, event: Event) -> None:
+        """Service ends, then each rule whose condition holds takes effect, in the contract's order."""
+        if handler.ends_service:
+            self._end_service(event)
+        rules = handler.rules if handler.case_of is None else handler.rules_by_case[handler.case_of(event.attrs)]
+        for rule in rules:
+            if rule.condition is None or rule.condition(self):
+                self._apply_rule(rule, event)
+            elif self.trace is not None:
+                figure = _effect(rule)
+                self._step(figure, rule.ref, f"does not apply: `{_condition(rule)}` does not hold",
+                           rule.assumptions[figure])
 
     def _breaks_requirements(self, event: Event, requires: Any) -> bool:
         broken = [ref for ref, holds in requires if not holds(self)]
@@ -420,29 +441,31 @@ class Replay:
                 vested += shares
         return min(plan.granted, vested)
 
-    def evaluation(self, as_of: date) -> Evaluation:
+    def figures(self, as_of: date) -> Figures:
+        """The figures on `as_of`, all events on or before it applied (and none after)."""
         plan = self.plan
         granted, vested, exercised = plan.granted, self.vested(as_of), self.exercised
         sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
-        forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
-        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(self.extra), self.deadline_refs,
-                                self.vesting_end_refs, self.vesting_end, forfeit_all,
-                                tuple(map(tuple, self.lockups)) if self.lockups else ())
-        violations = tuple(self.violations)
-        if forfeit_all is not None:
-            return Evaluation(as_of, granted, vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked,
-                              violations, provenance)
+        if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
+            return Figures(vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
         if self.vesting_end is not None and as_of >= self.vesting_end:
             unvested, forfeited = 0, granted - vested
         else:
             unvested, forfeited = granted - vested, 0
         deadline = self.deadline
         if as_of > deadline:
-            expired, exercisable, unvested = vested - exercised + unvested, 0, 0
-        else:
-            expired, exercisable = 0, vested - exercised
-        return Evaluation(as_of, granted, vested, exercised, exercisable, unvested, forfeited, expired, deadline,
-                          sale_blocked, violations, provenance)
+            return Figures(vested, exercised, 0, 0, forfeited, vested - exercised + unvested, deadline, sale_blocked)
+        return Figures(vested, exercised, vested - exercised, unvested, forfeited, 0, deadline, sale_blocked)
+
+    def evaluation(self, as_of: date) -> Evaluation:
+        plan = self.plan
+        f = self.figures(as_of)
+        forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
+        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(self.extra), self.deadline_refs,
+                                self.vesting_end_refs, self.vesting_end, forfeit_all,
+                                tuple(map(tuple, self.lockups)) if self.lockups else ())
+        return Evaluation(as_of, plan.granted, f.vested, f.exercised, f.exercisable, f.unvested, f.forfeited,
+                          f.expired, f.exercise_deadline, f.sale_blocked, tuple(self.violations), provenance)
 
 
 def _effect(rule: RulePlan) -> str:

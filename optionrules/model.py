@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -231,6 +232,32 @@ class Payment:
     consent: tuple[str, str] | None  # (event, attribute naming the method)
 
 
+@record
+class Expectation:
+    figure: str  # a figure of the evaluation, or "violations"
+    value: Any  # a number, a date or None, a bool; for violations a count or a tuple of clause names
+    span: Span
+
+
+@record
+class Example:
+    """A timeline, an as-of date and the figures expected: a test the contract carries."""
+
+    ref: ClauseRef
+    events: tuple[Any, ...]  # timeline.Event
+    as_of: date
+    assume: dict[str, str]
+    expectations: tuple[Expectation, ...]
+
+
+@record
+class Invariant:
+    """A condition on the figures that must hold on every date of every timeline."""
+
+    ref: ClauseRef
+    that: ast.Expr
+
+
 # ---- Name bindings ----------------------------------------------------------------------
 
 
@@ -268,5 +295,7 @@ class Model:
     exercise: Exercise | None = None
     requires: list[Require] = attrs.Factory(list)
     payment: Payment | None = None
+    examples: list[Example] = attrs.Factory(list)
+    invariants: list[Invariant] = attrs.Factory(list)
     bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
     types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type

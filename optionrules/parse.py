@@ -49,21 +49,6 @@ def parser() -> Lark:
     return _parser
 
 
-def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
-    """A contract file's text, or a located diagnostic saying why it cannot be read."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        return None, [Diagnostic(f"cannot read the file: {error.strerror or error}", where=name)]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, [Diagnostic("the file is not valid UTF-8 text", Span(name, line, column, line, column + 1))]
-
-
 def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnostic]]:
     """Parse a whole file; returns the items that parsed and a diagnostic per broken item."""
     items: list[ast.Item] = []

@@ -122,6 +122,21 @@ KINDS: dict[str, Kind] = {
              trigger=True, keys=(
                  Key("that", "when_bool", required=True),
              )),
+        Kind("example", "a timeline, an as-of date and the figures expected there: `optionrules test` runs it; "
+                        "the string describes the case", named=True, cited=False, keys=(
+                            Key("events", "events", doc="EVENT(DATE, attribute: value, ...), comma-separated"),
+                            Key("as_of", "date", required=True),
+                            Key("assume", "readings", doc="{ assumption: reading } in place of the defaults"),
+                            Key("expect", "figures", required=True,
+                                doc="{ figure: value } for vested, exercised, exercisable, unvested, forfeited, "
+                                    "expired, exercise_deadline (a date or none), sale_blocked (yes or no), "
+                                    "violations (a count, or the names of the clauses broken, in order)"),
+                        )),
+        Kind("invariant", "a condition on the figures that must hold on every date of every timeline: "
+                          "`optionrules verify` checks it; the string describes it", named=True, cited=False, keys=(
+                              Key("that", "figures_bool", required=True,
+                                  doc="a condition on the figures, e.g. exercise_deadline <= expiration"),
+                          )),
         Kind("payment", "payment methods allowed outright, and those allowed after a consent", singleton=True, keys=(
             Key("always", "words"),
             Key("with_consent", "words"),
@@ -131,4 +146,4 @@ KINDS: dict[str, Kind] = {
 }
 
 # Kinds other issues of the roadmap will bring; named here so the checker says so.
-PLANNED_KINDS = ("plan", "form", "uses", "example", "invariant", "override")
+PLANNED_KINDS = ("plan", "form", "uses", "override")

@@ -106,7 +106,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run():
         'require r "Art. II" on termination {\n'  # +13
         "  that: termination < grant_date + 30\n"  # +14: date plus number
         "}\n"
-        'example e "Art. II" {\n'                  # +16: planned kind
+        'plan p "A plan" {\n'                      # +16: planned kind
         "}\n"
         "event broken(\n"                          # +18: syntax error
     )
@@ -117,13 +117,13 @@ def test_every_problem_of_a_file_is_reported_in_one_run():
         ("'terminaton' is not a declared event", n + 7, 24),
         ("agreement 'a' has no key 'sorce' (keys: company, source, says)", n + 11, 3),
         ("cannot add a date and a number", n + 14, 23),
-        ("'example' is not supported by this version of OptionRules yet", n + 16, 1),
+        ("'plan' is not supported by this version of OptionRules yet", n + 16, 1),
         ("this item ends too early; expected ')', a name", n + 18, 13),
     ]
 
 
 def test_diagnostics_come_in_file_order():
-    text = BASE + 'vesting_x a "c" { }\nexample b "c" { }\nplan c "c" { }\n'
+    text = BASE + 'vesting_x a "c" { }\nform b "c" { }\nplan c "c" { }\n'
     lines = [d.span.line for d in check(text)]
     assert lines == sorted(lines) == [BASE_LINES + 1, BASE_LINES + 2, BASE_LINES + 3]
 
@@ -210,7 +210,7 @@ def test_unknown_clause_kind_with_hint():
     assert d.hint == "did you mean 'vesting'?"
 
 
-@pytest.mark.parametrize("kind", ["plan", "form", "uses", "example", "invariant", "override"])
+@pytest.mark.parametrize("kind", ["plan", "form", "uses", "override"])
 def test_planned_kinds_are_not_supported_yet(kind):
     (d,) = check(BASE + f'{kind} x "Art. I" {{\n}}\n')
     assert d.message == f"'{kind}' is not supported by this version of OptionRules yet"

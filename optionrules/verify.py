@@ -1,0 +1,316 @@
+"""`verify`: check invariants exhaustively over bounded timelines, like a model checker over days.
+
+The timelines explored:
+- no event at all;
+- every single event of each declared kind, with each value of each attribute, on every day from the
+  grant date to the expiration date plus a margin;
+- every ordered pair of such events (numbers at one representative value) at month granularity:
+  dates a whole number of months after the grant date, the second on or after the first.
+
+Each timeline is evaluated around its events and after its exercise deadline and the expiration.
+The invariants: the buckets partition the grant; vested never decreases; exercisable is at most
+vested minus exercised; nothing is exercisable after the expiration date; the exercise deadline
+never precedes the end of service unless everything was forfeited; no evaluation raises; and the
+contract's own `invariant` clauses. A failure is shrunk (fewer events, earlier dates) to the
+smallest timeline that shows it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from optionrules import ast
+from optionrules.compile import Plan
+from optionrules.evaluate import Figures, Replay
+from optionrules.expressions import Compiled, Compiler
+from optionrules.model import Model
+from optionrules.records import record
+from optionrules.timeline import Event
+from optionrules.values import Duration, add
+
+if TYPE_CHECKING:
+    from optionrules.contract import Contract
+
+_ONE_DAY = timedelta(days=1)
+Progress = Callable[[int, int], None]
+
+
+@record
+class Variant:
+    """An event without its date: a kind, and one value for each of its attributes."""
+
+    name: str
+    attrs: tuple[tuple[str, Any], ...]
+
+    def on(self, day: date, index: int) -> Event:
+        return Event(index, day, self.name, dict(self.attrs))
+
+
+@record
+class Counterexample:
+    invariant: str
+    message: str
+    as_of: date
+    events: tuple[Event, ...]
+
+    def timeline(self) -> dict[str, Any]:
+        return {"events": [event.to_dict() for event in self.events]}
+
+    def __str__(self) -> str:
+        return (f"invariant '{self.invariant}' fails on {self.as_of.isoformat()}: {self.message}\n"
+                f"timeline: {json.dumps(self.timeline())}")
+
+
+@attrs.define
+class Report:
+    timelines: int
+    evaluations: int
+    seconds: float
+    counterexamples: list[Counterexample]
+
+    @property
+    def ok(self) -> bool:
+        return not self.counterexamples
+
+
+# ---- what is explored --------------------------------------------------------------------------------
+
+
+def variants(model: Model, representative: bool = False) -> list[Variant]:
+    """Every event kind with every combination of its attributes' values."""
+    out = []
+    for event in model.events.values():
+        names = list(event.attrs)
+        domains = [_domain(model, attr.declared, representative) for attr in event.attrs.values()]
+        for values in itertools.product(*domains):
+            out.append(Variant(event.name, tuple(zip(names, values))))
+    return out
+
+
+def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
+    if declared in model.enums:
+        return list(model.enums[declared].members)
+    granted = model.grant.shares if model.grant else 1
+    domains: dict[str, list[Any]] = {
+        "shares": [1, 0, Fraction(1, 2), granted, granted + 1],
+        "int": [1, 0],
+        "days": [Duration(days=30), Duration(days=0)],
+        "text": _texts(model) + ["something else"],
+        "date": [model.grant.grant_date if model.grant else date(2000, 1, 1)],
+        "money": [1],
+    }
+    values = domains[declared]
+    return values[:1] if representative and declared != "text" else values
+
+
+def _texts(model: Model) -> list[str]:
+    """The strings the contract's conditions compare attributes with: the values that matter."""
+    found: dict[str, None] = {}
+    roots = [r.that for r in model.requires] + [r.condition for r in model.rules if r.condition is not None]
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.StringLit):
+            found[node.value] = None
+        stack.extend(ast.children(node))
+    return list(found)
+
+
+# ---- checking one timeline ------------------------------------------------------------------------------
+
+
+class _Context:
+    """What a contract's invariant reads: the figures on a date, and the events before it."""
+
+    event = None
+
+    def __init__(self, replay: Replay, figures: Figures, as_of: date):
+        self.replay, self.figures, self.as_of = replay, figures, as_of
+
+    def figure(self, name: str) -> Any:
+        if name == "in_service":
+            return self.replay.in_service(self.as_of)
+        return getattr(self.figures, name)
+
+    def occurrences(self, name: str) -> tuple[date, ...]:
+        return self.replay.occurrences(name)
+
+
+class Checker:
+    """The invariants, checked on every as-of date of a timeline."""
+
+    def __init__(self, plan: Plan, own: Sequence[tuple[str, Compiled]]):
+        self.plan = plan
+        self.own = own
+        self.granted = plan.granted
+        self.expiration = plan.expiration
+
+    def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> tuple[str, str, date] | None:
+        """The first invariant that fails, its message and the date; None if all hold."""
+        replay = Replay(self.plan)
+        pending = 0
+        vested = 0
+        try:
+            for day in sorted(as_ofs):
+                while pending < len(events) and events[pending].date <= day:
+                    replay.apply(events[pending])
+                    pending += 1
+                figures = replay.figures(day)
+                problem = self._figures(replay, figures, day, vested)
+                if problem is not None:
+                    return (*problem, day)
+                vested = figures.vested
+            last = max(as_ofs) if as_ofs else self.expiration
+            ends = {self.expiration, replay.deadline}  # the option's last days, and the days after them
+            for day in sorted(d for end in ends for d in (end, end + _ONE_DAY) if d > last):
+                problem = self._figures(replay, replay.figures(day), day, vested)
+                if problem is not None:
+                    return (*problem, day)
+            return None
+        except Exception as error:  # a failure of the engine is what this looks for
+            return "no evaluation raises", f"{type(error).__name__}: {error}", events[-1].date if events else \
+                self.expiration
+
+    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: int) -> tuple[str, str] | None:
+        buckets = (f.exercised, f.exercisable, f.unvested, f.forfeited, f.expired)
+        if sum(buckets) != self.granted or min(buckets) < 0:
+            return "partition", (f"exercised {f.exercised} + exercisable {f.exercisable} + unvested {f.unvested} + "
+                                 f"forfeited {f.forfeited} + expired {f.expired} != granted {self.granted}")
+        if f.vested < vested_before:
+            return "vested never decreases", f"vested fell from {vested_before} to {f.vested}"
+        if f.exercisable > f.vested - f.exercised:
+            return "exercisable <= vested - exercised", \
+                f"exercisable {f.exercisable} > vested {f.vested} - exercised {f.exercised}"
+        if day > self.expiration and f.exercisable:
+            return "nothing exercisable after the expiration date", \
+                f"{f.exercisable} exercisable after {self.expiration.isoformat()}"
+        end = replay.service_end
+        if end is not None and end <= min(day, self.expiration) and f.exercise_deadline is not None \
+                and f.exercise_deadline < end:  # a termination after the expiration ends nothing left
+            return "the deadline never precedes the end of service", \
+                f"deadline {f.exercise_deadline.isoformat()} before the end of service {end.isoformat()}"
+        for name, holds in self.own:
+            if not holds(_Context(replay, f, day)):
+                return name, "the contract's invariant does not hold"
+        return None
+
+
+def _as_ofs(events: Sequence[Event]) -> list[date]:
+    days = {d for e in events for d in (e.date - _ONE_DAY, e.date)}
+    return sorted(days)
+
+
+# ---- the search -----------------------------------------------------------------------------------------
+
+_shared: dict[str, Any] = {}  # what forked workers inherit: the checker and the explored space
+
+
+MARGIN = Duration(months=3)  # explored past the expiration date
+
+
+def verify(contract: Contract, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
+           jobs: int | None = None, progress: Progress | None = None) -> Report:
+    started = time.perf_counter()
+    plan = contract.plan(assume)
+    model = contract.model
+    assert model.grant is not None
+    compiler = Compiler(model, plan.readings, plan.missing_day)
+    own = [(i.ref.name, compiler.compile(i.that)) for i in model.invariants]
+    checker = Checker(plan, own)
+    first, last = model.grant.grant_date, add(plan.expiration, margin)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    months = list(itertools.takewhile(lambda d: d <= last, (add(first, Duration(months=k)) for k in itertools.count())))
+    singles, pairs = variants(model), variants(model, representative=True)
+    _shared.update(checker=checker, singles=singles, pairs=pairs, days=days, months=months)
+    units = [("single", i) for i in range(len(singles))] + [("pair", i) for i in range(len(pairs) * len(months))]
+    failures: dict[str, tuple[str, date, tuple[Event, ...]]] = {}
+    timelines = evaluations = 0
+    empty = checker.timeline((), [first, plan.expiration, plan.expiration + _ONE_DAY])
+    if empty is not None:
+        failures[empty[0]] = (empty[1], empty[2], ())
+    for done, (count, evaluated, found) in enumerate(_run(units, jobs), start=1):
+        timelines += count
+        evaluations += evaluated
+        for name, message, day, events in found:
+            failures.setdefault(name, (message, day, events))
+        if progress is not None:
+            progress(done, len(units))
+    counterexamples = [_shrink(checker, name, *failure, first) for name, failure in failures.items()]
+    return Report(timelines + 1, evaluations + 3, time.perf_counter() - started, counterexamples)
+
+
+def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap_unordered(_unit, units, chunksize=max(1, len(units) // (jobs * 16)))
+    else:
+        yield from map(_unit, units)
+
+
+def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, tuple[Event, ...]]]]:
+    """One slice of the search: a single event on every day, or every pair starting with one event-month."""
+    kind, index = unit
+    checker: Checker = _shared["checker"]
+    found: dict[str, tuple[str, str, date, tuple[Event, ...]]] = {}
+    count = evaluated = 0
+    starts: list[tuple[Event, ...]]
+    if kind == "single":
+        variant = _shared["singles"][index]
+        starts = [(variant.on(day, 0),) for day in _shared["days"]]
+    else:
+        pairs, months = _shared["pairs"], _shared["months"]
+        variant, month = pairs[index // len(months)], index % len(months)
+        head = variant.on(months[month], 0)
+        starts = [(head, second.on(later, 1)) for later in months[month:] for second in pairs]
+    for events in starts:
+        as_ofs = _as_ofs(events)
+        count += 1
+        evaluated += len(as_ofs) + 4
+        failure = checker.timeline(events, as_ofs)
+        if failure is not None and failure[0] not in found:
+            found[failure[0]] = (failure[0], failure[1], failure[2], events)
+    return count, evaluated, list(found.values())
+
+
+# ---- shrinking -------------------------------------------------------------------------------------------
+
+
+def _shrink(checker: Checker, name: str, message: str, day: date, events: tuple[Event, ...],
+            earliest: date) -> Counterexample:
+    """Fewer events, then earlier dates, while the same invariant still fails."""
+
+    def fails(candidate: tuple[Event, ...]) -> tuple[str, date] | None:
+        result = checker.timeline(candidate, _as_ofs(candidate))
+        return (result[1], result[2]) if result is not None and result[0] == name else None
+
+    current, found = events, (message, day)
+    for i in range(len(current) - 1, -1, -1):
+        candidate = current[:i] + current[i + 1:]
+        result = fails(candidate)
+        if result is not None:
+            current, found = candidate, result
+    for i in range(len(current)):
+        low = current[i - 1].date if i else earliest
+        high = current[i].date
+        while low < high:  # the earliest date (by bisection) at which it still fails
+            middle = low + (high - low) // 2
+            moved = Event(current[i].index, middle, current[i].name, current[i].attrs)
+            candidate = (*current[:i], moved, *current[i + 1:])
+            result = fails(candidate)
+            if result is not None:
+                current, found, high = candidate, result, middle
+            else:
+                low = middle + _ONE_DAY
+    reindexed = tuple(Event(n, e.date, e.name, e.attrs) for n, e in enumerate(current))
+    return Counterexample(name, found[0], found[1], reindexed)
