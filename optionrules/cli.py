@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -134,6 +135,15 @@ def _parser() -> argparse.ArgumentParser:
     check_all.add_argument("--counterexample", metavar="FILE.json",
                            help="write the first counterexample's timeline there, ready for `eval --timeline`")
     check_all.set_defaults(run=_verify)
+
+    fmt = commands.add_parser("fmt", help="print contracts in the canonical layout, or check or rewrite them",
+                              description="The canonical layout of .contract files (directories are searched), "
+                                          "every comment kept. Without options, print it.")
+    fmt.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
+    mode = fmt.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="show a diff and exit 1 where a file is not canonical")
+    mode.add_argument("--write", action="store_true", help="rewrite files in place (atomically)")
+    fmt.set_defaults(run=_fmt)
 
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
                                 description="The language reference: every clause kind and its keys.")
@@ -386,6 +396,46 @@ def _verify(args: argparse.Namespace) -> int:
         write_atomically(args.counterexample, json.dumps(timeline, indent=2) + "\n")
     print(f"{len(report.counterexamples)} invariant(s) fail ({summary})")
     return EXIT_FINDINGS
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    import difflib
+
+    from optionrules.errors import render_all
+    from optionrules.files import contract_files, read_source, write_atomically
+    from optionrules.format import format_text
+    from optionrules.parse import parse
+
+    paths = list(contract_files(args.paths))
+    if not paths:
+        raise InputError("optionrules: no .contract files found")
+    formatted: list[tuple[Path, str, str]] = []
+    for path in paths:  # everything is read and formatted before anything is written
+        text, problems = read_source(path)
+        if text is None:
+            raise InputError(render_all(problems))
+        module, problems = parse(text, str(path))
+        if problems:
+            raise InputError(render_all(problems, {str(path): text}) + f"\n{path}: not formatted: it does not parse")
+        formatted.append((path, text, format_text(module, text)))
+    changed = [(path, text, new) for path, text, new in formatted if new != text]
+    if args.check:
+        for path, text, new in changed:
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                       f"{path}", f"{path} (formatted)"))
+        if changed:
+            print(f"{len(changed)} of {len(formatted)} file(s) would be reformatted")
+        return EXIT_FINDINGS if changed else EXIT_OK
+    if args.write:
+        for path, _, new in changed:
+            write_atomically(path, new)
+            print(f"reformatted {path}")
+        return EXIT_OK
+    for path, _, new in formatted:
+        if len(formatted) > 1:
+            print(f"==> {path} <==")
+        sys.stdout.write(new)
+    return EXIT_OK
 
 
 def _kinds(args: argparse.Namespace) -> int:

@@ -1,0 +1,182 @@
+"""`fmt`: the canonical layout of a contract file, every comment kept.
+
+One item after another, a blank line between them where the author left one; blocks indented
+by two spaces, one entry a line; a `when` condition on the header line unless that runs past
+the width; comments stay before the entry (or on the line) they were written with. Formatting
+twice gives the same text as formatting once, and the text parses to the same syntax tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from optionrules import ast, printer
+
+WIDTH = 100
+INDENT = "  "
+
+
+def format_text(module: ast.Module, text: str) -> str:
+    return _Formatter(module, text).text()
+
+
+class _Formatter:
+    def __init__(self, module: ast.Module, text: str):
+        self.tree = module
+        self.source_lines = text.splitlines()
+        self.comments = sorted(module.comments, key=lambda c: (c.span.line, c.span.column))
+        self.out: list[str] = []
+
+    # ---- comments: each printed once, before or on the line of the code it was written with
+
+    def _leading(self, line: int, indent: str) -> None:
+        """Every comment on a line before `line` not printed yet, each on its own line."""
+        while self.comments and self.comments[0].span.line < line:
+            comment = self.comments.pop(0)
+            if self.out and self._blank_before(comment.span.line) and self.out[-1] != "" \
+                    and not self.out[-1].endswith("{"):
+                self.out.append("")
+            self.out.append(indent + comment.text)
+
+    def _trailing(self, line: int) -> str:
+        """The comment written on `line` after the code, if any (marked for alignment)."""
+        if self.comments and self.comments[0].span.line == line:
+            return _MARK + self.comments.pop(0).text
+        return ""
+
+    def _blank_before(self, line: int) -> bool:
+        return line >= 2 and not self.source_lines[line - 2].strip()
+
+    # ---- items
+
+    def text(self) -> str:
+        for item in self.tree.items:
+            first = min([item.span.line] + [c.span.line for c in self.comments if c.span.line < item.span.line])
+            if self.out and self._blank_before(first) and self.out[-1] != "":
+                self.out.append("")
+            self._leading(item.span.line, "")
+            if self.out and self._blank_before(item.span.line) and self.out[-1] != "":
+                self.out.append("")  # a heading comment kept apart from the item it heads
+            if isinstance(item, ast.EnumDecl):
+                self._enum(item)
+            else:
+                self._clause(item)
+        self._leading(len(self.source_lines) + 2, "")
+        while self.out and self.out[-1] == "":
+            self.out.pop()
+        return "".join(line + "\n" for line in _align(self.out))
+
+    def _enum(self, item: ast.EnumDecl) -> None:
+        members = [m.id for m in item.members]
+        line = f"enum {item.name} {{ {', '.join(members)} }}"
+        if len(line) <= WIDTH:
+            self.out.append(line + self._trailing(item.span.line))
+            return
+        self.out.append(f"enum {item.name} {{" + self._trailing(item.span.line))
+        for member in item.members:
+            self._leading(member.span.line, INDENT)
+            self.out.append(f"{INDENT}{member.id}," + self._trailing(member.span.line))
+        self.out.append("}")
+
+    def _clause(self, clause: ast.Clause) -> None:
+        head = [clause.kind]
+        if clause.name is not None:
+            head.append(clause.name.id)
+        if clause.citation is not None:
+            head.append(printer.value(clause.citation))
+        header = " ".join(head)
+        if clause.params is not None:
+            header += "(" + ", ".join(f"{p.name}: {p.type_name}" for p in clause.params) + ")"
+        if clause.trigger is not None:
+            header += f" on {clause.trigger.id}"
+        opening = " {" if clause.entries else ""
+        if clause.condition is not None:
+            condition = "when " + printer.expression(clause.condition)
+            if len(header) + 1 + len(condition) + len(opening) <= WIDTH:
+                self.out.append(f"{header} {condition}{opening}" + self._header_comment(clause))
+            else:
+                self.out.append(header + self._trailing(clause.span.line))
+                self.out.append(f"{INDENT}{condition}{opening}" + self._trailing(clause.condition.span.end_line))
+        else:
+            self.out.append(header + opening + self._header_comment(clause))
+        if clause.entries:
+            self._entries(clause.entries, INDENT, clause.span.end_line)
+            self.out.append("}" + self._trailing(clause.span.end_line))
+
+    def _header_comment(self, clause: ast.Clause) -> str:
+        comment = self._trailing(clause.span.line)
+        if clause.condition is not None and clause.condition.span.end_line != clause.span.line:
+            comment = comment or self._trailing(clause.condition.span.end_line)
+        return comment
+
+    # ---- entries and values
+
+    def _entries(self, entries: tuple[ast.Entry, ...], indent: str, end_line: int) -> None:
+        for entry in entries:
+            self._leading(entry.span.line, indent)
+            self._entry(entry, indent)
+        self._leading(end_line, indent)  # comments after the last entry, before the closing brace
+
+    def _entry(self, entry: ast.Entry, indent: str) -> None:
+        values = entry.values
+        if len(values) == 1 and isinstance(values[0], ast.Record):
+            self._record(f"{indent}{entry.key}: ", values[0], indent)
+            return
+        texts = [printer.value(v) for v in values]
+        line = f"{indent}{entry.key}: {', '.join(texts)}"
+        if len(values) == 1 or (len(line) <= WIDTH and "\n" not in line):
+            self.out.append(line + self._trailing(entry.span.end_line))
+            return
+        self.out.append(f"{indent}{entry.key}:" + self._trailing(entry.key_span.line))
+        for n, (value, text) in enumerate(zip(values, texts)):
+            self._leading(value.span.line, indent + INDENT)
+            comma = "," if n < len(values) - 1 else ""
+            self.out.append(f"{indent}{INDENT}{text}{comma}" + self._trailing(value.span.end_line))
+
+    def _record(self, prefix: str, record: ast.Record, indent: str) -> None:
+        if not record.entries:
+            self.out.append(prefix + "{}" + self._trailing(record.span.end_line))
+            return
+        self.out.append(prefix + "{" + self._trailing(record.span.line))
+        self._entries(record.entries, indent + INDENT, record.span.end_line)
+        self.out.append(indent + "}" + self._trailing(record.span.end_line))
+
+
+_MARK = "\0"  # between the code and the trailing comment of a line, until they are aligned
+ALIGN_LIMIT = 80  # trailing comments are aligned in a column no further right than this
+
+
+def _align(lines: list[str]) -> list[str]:
+    """Trailing comments of consecutive lines start in one column, as far as it is not too far right."""
+    out: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        column = max((len(code) for code, _ in run), default=0) + 2
+        out.extend(f"{code:<{column}}{comment}" if column <= ALIGN_LIMIT else f"{code}  {comment}"
+                   for code, comment in run)
+        run.clear()
+
+    for line in lines:
+        code, mark, comment = line.partition(_MARK)
+        if mark and code.strip():
+            run.append((code, comment))
+            continue
+        flush()
+        out.append(code + ("  " + comment if mark else ""))
+    flush()
+    return out
+
+
+def same_tree(a: Any, b: Any) -> bool:
+    """Whether two syntax trees are the same but for their positions."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if not hasattr(type(a), "__attrs_attrs__"):
+        return bool(a == b)
+    import attrs
+
+    return all(same_tree(getattr(a, f.name), getattr(b, f.name)) for f in attrs.fields(type(a))
+               if f.name not in ("span", "kind_span", "key_span", "name_span", "type_span"))
