@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONTRACT := contracts/capstone_liggett_2002.contract
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck contracts unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,14 +28,31 @@ demo: $(STAMP)
 	@echo
 	@echo "== exercises, a lock-up and a transfer, as JSON"
 	@$(BIN)/optionrules eval $(CONTRACT) --timeline examples/exercises_and_lockup.json --as-of 2004-06-01 --format json
+	@echo
+	@echo "== why: the derivation of each figure, and the assumptions that mattered"
+	@$(BIN)/optionrules explain $(CONTRACT) --timeline examples/termination_without_cause.json --as-of 2004-03-20
+	@echo
+	@echo "== what if she left another month, or for another reason? (one row per month and reason)"
+	@$(BIN)/optionrules whatif $(CONTRACT) --vary 'termination.date=2003-11-21..2004-05-21 step 1 month' \
+		--vary 'termination.reason=resignation,death,cause' --as-of event+0
+	@echo
+	@echo "== the example blocks the contract carries"
+	@$(BIN)/optionrules test contracts/
 
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck contracts unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check optionrules tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy optionrules
+
+# The bundled agreements: they check, are canonical, answer their examples, and verify.
+contracts: $(STAMP)
+	$(BIN)/optionrules check contracts/
+	$(BIN)/optionrules fmt --check contracts/
+	$(BIN)/optionrules test contracts/
+	$(BIN)/optionrules verify $(CONTRACT)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest

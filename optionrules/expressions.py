@@ -534,9 +534,15 @@ class Compiler:
     def _c_BoolOp(self, node: ast.BoolOp) -> tuple[Compiled, bool]:
         parts = [self._compile(operand) for operand in node.operands]
         fns = [f for f, _ in parts]
-        if node.op == "and":
-            return self._fold(lambda ctx: all(f(ctx) for f in fns), *parts)
-        return self._fold(lambda ctx: any(f(ctx) for f in fns), *parts)
+        wanted = node.op == "or"  # the operand value that decides: True for `or`, False for `and`
+
+        def decide(ctx: Any) -> bool:
+            for f in fns:
+                if bool(f(ctx)) is wanted:
+                    return wanted
+            return not wanted
+
+        return self._fold(decide, *parts)
 
     def _c_Not(self, node: ast.Not) -> tuple[Compiled, bool]:
         operand = self._compile(node.operand)

@@ -72,8 +72,8 @@ def _show(node: Any) -> tuple[str, int]:
         return f"{node.func}({args})", _ATOM
     if isinstance(node, ast.Minus):
         return f"-{_wrap(node.operand, _UNARY)}", _UNARY
-    if isinstance(node, ast.Not):
-        return f"not {_wrap(node.operand, _NOT)}", _NOT
+    if isinstance(node, ast.Not):  # `not (a > b)`: a comparison under `not` reads better in parentheses
+        return f"not {_wrap(node.operand, _COMPARE + 1)}", _NOT
     if isinstance(node, ast.BinOp):
         strength = _SUM if node.op in "+-" else _PRODUCT
         return f"{_wrap(node.left, strength)} {node.op} {_wrap(node.right, strength + 1)}", strength

@@ -132,6 +132,7 @@ def _texts(model: Model) -> list[str]:
 class _Context:
     """What a contract's invariant reads: the figures on a date, and the events before it."""
 
+    __slots__ = ("as_of", "figures", "replay")
     event = None
 
     def __init__(self, replay: Replay, figures: Figures, as_of: date):
@@ -199,9 +200,11 @@ class Checker:
                 and f.exercise_deadline < end:  # a termination after the expiration ends nothing left
             return "the deadline never precedes the end of service", \
                 f"deadline {f.exercise_deadline.isoformat()} before the end of service {end.isoformat()}"
-        for name, holds in self.own:
-            if not holds(_Context(replay, f, day)):
-                return name, "the contract's invariant does not hold"
+        if self.own:
+            context = _Context(replay, f, day)
+            for name, holds in self.own:
+                if not holds(context):
+                    return name, "the contract's invariant does not hold"
         return None
 
 
@@ -232,7 +235,9 @@ def verify(contract: Contract, assume: dict[str, str] | None = None, margin: Dur
     months = list(itertools.takewhile(lambda d: d <= last, (add(first, Duration(months=k)) for k in itertools.count())))
     singles, pairs = variants(model), variants(model, representative=True)
     _shared.update(checker=checker, singles=singles, pairs=pairs, days=days, months=months)
-    units = [("single", i) for i in range(len(singles))] + [("pair", i) for i in range(len(pairs) * len(months))]
+    # the largest slices first (pairs starting early), so that the workers finish together
+    units = sorted([("pair", i) for i in range(len(pairs) * len(months))], key=lambda u: u[1] % len(months))
+    units += [("single", i) for i in range(len(singles))]
     failures: dict[str, tuple[str, date, tuple[Event, ...]]] = {}
     timelines = evaluations = 0
     empty = checker.timeline((), [first, plan.expiration, plan.expiration + _ONE_DAY])
@@ -253,7 +258,7 @@ def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:
     jobs = jobs or os.cpu_count() or 1
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            yield from pool.imap_unordered(_unit, units, chunksize=max(1, len(units) // (jobs * 16)))
+            yield from pool.imap_unordered(_unit, units, chunksize=8)
     else:
         yield from map(_unit, units)
 
