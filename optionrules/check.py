@@ -24,6 +24,8 @@ from optionrules.model import (
     ERROR,
     MONEY,
     NUMBER,
+    PERCENT,
+    Acceleration,
     Assumption,
     Attr,
     ClauseRef,
@@ -36,6 +38,7 @@ from optionrules.model import (
     Grant,
     Invariant,
     Lockup,
+    Milestone,
     Model,
     Payment,
     ProRata,
@@ -97,7 +100,8 @@ class Checker:
             "conventions": self._conventions, "grant": self._grant, "term": self._term,
             "vesting": self._vesting, "service": self._service, "rule": self._rule, "lockup": self._lockup,
             "exercise": self._exercise, "require": self._require, "payment": self._payment,
-            "example": self._example, "invariant": self._invariant,
+            "example": self._example, "invariant": self._invariant, "milestone": self._milestone,
+            "settlement": self._settlement,
         }
         # Constants first: the grant, then the term, before the clauses that use them.
         order = {"conventions": 0, "grant": 1, "term": 2}
@@ -454,7 +458,7 @@ class Checker:
     def _check_allocation(self, clause: ast.Clause, vesting: Vesting) -> None:
         """Per-installment rounding must say where the remainder goes, and must not over-allocate."""
         for readings in self._reading_sets(vesting.rounding, vesting.basis, vesting.remainder):
-            if vesting.basis.resolve(readings) != "per_installment":
+            if vesting.basis.resolve(readings) != "per_installment" or vesting.rounding.resolve(readings) == "none":
                 continue
             each = round_ratio(vesting.shares, vesting.installments, vesting.rounding.resolve(readings))
             left = vesting.shares - each * vesting.installments
@@ -492,21 +496,56 @@ class Checker:
         until_node = self._single(clause, "exercisable_until")
         until = self._runtime(until_node, DATE, "`exercisable_until`", trigger) if until_node is not None else None
         vest, forfeit = self._vest(clause), self._word(clause, "forfeit")
-        if not any(clause.entry(key) for key in ("vest", "forfeit", "exercisable_until")):
+        if not any(clause.entry(key) for key in ("vest", "forfeit", "exercisable_until", "repurchase")):
             self.error(f"rule '{clause.name.id if clause.name else ''}' has no effect: give `vest`, `forfeit` "
                        "or `exercisable_until`", clause.kind_span)
-        elif condition_ok and (vest or forfeit or until):
-            self.model.rules.append(Rule(self._ref(clause), trigger, condition, vest, forfeit, until))
+        elif condition_ok and (vest or forfeit or until or clause.entry("repurchase")):
+            self.model.rules.append(Rule(self._ref(clause), trigger, condition, vest, forfeit, until,
+                                         self._word(clause, "repurchase")))
             return
         self.failed_rules_on.add(trigger)
 
-    def _vest(self, clause: ast.Clause) -> Word | ProRata | None:
+    def _vest(self, clause: ast.Clause) -> Word | ProRata | Acceleration | None:
         value = self._single(clause, "vest")
         if value is None:
             return None
         if isinstance(value, ast.Call) and value.func == "pro_rata":
             return self._pro_rata(value)
+        if isinstance(value, ast.Call) and value.func in ("percent", "next"):
+            return self._acceleration(value)
+        if isinstance(value, ast.Call):
+            self.error(f"`vest` takes all_unvested, nothing, pro_rata(...), percent(...) or next(...), "
+                       f"not {value.func}(...)", value, did_you_mean(value.func, ["pro_rata", "percent", "next"]))
+            return None
         return self._word(clause, "vest", _VEST_WORDS)
+
+    def _acceleration(self, call: ast.Call) -> Acceleration | None:
+        """`percent(50%, rounding: down, from: last)` or `next(12 months)`."""
+        positional = [a.value for a in call.args if a.name is None]
+        named = {a.name: a for a in call.args if a.name is not None}
+        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
+        if call.func == "next":
+            if len(positional) != 1 or named or typer.expect(positional[0], DURATION, "next()") is None:
+                self.error("write next(12 months): the installments due within that time vest now", call)
+                return None
+            months = self._compiler().constant(positional[0])
+            return Acceleration(months=months)
+        expected = {"rounding": ("down", "up", "half_up", "none"), "from": ("last", "first", "each")}
+        if len(positional) != 1 or set(named) != set(expected) or \
+                typer.expect(positional[0], PERCENT, "percent()") is None:
+            self.error("write percent(50%, rounding: down, from: last|first|each): that share of the unvested "
+                       "installments vests now, taken from the last ones, the first ones or each one", call)
+            return None
+        words: dict[str, Word | None] = {}
+        for key, choices in expected.items():
+            node = named[key].value
+            words[key] = self._word_value(node, key, choices) if isinstance(node, ast.Name) else None
+            if not isinstance(node, ast.Name):
+                self.error(f"`{key}` takes one of: {', '.join(choices)}", node)
+        if None in words.values():
+            return None
+        return Acceleration(percent=self._compiler().constant(positional[0]), rounding=words["rounding"],
+                            order=words["from"])
 
     def _pro_rata(self, call: ast.Call) -> ProRata | None:
         args: dict[str, Any] = {}
@@ -563,7 +602,9 @@ class Checker:
                        clause.entry("shares"))
             return
         if shares is not None:
-            self.model.exercise = Exercise(self._ref(clause), trigger, shares, method)
+            early = self._word(clause, "before_vesting")
+            self.model.exercise = Exercise(self._ref(clause), trigger, shares, method,
+                                           early is not None and early.word == "allowed")
 
     def _require(self, clause: ast.Clause) -> None:
         trigger = self._event(clause.trigger)
@@ -740,15 +781,34 @@ class Checker:
             self._check_coverage(service)
 
     def _check_vesting_total(self) -> None:
-        grant, vestings = self.model.grant, self.model.vestings
-        if grant is None or not vestings:
+        grant = self.model.grant
+        tranches: list[Vesting | Milestone] = [*self.model.vestings, *self.model.milestones]
+        if grant is None or not tranches:
             return
-        total = sum(v.shares for v in vestings)
+        total = sum(t.shares for t in tranches)
         if total != grant.shares:
-            clause = next(c for c in self.clauses if c.kind == "vesting")
-            parts = " + ".join(f"{v.shares:,}" for v in vestings)
-            self.error(f"the vesting schedules vest {parts} = {total:,} shares, not the {grant.shares:,} granted",
-                       clause.kind_span)
+            clause = next(c for c in self.clauses if c.kind in ("vesting", "milestone"))
+            parts = " + ".join(f"{t.shares:,}" for t in tranches)
+            what = "the vesting schedules and milestones" if self.model.milestones else "the vesting schedules"
+            self.error(f"{what} vest {parts} = {total:,} shares, not the {grant.shares:,} granted", clause.kind_span)
+
+    def _milestone(self, clause: ast.Clause) -> None:
+        trigger = self._event(clause.trigger)
+        if trigger is None:
+            return
+        condition = clause.condition
+        condition_ok = condition is None or self._runtime(condition, BOOL, "`when`", trigger) is not None
+        shares = self._whole(clause, "shares", minimum=1)
+        deadline = self._constant(clause, "deadline") if clause.entry("deadline") else None
+        accelerates = self._word(clause, "accelerates")
+        if condition_ok and shares is not None and accelerates is not None and \
+                (deadline is not None or not clause.entry("deadline")):
+            self.model.milestones.append(Milestone(self._ref(clause), trigger, condition, shares, deadline,
+                                                   accelerates))
+
+    def _settlement(self, clause: ast.Clause) -> None:
+        if self._word(clause, "on") is not None:
+            self.model.settlement = self._ref(clause)
 
     def _check_coverage(self, service: Service) -> None:
         """Every case of the service-ending event is decided by exactly one rule."""

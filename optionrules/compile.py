@@ -13,27 +13,46 @@ import math
 import operator
 from collections.abc import Callable
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import attrs
 
 from optionrules import ast
 from optionrules.expressions import Compiler, static_truth
-from optionrules.model import ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
+from optionrules.model import Acceleration, ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
 from optionrules.records import record
-from optionrules.values import add, round_ratio
+from optionrules.values import Duration, add, round_ratio
 
 MAX_DISPATCH_CASES = 4096
 
 
 @record
 class Schedule:
-    """A vesting schedule's installments: `dates[i]` vests `amounts[i]` shares."""
+    """A vesting schedule's installments: `dates[i]` vests `amounts[i]` shares; `indexes[i]` is that
+    installment's place among every schedule's installments (Plan.dates)."""
 
     ref: ClauseRef
     start: date
     dates: tuple[date, ...]
-    amounts: tuple[int, ...]
+    amounts: tuple[Any, ...]
+    indexes: tuple[int, ...] = ()
+
+
+@record
+class AccelerationPlan:
+    percent: Fraction | None
+    rounding: str | None
+    order: str | None
+    months: Duration | None
+
+
+@record
+class MilestonePlan:
+    ref: ClauseRef
+    shares: int
+    deadline: date | None
+    accelerates: bool
 
 
 @record
@@ -47,11 +66,12 @@ class ProRataPlan:
 class RulePlan:
     ref: ClauseRef
     condition: Callable[[Any], bool] | None
-    vest: str | ProRataPlan | None  # all_unvested, nothing, or a pro-rata plan
+    vest: str | ProRataPlan | AccelerationPlan | None  # all_unvested, nothing, pro-rata, an acceleration
     forfeit: str | None  # unvested or all
     until: Callable[[Any], date | None] | None
     source: Rule  # the checked rule, for explanations
     assumptions: dict[str, tuple[str, ...]]  # per figure, the assumptions the rule's outcome depends on
+    repurchase: bool = False  # the exercised shares not vested are bought back
 
 
 @record
@@ -80,6 +100,7 @@ class EventPlan:
     starts_lockups: tuple[int, ...] = ()  # indexes into Plan.lockups
     extends_lockups: str | None = None  # the attribute (of type days) that extends every open lock-up
     consents_to: str | None = None  # the attribute naming a payment method consented to
+    milestones: tuple[tuple[int, Callable[[Any], bool] | None], ...] = ()  # (milestone, condition) it may vest
 
 
 @record
@@ -94,7 +115,11 @@ class Plan:
     schedule_refs: tuple[ClauseRef, ...]
     exercise_refs: tuple[ClauseRef, ...]
     dates: tuple[date, ...]  # every installment of every schedule, in date order
-    cumulative: tuple[int, ...]  # cumulative[i]: shares vested by the first i installments
+    amounts: tuple[Any, ...]  # the shares of each of those installments
+    cumulative: tuple[Any, ...]  # cumulative[i]: shares vested by the first i installments
+    milestones: tuple[MilestonePlan, ...]
+    settles: bool  # units settle on vesting: no exercise
+    early_exercise: bool  # unvested shares may be exercised
     service_ref: ClauseRef | None
     service_inclusive: bool
     until_inclusive: bool
@@ -123,10 +148,12 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
     conventions = model.conventions
     missing_day = conventions.missing_day.resolve(readings)
     schedules = {v.ref.name: installments(v, readings) for v in model.vestings}
-    merged = sorted(
-        itertools.chain.from_iterable(zip(s.dates, s.amounts) for s in schedules.values()), key=lambda p: p[0]
-    )
-    cumulative = (0, *itertools.accumulate(amount for _, amount in merged))
+    merged = sorted(((d, a, name) for name, s in schedules.items() for d, a in zip(s.dates, s.amounts)),
+                    key=lambda p: p[0])
+    for name in schedules:
+        indexes = tuple(i for i, (_, _, owner) in enumerate(merged) if owner == name)
+        schedules[name] = attrs.evolve(schedules[name], indexes=indexes)  # type: ignore[misc]
+    cumulative = (0, *itertools.accumulate(amount for _, amount, _ in merged))
     service = model.service
     lockups = tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) == "same_day",
                                (lk.starts.assumption,) if lk.starts.assumption else ()) for lk in model.lockups)
@@ -138,6 +165,7 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
             condition=compiler.compile(rule.condition) if rule.condition is not None else None,
             vest=_vest_plan(rule.vest, readings, schedules),
             forfeit=rule.forfeit.resolve(readings) if rule.forfeit else None,
+            repurchase=rule.repurchase is not None,
             until=compiler.compile(rule.exercisable_until) if rule.exercisable_until is not None else None,
             source=rule,
             assumptions=rule_assumptions(model, rule),
@@ -161,6 +189,10 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
             starts_lockups=tuple(i for i, lk in enumerate(model.lockups) if lk.event == name),
             extends_lockups=_extension_attr(model.lockups, name),
             consents_to=consent[1] if consent is not None and consent[0] == name else None,
+            milestones=tuple(
+                (n, Compiler(model, readings, missing_day, name).compile(m.condition) if m.condition else None)
+                for n, m in enumerate(model.milestones) if m.event == name
+            ),
         )
     return Plan(
         model=model,
@@ -172,8 +204,13 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         schedules=tuple(schedules.values()),
         schedule_refs=tuple(s.ref for s in schedules.values()),
         exercise_refs=(model.exercise.ref,) if model.exercise else (),
-        dates=tuple(d for d, _ in merged),
+        dates=tuple(d for d, _, _ in merged),
+        amounts=tuple(a for _, a, _ in merged),
         cumulative=cumulative,
+        milestones=tuple(MilestonePlan(m.ref, m.shares, m.deadline, m.accelerates.resolve(readings) == "yes")
+                         for m in model.milestones),
+        settles=model.settlement is not None,
+        early_exercise=model.exercise is not None and model.exercise.early,
         service_ref=service.ref if service else None,
         service_inclusive=service is None or service.through.resolve(readings) == "inclusive",
         until_inclusive=conventions.until.resolve(readings) == "inclusive",
@@ -204,7 +241,7 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
                 chosen.append(rule)
             elif truth:
                 chosen.append(RulePlan(rule.ref, None, rule.vest, rule.forfeit, rule.until, rule.source,
-                                       rule.assumptions))
+                                       rule.assumptions, rule.repurchase))
         table[case if len(names) > 1 else case[0]] = tuple(chosen)
     return operator.itemgetter(*names), table  # one name: its value; several: their tuple
 
@@ -240,12 +277,15 @@ def _extension_attr(lockups: list[Lockup], event: str) -> str | None:
     return None
 
 
-def _vest_plan(vest: Word | ProRata | None, readings: dict[str, str],
-               schedules: dict[str, Schedule]) -> str | ProRataPlan | None:
+def _vest_plan(vest: Word | ProRata | Acceleration | None, readings: dict[str, str],
+               schedules: dict[str, Schedule]) -> str | ProRataPlan | AccelerationPlan | None:
     if vest is None:
         return None
     if isinstance(vest, Word):
         return vest.resolve(readings)
+    if isinstance(vest, Acceleration):
+        return AccelerationPlan(vest.percent, vest.rounding.resolve(readings) if vest.rounding else None,
+                                vest.order.resolve(readings) if vest.order else None, vest.months)
     chosen = (schedules[vest.schedule],) if vest.schedule else tuple(schedules.values())
     return ProRataPlan(chosen, vest.day_count.resolve(readings) == "inclusive", vest.rounding.resolve(readings))
 
@@ -256,7 +296,10 @@ def installments(vesting: Vesting, readings: dict[str, str]) -> Schedule:
     missing_day = vesting.missing_day.resolve(readings)
     rounding = vesting.rounding.resolve(readings)
     dates = [add(vesting.start, vesting.every * k, missing_day) for k in range(1, n + 1)]
-    if vesting.basis.resolve(readings) == "cumulative":
+    amounts: list[Any]
+    if rounding == "none":  # fractions of a share, exactly
+        amounts = [Fraction(shares, n)] * n
+    elif vesting.basis.resolve(readings) == "cumulative":
         totals = [round_ratio(shares * k, n, rounding) for k in range(n + 1)]
         amounts = [totals[k + 1] - totals[k] for k in range(n)]
     else:
@@ -282,7 +325,7 @@ def _per_installment(shares: int, n: int, rounding: str, remainder: str) -> list
     return amounts
 
 
-def _apply_cliff(dates: list[date], amounts: list[int], cliff: date) -> tuple[list[date], list[int]]:
+def _apply_cliff(dates: list[date], amounts: list[Any], cliff: date) -> tuple[list[date], list[Any]]:
     """Installments before the cliff vest together on the cliff date."""
     before = [i for i, d in enumerate(dates) if d < cliff]
     if not before:

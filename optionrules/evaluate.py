@@ -10,7 +10,6 @@ Events on the same day apply in the order the timeline lists them.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
@@ -22,7 +21,8 @@ from optionrules.expressions import Compiler, describe
 from optionrules.model import ClauseRef
 from optionrules.records import record
 from optionrules.timeline import Event
-from optionrules.values import add, round_ratio
+from optionrules.values import Shares, add
+from optionrules.vesting import VestingState
 
 FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired", "exercise_deadline",
            "sale_blocked")
@@ -64,12 +64,12 @@ class Evaluation:
 
     as_of: date
     granted: int
-    vested: int
-    exercised: int
-    exercisable: int
-    unvested: int
-    forfeited: int
-    expired: int
+    vested: Shares
+    exercised: Shares
+    exercisable: Shares
+    unvested: Shares
+    forfeited: Shares
+    expired: Shares
     exercise_deadline: date | None
     sale_blocked: bool
     violations: tuple[Violation, ...]
@@ -82,7 +82,8 @@ class Evaluation:
     def sources(self) -> dict[str, tuple[ClauseRef, ...]]:
         """For each figure, the clauses that produced it (an empty tuple for a zero figure)."""
         p = self.provenance
-        vested = p.schedules + tuple(ref for day, _, ref in p.extra if day <= self.as_of)
+        vested = p.schedules + tuple(ref for day, _, _, ref in p.pulls if day <= self.as_of) \
+            + tuple(ref for day, ref in p.achieved if day <= self.as_of)
         deadline = (p.forfeit_all[1],) if p.forfeit_all else p.deadline
         return {
             "vested": vested,
@@ -117,12 +118,12 @@ class Evaluation:
 class Figures(NamedTuple):
     """The figures alone, in the order of FIGURES."""
 
-    vested: int
-    exercised: int
-    exercisable: int
-    unvested: int
-    forfeited: int
-    expired: int
+    vested: Shares
+    exercised: Shares
+    exercisable: Shares
+    unvested: Shares
+    forfeited: Shares
+    expired: Shares
     exercise_deadline: date | None
     sale_blocked: bool
 
@@ -132,7 +133,8 @@ class Provenance(NamedTuple):
 
     schedules: tuple[ClauseRef, ...]
     exercise: tuple[ClauseRef, ...]
-    extra: tuple[tuple[date, int, ClauseRef], ...]
+    pulls: tuple[tuple[date, int, Shares, ClauseRef], ...]  # installments vested early, and by which clause
+    achieved: tuple[tuple[date, ClauseRef], ...]  # milestones reached
     deadline: tuple[ClauseRef, ...]
     vesting_end: tuple[ClauseRef, ...]
     vesting_ended: date | None
@@ -160,9 +162,8 @@ def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date, trace: list[Ste
 class Replay:
     """The state of one option while a timeline is replayed; also the context expressions read."""
 
-    __slots__ = ("consented", "deadline", "deadline_refs", "event", "exercised", "extra", "forfeit_all", "lockups",
-                 "plan", "seen", "service_end", "trace", "vesting_end", "vesting_end_index", "vesting_end_refs",
-                 "violations")
+    __slots__ = ("consented", "deadline", "deadline_refs", "event", "exercised", "forfeit_all", "lockups", "plan",
+                 "seen", "service_end", "trace", "vesting", "vesting_end_refs", "violations")
 
     def __init__(self, plan: Plan, trace: list[Step] | None = None):
         self.plan = plan
@@ -170,11 +171,9 @@ class Replay:
         self.event: Event | None = None
         self.seen: dict[str, list[date]] = {}
         self.service_end: date | None = None
-        self.vesting_end: date | None = None  # no scheduled installment vests after it
-        self.vesting_end_index = 0  # installments vested when vesting ended
-        self.vesting_end_refs: tuple[ClauseRef, ...] = ()
-        self.extra: list[tuple[date, int, ClauseRef]] = []  # pro-rata and accelerated vesting
-        self.exercised = 0
+        self.vesting = VestingState(plan)
+        self.vesting_end_refs: tuple[ClauseRef, ...] = ()  # the clause that ended vesting
+        self.exercised: Any = 0  # shares bought and held (or, for units, settled)
         self.forfeit_all: tuple[date, ClauseRef] | None = None
         self.deadline = plan.expiration
         self.deadline_refs: tuple[ClauseRef, ...] = (plan.term,)
@@ -213,6 +212,8 @@ class Replay:
             elif self.trace is not None and (handler.ends_service or handler.rules):
                 self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
                            self.forfeit_all[1], "changes nothing: the option had already ended")
+            if handler.milestones and self.forfeit_all is None:
+                self._milestones(handler, event)
             for index in handler.starts_lockups:
                 self._start_lockup(index, event.date)
             if handler.extends_lockups is not None:
@@ -241,6 +242,15 @@ class Replay:
                 self._step(figure, rule.ref, f"does not apply: `{_condition(rule)}` does not hold",
                            rule.assumptions[figure])
 
+    def _milestones(self, handler: EventPlan, event: Event) -> None:
+        for which, condition in handler.milestones:
+            if condition is None or condition(self):
+                added = self.vesting.achieve(which, event.date, self.plan.milestones[which].ref)
+                if self.trace is not None:
+                    milestone = self.plan.milestones[which]
+                    self._step("vested", milestone.ref, f"milestone reached: {printer.number(added)} shares vest"
+                               if added else "milestone reached too late, or after vesting ended: nothing vests")
+
     def _breaks_requirements(self, event: Event, requires: Any) -> bool:
         broken = [ref for ref, holds in requires if not holds(self)]
         for ref in broken:
@@ -268,26 +278,26 @@ class Replay:
                        f"and {last} that day vest, later ones do not")
 
     def _end_vesting(self, when: date, ref: ClauseRef) -> None:
-        if self.vesting_end is not None and self.vesting_end <= when:
-            return
-        self.vesting_end = when
-        search = bisect_right if self.plan.service_inclusive else bisect_left
-        self.vesting_end_index = search(self.plan.dates, when)
-        self.vesting_end_refs = (ref,)
+        if self.vesting.stop(when):
+            self.vesting_end_refs = (ref,)
 
     def _apply_rule(self, rule: RulePlan, event: Event) -> None:
         when = event.date
         vest = rule.vest
         if vest is not None and vest != "nothing":
-            shares = self.plan.granted if vest == "all_unvested" else self._pro_rata(vest, when)  # type: ignore[arg-type]
-            added = self._vest_extra(when, shares, rule.ref)
-            if self.trace is not None:
-                before = self.vested(when) - added
-                text = f"all unvested shares vest: {self.plan.granted:,} - {before:,} = {added:,}" \
-                    if vest == "all_unvested" else self._pro_rata_text(vest, when, added)  # type: ignore[arg-type]
+            say = self.trace is not None
+            if vest == "all_unvested":
+                _, text = self.vesting.all_unvested(when, rule.ref, say)
+            elif isinstance(vest, ProRataPlan):
+                _, text = self.vesting.pro_rata(vest, when, rule.ref, say)
+            else:
+                _, text = self.vesting.accelerate(vest, when, rule.ref, say)  # type: ignore[arg-type]
+            if say:
                 self._step("vested", rule.ref, text + _because(rule), rule.assumptions["vested"])
         elif vest == "nothing" and self.trace is not None:
             self._step("vested", rule.ref, "vests nothing" + _because(rule), rule.assumptions["vested"])
+        if rule.repurchase:
+            self._repurchase(when, rule.ref)
         if rule.forfeit == "unvested":
             self._end_vesting(when, rule.ref)
             if self.trace is not None:
@@ -318,23 +328,6 @@ class Replay:
             text += f"; capped by the expiration date {plan.expiration.isoformat()}"
         return text
 
-    def _pro_rata_text(self, pro_rata: ProRataPlan, when: date, added: int) -> str:
-        parts = []
-        search = bisect_right if self.plan.service_inclusive else bisect_left
-        for schedule in pro_rata.schedules:
-            i = search(schedule.dates, when)
-            if i >= len(schedule.dates):
-                parts.append(f"{schedule.ref.name}: fully vested, nothing pro-rata")
-                continue
-            previous = schedule.dates[i - 1] if i else schedule.start
-            period = (schedule.dates[i] - previous).days
-            served = max(0, min((when - previous).days + pro_rata.inclusive, period))
-            parts.append(f"pro-rata {_ROUND[pro_rata.rounding]}({schedule.amounts[i]:,} × {served}/{period}) = "
-                         f"{round_ratio(schedule.amounts[i] * served, period, pro_rata.rounding):,}: {served} of the "
-                         f"{period} days from {previous.isoformat()} to {schedule.dates[i].isoformat()}")
-        capped = added < self._pro_rata(pro_rata, when)
-        return "; ".join(parts) + (f" (capped at {added:,}, the shares still unvested)" if capped else "")
-
     def _set_window(self, last_day: date, ref: ClauseRef) -> None:
         """A rule's exercise window: it replaces the term's, and later windows only shorten it."""
         plan = self.plan
@@ -346,29 +339,13 @@ class Replay:
         elif last_day == self.deadline:
             self.deadline_refs += refs
 
-    def _vest_extra(self, when: date, shares: int, ref: ClauseRef) -> int:
-        """Vest up to `shares` more on `when`, no more than what is still unvested and able to vest."""
-        if self.vesting_end is not None and when > self.vesting_end:
-            return 0
-        shares = min(shares, self.plan.granted - self.vested(when))
-        if shares > 0:
-            self.extra.append((when, shares, ref))
-        return max(shares, 0)
-
-    def _pro_rata(self, pro_rata: ProRataPlan, when: date) -> int:
-        """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
-        search = bisect_right if self.plan.service_inclusive else bisect_left
-        total = 0
-        for schedule in pro_rata.schedules:
-            i = search(schedule.dates, when)
-            if i >= len(schedule.dates):
-                continue
-            previous = schedule.dates[i - 1] if i else schedule.start
-            period = (schedule.dates[i] - previous).days
-            served = (when - previous).days + pro_rata.inclusive
-            served = max(0, min(served, period))
-            total += round_ratio(schedule.amounts[i] * served, period, pro_rata.rounding)
-        return total
+    def _repurchase(self, when: date, ref: ClauseRef) -> None:
+        """The company buys back the exercised shares that had not vested: they are forfeited."""
+        bought_back = max(0, self.exercised - self.vesting.vested(when))
+        self.exercised -= bought_back
+        if self.trace is not None:
+            self._step("forfeited", ref, f"the company repurchases the {printer.number(bought_back)} exercised "
+                       "shares not vested")
 
     def _exercise(self, event: Event) -> None:
         plan = self.plan
@@ -430,39 +407,47 @@ class Replay:
 
     # ---- figures
 
-    def vested(self, when: date) -> int:
-        plan = self.plan
-        if self.vesting_end is not None and when >= self.vesting_end:
-            vested = plan.cumulative[self.vesting_end_index]
-        else:
-            vested = plan.cumulative[bisect_right(plan.dates, when)]
-        for day, shares, _ in self.extra:
-            if day <= when:
-                vested += shares
-        return min(plan.granted, vested)
+    def vested(self, when: date) -> Any:
+        return self.vesting.vested(when)
 
     def figures(self, as_of: date) -> Figures:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
         plan = self.plan
-        granted, vested, exercised = plan.granted, self.vested(as_of), self.exercised
+        granted, vested, exercised = plan.granted, self.vesting.vested(as_of), self.exercised
         sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
         if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
             return Figures(vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
-        if self.vesting_end is not None and as_of >= self.vesting_end:
-            unvested, forfeited = 0, granted - vested
+        end = self.vesting.end
+        vesting_over = end is not None and as_of >= end
+        if plan.settles:  # units: delivered as they vest, nothing to exercise
+            if vesting_over:
+                return Figures(vested, vested, 0, 0, granted - vested, 0, None, sale_blocked)
+            lapsed = self.vesting.lapsed(as_of)
+            unvested = granted - vested - lapsed
+            expired = unvested if as_of > plan.expiration else 0
+            return Figures(vested, vested, 0, unvested - expired, lapsed, expired, None, sale_blocked)
+        if vesting_over:
+            unvested, forfeited = 0, granted - max(vested, exercised)
+            exercisable = max(0, vested - exercised)
         else:
-            unvested, forfeited = granted - vested, 0
+            lapsed = self.vesting.lapsed(as_of)
+            unvested, forfeited = granted - vested - lapsed, lapsed
+            exercisable = vested - exercised
+            if plan.early_exercise:  # unvested shares are exercisable too
+                exercisable, unvested = granted - lapsed - exercised, 0
         deadline = self.deadline
         if as_of > deadline:
-            return Figures(vested, exercised, 0, 0, forfeited, vested - exercised + unvested, deadline, sale_blocked)
-        return Figures(vested, exercised, vested - exercised, unvested, forfeited, 0, deadline, sale_blocked)
+            return Figures(vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline, sale_blocked)
+        return Figures(vested, exercised, exercisable, unvested, forfeited, 0, deadline, sale_blocked)
 
     def evaluation(self, as_of: date) -> Evaluation:
         plan = self.plan
         f = self.figures(as_of)
         forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
-        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(self.extra), self.deadline_refs,
-                                self.vesting_end_refs, self.vesting_end, forfeit_all,
+        vesting = self.vesting
+        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
+                                tuple(vesting.achieved.values()) if vesting.achieved else (), self.deadline_refs,
+                                self.vesting_end_refs, vesting.end, forfeit_all,
                                 tuple(map(tuple, self.lockups)) if self.lockups else ())
         return Evaluation(as_of, plan.granted, f.vested, f.exercised, f.exercisable, f.unvested, f.forfeited,
                           f.expired, f.exercise_deadline, f.sale_blocked, tuple(self.violations), provenance)

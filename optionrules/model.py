@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -58,6 +59,7 @@ ATTRIBUTE_TYPES = {
     "text": TEXT,
     "date": DATE,
     "money": MONEY,
+    "bool": BOOL,  # true or false
 }
 
 # ---- Declarations -------------------------------------------------------------------
@@ -189,15 +191,39 @@ class ProRata:
 
 
 @record
+class Acceleration:
+    """`percent(50%, rounding: down, from: last)`: that share of the unvested installments, taken from the
+    last, the first or each of them; or `next(12 months)`: the installments due within that time."""
+
+    percent: Fraction | None = None
+    rounding: Word | None = None
+    order: Word | None = None  # last, first or each
+    months: Duration | None = None
+
+
+@record
 class Rule:
     """What an event does, when its condition holds."""
 
     ref: ClauseRef
     event: str
     condition: ast.Expr | None
-    vest: Word | ProRata | None
+    vest: Word | ProRata | Acceleration | None
     forfeit: Word | None  # unvested or all
     exercisable_until: ast.Expr | None
+    repurchase: Word | None = None  # unvested: the exercised shares not vested are bought back
+
+
+@record
+class Milestone:
+    """A tranche that vests when an event happens (and its condition holds), by a deadline."""
+
+    ref: ClauseRef
+    event: str
+    condition: ast.Expr | None
+    shares: int
+    deadline: date | None
+    accelerates: Word
 
 
 @record
@@ -215,6 +241,7 @@ class Exercise:
     event: str
     shares: str
     method: str | None
+    early: bool = False  # unvested shares may be exercised (subject to a repurchase right)
 
 
 @record
@@ -289,6 +316,8 @@ class Model:
     term: Term | None = None
     conventions: Conventions | None = None
     vestings: list[Vesting] = attrs.Factory(list)
+    milestones: list[Milestone] = attrs.Factory(list)
+    settlement: ClauseRef | None = None  # units settle on vesting
     service: Service | None = None
     rules: list[Rule] = attrs.Factory(list)
     lockups: list[Lockup] = attrs.Factory(list)

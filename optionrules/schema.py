@@ -92,11 +92,20 @@ KINDS: dict[str, Kind] = {
             Key("from", "date", doc="the anchor date (default: the commencement date)"),
             Key("cliff", "duration", doc="nothing vests before start + cliff; earlier installments vest then"),
             Key("missing_day", "word", choices=MISSING_DAY_POLICIES, doc="default: the conventions' missing_day"),
-            Key("rounding", "word", required=True, choices=ROUNDING_MODES),
+            Key("rounding", "word", required=True, choices=(*ROUNDING_MODES, "none"),
+                doc="down, up or half_up to whole shares; none keeps fractions of a share"),
             Key("rounding_basis", "word", required=True, choices=("per_installment", "cumulative")),
             Key("remainder", "word", choices=("last", "first", "spread_first", "spread_last", "none"),
                 doc="where shares left by per-installment rounding go (required for per_installment)"),
         )),
+        Kind("milestone", "a tranche that vests when an event happens (and its condition holds), and is "
+                          "forfeited if that has not happened by the deadline", named=True, trigger=True,
+             condition=True, keys=(
+                 Key("shares", "number", required=True),
+                 Key("deadline", "date", doc="the last day the event can vest the tranche"),
+                 Key("accelerates", "word", required=True, choices=("yes", "no"),
+                     doc="whether `vest: all_unvested` reaches this tranche"),
+             )),
         Kind("service", "the service condition: which event ends service", singleton=True, keys=(
             Key("ends_on", "event", required=True),
             Key("through", "word", required=True, choices=("inclusive", "exclusive"),
@@ -104,8 +113,12 @@ KINDS: dict[str, Kind] = {
         )),
         Kind("rule", "what an event does when its condition holds", named=True, trigger=True, condition=True,
              keys=(
-                 Key("vest", "vest", doc="all_unvested, nothing, or pro_rata(schedule:, day_count:, rounding:)"),
+                 Key("vest", "vest", doc="all_unvested, nothing, pro_rata(schedule:, day_count:, rounding:), "
+                                         "percent(50%, rounding:, from: last|first|each) of the unvested "
+                                         "installments, or next(12 months) of installments"),
                  Key("forfeit", "word", choices=("unvested", "all")),
+                 Key("repurchase", "word", choices=("unvested",),
+                     doc="the company buys back the exercised shares not vested (early exercise)"),
                  Key("exercisable_until", "when_date"),
              )),
         Kind("lockup", "sales blocked for a period after an event", named=True, trigger=True, keys=(
@@ -117,7 +130,11 @@ KINDS: dict[str, Kind] = {
              trigger=True, keys=(
                  Key("shares", "trigger_attr", required=True),
                  Key("method", "trigger_attr"),
+                 Key("before_vesting", "word", choices=("allowed", "not_allowed"),
+                     doc="allowed: early exercise of unvested shares (default: not_allowed)"),
              )),
+        Kind("settlement", "units that settle on vesting, with no exercise and no price (RSUs)", singleton=True,
+             keys=(Key("on", "word", required=True, choices=("vesting",)),)),
         Kind("require", "a condition an event must meet; otherwise it is a violation, not applied", named=True,
              trigger=True, keys=(
                  Key("that", "when_bool", required=True),

@@ -175,6 +175,10 @@ def read_value(value: Any, attr: Attr, model: Model) -> Any:
         return value
     if declared == "date":
         return as_date(value, attr.name)
+    if declared == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"{attr.name} must be true or false, not {value!r}")
+        return value
     if declared == "money":
         return _decimal(value, attr.name)
     number = _number(value, attr.name)

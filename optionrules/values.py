@@ -16,7 +16,9 @@ LAST_DAY_OF_MONTH = "last_day_of_month"  # 2021-01-31 + 1 month = 2021-02-28
 FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2021-01-31 + 1 month = 2021-03-01
 MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
 
-ROUNDING_MODES = ("down", "up", "half_up")
+Shares = int | Fraction  # whole shares, or fractions of a share where a schedule keeps them
+
+ROUNDING_MODES = ("down", "up", "half_up")  # to whole shares; `none` keeps fractions of a share
 
 
 @record

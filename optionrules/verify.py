@@ -36,7 +36,7 @@ from optionrules.expressions import Compiled, Compiler
 from optionrules.model import Model
 from optionrules.records import record
 from optionrules.timeline import Event
-from optionrules.values import Duration, add
+from optionrules.values import Duration, Shares, add
 
 if TYPE_CHECKING:
     from optionrules.contract import Contract
@@ -160,7 +160,7 @@ class Checker:
         """The first invariant that fails, its message and the date; None if all hold."""
         replay = Replay(self.plan)
         pending = 0
-        vested = 0
+        vested: Shares = 0
         try:
             for day in sorted(as_ofs):
                 while pending < len(events) and events[pending].date <= day:
@@ -182,7 +182,7 @@ class Checker:
             return "no evaluation raises", f"{type(error).__name__}: {error}", events[-1].date if events else \
                 self.expiration
 
-    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: int) -> tuple[str, str] | None:
+    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: Shares) -> tuple[str, str] | None:
         buckets = (f.exercised, f.exercisable, f.unvested, f.forfeited, f.expired)
         if sum(buckets) != self.granted or min(buckets) < 0:
             return "partition", (f"exercised {f.exercised} + exercisable {f.exercisable} + unvested {f.unvested} + "
