@@ -79,6 +79,11 @@ class Evaluation:
         return {figure: getattr(self, figure) for figure in FIGURES}
 
     @property
+    def repurchasable(self) -> Shares:
+        """Exercised shares not vested yet: the company's repurchase right (early exercise) covers them."""
+        return max(0, self.exercised - self.vested)
+
+    @property
     def sources(self) -> dict[str, tuple[ClauseRef, ...]]:
         """For each figure, the clauses that produced it (an empty tuple for a zero figure)."""
         p = self.provenance
@@ -102,12 +107,12 @@ class Evaluation:
         return {
             "as_of": self.as_of.isoformat(),
             "granted": self.granted,
-            "vested": self.vested,
-            "exercised": self.exercised,
-            "exercisable": self.exercisable,
-            "unvested": self.unvested,
-            "forfeited": self.forfeited,
-            "expired": self.expired,
+            "vested": _number(self.vested),
+            "exercised": _number(self.exercised),
+            "exercisable": _number(self.exercisable),
+            "unvested": _number(self.unvested),
+            "forfeited": _number(self.forfeited),
+            "expired": _number(self.expired),
             "exercise_deadline": self.exercise_deadline.isoformat() if self.exercise_deadline else None,
             "sale_blocked": self.sale_blocked,
             "violations": [v.to_dict() for v in self.violations],
@@ -140,6 +145,11 @@ class Provenance(NamedTuple):
     vesting_ended: date | None
     forfeit_all: tuple[date, ClauseRef] | None
     lockups: tuple[tuple[date, date, ClauseRef], ...]
+
+
+def _number(value: Shares) -> int | float:
+    """A share count for JSON: an integer, or (where a schedule keeps fractions of a share) a float."""
+    return value if isinstance(value, int) else int(value) if value.denominator == 1 else float(value)
 
 
 def _cite(ref: ClauseRef) -> dict[str, Any]:

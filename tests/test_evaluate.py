@@ -8,8 +8,11 @@ vesting with a 90-day window.
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 import pytest
+
+import optionrules
 
 from tests.helpers import ENDS, contract, event, exercise, installments, termination
 
@@ -210,3 +213,196 @@ def test_partition_holds_in_every_bucket_state():
                             ([exercise("2021-01-01", 300), termination("2021-06-01", "quit")], "2021-07-01")]:
         r = c.evaluate(timeline, as_of)
         assert r.exercised + r.exercisable + r.unvested + r.forfeited + r.expired == 4_800, (timeline, as_of)
+
+
+# ---- cliffs under each allocation mode (Open Cap Format's allocation types) ---------------------
+
+# 1,001 shares, 48 monthly installments, a 12-month cliff: 1,001 / 48 = 20.854...
+CLIFF_UNDER_ROUNDING = {
+    # per installment: floor 20 each, 1,001 - 48 x 20 = 41 left over
+    "rounding: down\n rounding_basis: per_installment\n remainder: last": 240,  # 12 x 20 (back-loaded, one tranche)
+    "rounding: down\n rounding_basis: per_installment\n remainder: first": 281,  # 20 + 41 + 11 x 20
+    "rounding: down\n rounding_basis: per_installment\n remainder: spread_first": 252,  # front-loaded: 12 x 21
+    "rounding: down\n rounding_basis: per_installment\n remainder: spread_last": 245,  # 7 x 20 + 5 x 21
+    "rounding: up\n rounding_basis: per_installment\n remainder: last": 252,  # ceil 21 each: 12 x 21
+    # cumulative: round(1,001 x 12 / 48) = round(250.25)
+    "rounding: down\n rounding_basis: cumulative": 250,
+    "rounding: half_up\n rounding_basis: cumulative": 250,
+    "rounding: up\n rounding_basis: cumulative": 251,
+}
+
+
+@pytest.mark.parametrize(("allocation", "cliff"), CLIFF_UNDER_ROUNDING.items())
+def test_cliff_amount_under_each_rounding_mode(allocation, cliff):
+    c = contract(schedule(f"installments: 48\n every: 1 month\n cliff: 12 months\n {allocation}"), shares="1001")
+    assert c.evaluate([], "2021-01-14").vested == 0
+    assert c.evaluate([], "2021-01-15").vested == cliff
+    assert c.evaluate([], "2024-01-15").vested == 1_001
+
+
+def test_fractional_shares_stay_exact():
+    c = contract(schedule("installments: 4\n every: 1 month\n rounding: none\n rounding_basis: per_installment"),
+                 shares="18")
+    r = c.evaluate([], "2020-03-15")  # two tranches of 18 / 4 = 4.5
+    assert r.vested == Fraction(9) and r.unvested == Fraction(9)
+    assert c.evaluate([], "2020-02-15").vested == Fraction(9, 2)
+    assert c.evaluate([], "2020-02-15").to_dict()["vested"] == 4.5
+    assert isinstance(c.evaluate([], "2020-02-15").to_dict()["vested"], float)
+
+
+# ---- milestones ------------------------------------------------------------------------------------
+
+MILESTONE = """\
+vesting time "v" {
+  shares: 3,600
+  installments: 36
+  every: 1 month
+  rounding: down
+  rounding_basis: per_installment
+}
+milestone approval "m" on listing {
+  shares: 1,200
+  deadline: 2021-01-15
+  accelerates: no
+}
+"""
+
+
+def test_milestone_vests_on_its_event_before_the_deadline():
+    c = contract(MILESTONE)
+    r = c.evaluate([event("2020-06-01", "listing")], "2020-06-01")
+    assert r.vested == 4 * 100 + 1_200  # 2020-02-15 .. 2020-05-15, then the tranche
+    late = c.evaluate([event("2021-02-01", "listing")], "2021-02-01")
+    assert late.vested == 12 * 100 and late.forfeited == 1_200  # the deadline passed on 2021-01-15
+
+
+def test_milestone_lapses_after_its_deadline_and_on_termination():
+    c = contract(MILESTONE)
+    assert c.evaluate([], "2021-01-15").forfeited == 0  # the deadline day itself is still in time
+    r = c.evaluate([], "2021-01-16")
+    assert (r.forfeited, r.unvested) == (1_200, 4_800 - 12 * 100 - 1_200)
+    ended = c.evaluate([termination("2020-06-20", "quit"), event("2020-07-01", "listing")], "2020-07-01")
+    assert ended.vested == 5 * 100 and ended.forfeited == 4_800 - 500
+
+
+# ---- partial acceleration ------------------------------------------------------------------------
+
+
+def accelerated(vest: str):
+    return contract(rules=ENDS + f'rule deal "r" on deal {{\n  vest: {vest}\n}}\n')
+
+
+def test_percent_of_unvested_taken_from_the_last_installments():
+    c = accelerated("percent(50%, rounding: down, from: last)")
+    # on 2021-01-01: 11 installments vested (to 2020-12-15) = 1,100; 3,700 unvested; half = 1,850
+    r = c.evaluate([event("2021-01-01", "deal")], "2021-01-01")
+    assert r.vested == 1_100 + 1_850
+    # taken from the last: the 18 installments 2022-08-15 .. 2024-01-15 and 50 of 2022-07-15's. The schedule
+    # runs on from 2021-01-15: by 2022-06-15, 18 more installments; on 2022-07-15 the last 50 shares.
+    assert c.evaluate([event("2021-01-01", "deal")], "2022-06-15").vested == 1_100 + 1_850 + 18 * 100
+    assert c.evaluate([event("2021-01-01", "deal")], "2022-07-15").vested == 4_800
+
+
+def test_percent_from_each_and_from_first():
+    each = accelerated("percent(25%, rounding: down, from: each)")
+    # 37 unvested installments of 100, each gives floor(25) = 25: 925
+    assert each.evaluate([event("2021-01-01", "deal")], "2021-01-01").vested == 1_100 + 925
+    first = accelerated("percent(10%, rounding: down, from: first)")
+    # floor(10% of 3,700) = 370: the next 3 installments and 70 of the fourth
+    r = first.evaluate([event("2021-01-01", "deal")], "2021-04-15")
+    assert r.vested == 1_100 + 370 + 30  # by 2021-04-15 only the fourth's remaining 30 has come due on top
+
+
+def test_next_twelve_months_of_installments():
+    c = accelerated("next(12 months)")
+    # on 2021-01-01 the installments due by 2022-01-01 (2021-01-15 .. 2021-12-15: 12) vest at once
+    assert c.evaluate([event("2021-01-01", "deal")], "2021-01-01").vested == 1_100 + 1_200
+    assert c.evaluate([event("2021-01-01", "deal")], "2021-12-31").vested == 2_300  # nothing new meanwhile
+    assert c.evaluate([event("2021-01-01", "deal")], "2022-01-15").vested == 2_400
+
+
+# ---- early exercise, units, a term that ends on a change of control ----------------------------------
+
+EARLY = """\
+agreement e "Early exercise"
+enum reason_t { quit }
+enum method_t { cash }
+event termination(reason: reason_t)
+event exercise(shares: shares, method: method_t)
+event deal(assumed: bool)
+conventions "c" {
+  missing_day: last_day_of_month
+  until: inclusive
+}
+grant "g" {
+  shares: 4,800
+  grant_date: 2020-01-15
+}
+term "t" {
+  expiration: grant_date + 10 years
+  caps_windows: yes
+}
+vesting monthly "v" {
+  installments: 48
+  every: 1 month
+  cliff: 12 months
+  rounding: down
+  rounding_basis: per_installment
+}
+service "s" {
+  ends_on: termination
+  through: inclusive
+}
+rule leaves "r" on termination {
+  forfeit: unvested
+  repurchase: unvested
+  exercisable_until: termination + 90 days
+}
+rule ends_unless_assumed "r" on deal when not assumed {
+  exercisable_until: deal
+}
+exercise "e" on exercise {
+  shares: shares
+  method: method
+  before_vesting: allowed
+}
+"""
+
+
+def test_early_exercise_and_the_repurchase_of_unvested_shares():
+    c = optionrules.loads(EARLY, "early.contract")
+    bought = exercise("2020-06-01", 2_000)
+    r = c.evaluate([bought], "2020-06-01")
+    assert (r.exercised, r.exercisable, r.vested) == (2_000, 2_800, 0)  # unvested shares are exercisable
+    assert r.repurchasable == 2_000
+    # leaves on 2021-03-01: 12 x 100 on the cliff + 2021-02-15 = 1,300 vested; 700 bought back
+    left = c.evaluate([bought, termination("2021-03-01", "quit")], "2021-03-01")
+    assert (left.exercised, left.exercisable, left.forfeited) == (1_300, 0, 3_500)
+    assert left.exercised + left.exercisable + left.unvested + left.forfeited + left.expired == 4_800
+
+
+def test_term_ends_on_a_change_of_control_unless_assumed():
+    c = optionrules.loads(EARLY, "early.contract")
+    not_assumed = [event("2021-06-01", "deal", assumed=False)]
+    assert c.evaluate(not_assumed, "2021-06-01").exercise_deadline == date(2021, 6, 1)
+    after = c.evaluate(not_assumed, "2021-06-02")
+    assert after.exercisable == 0 and after.expired == 4_800  # vested or not, it ended on the deal
+    assumed = c.evaluate([event("2021-06-01", "deal", assumed=True)], "2021-06-02")
+    assert assumed.exercise_deadline == date(2030, 1, 15)
+
+
+RSU = EARLY.replace('''exercise "e" on exercise {
+  shares: shares
+  method: method
+  before_vesting: allowed
+}
+''', 'settlement "units" {\n  on: vesting\n}\n').replace("  repurchase: unvested\n", "")
+
+
+def test_units_settle_as_they_vest():
+    c = optionrules.loads(RSU, "rsu.contract")
+    r = c.evaluate([], "2021-02-15")  # the cliff (1,200) and 2021-02-15 (100)
+    assert (r.vested, r.exercised, r.exercisable, r.unvested) == (1_300, 1_300, 0, 3_500)
+    assert r.exercise_deadline is None
+    left = c.evaluate([termination("2021-03-01", "quit")], "2022-01-01")
+    assert (left.exercised, left.forfeited) == (1_300, 3_500)
