@@ -220,13 +220,14 @@ class EnumDecl:
 class Clause:
     """Every item but an enumeration:
 
-    `KIND [NAME] ["citation"] [(params)] [on EVENT] [when CONDITION] [{ entries }]`
+    `KIND [NAME] ["citation"] [overrides BASE.CLAUSE] [(params)] [on EVENT] [when CONDITION] [{ entries }]`
     """
 
     kind: str
     kind_span: Span
     name: Name | None
     citation: StringLit | None
+    overrides: Name | None  # `base.clause`, the clause of a plan or form this one replaces or makes an exception to
     params: tuple[Param, ...] | None
     trigger: Name | None
     condition: Expr | None

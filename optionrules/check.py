@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import attrs
+
 from optionrules import ast
+from optionrules.compose import HEADERS, SAMPLE_VALUES, Composition, compose
 from optionrules.errors import Diagnostic, Span, did_you_mean
-from optionrules.expressions import Compiler, Scope, Typer, static_truth
+from optionrules.expressions import Compiler, Scope, Typer, rule_condition, static_truth
 from optionrules.model import (
     ATTRIBUTE_TYPES,
     BOOL,
@@ -64,39 +68,52 @@ _EXPECTABLE = (*_SHARE_FIGURES, "exercise_deadline", "sale_blocked", "violations
 MAX_COVERAGE_CASES = 4096
 
 
-def check_source(text: str, file: str = "<string>") -> tuple[Model, list[Diagnostic]]:
-    """Parse and check a contract's text: every problem found, syntax and semantics, in file order."""
+def check_source(text: str, file: str = "<string>", values: dict[str, Any] | None = None
+                 ) -> tuple[Model, list[Diagnostic]]:
+    """Parse and check a contract's text (and the plans and forms it uses): every problem found, syntax and
+    semantics, in file order. `values`: the parameters' values, for a grant made from a form."""
     module, syntax = parse(text, file)
-    model, semantic = check(module, text)
-    diagnostics = sorted(syntax + semantic, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    model, semantic = check(module, text, values)
+    diagnostics = sorted(syntax + semantic, key=_in_file_order)
     return model, diagnostics
 
 
-def check(module: ast.Module, text: str) -> tuple[Model, list[Diagnostic]]:
-    checker = Checker(module, text)
+def _in_file_order(d: Diagnostic) -> tuple[str, int, int]:
+    return (d.span.file, d.span.line, d.span.column) if d.span else (d.where or "", 0, 0)
+
+
+def check(module: ast.Module, text: str, values: dict[str, Any] | None = None) -> tuple[Model, list[Diagnostic]]:
+    checker = Checker(compose(module, text, values), module, text)
     checker.run()
     return checker.model, checker.diagnostics
 
 
 class Checker:
-    def __init__(self, module: ast.Module, text: str):
+    def __init__(self, composition: Composition, module: ast.Module, text: str):
+        self.composition = composition
         self.module = module
-        self.model = Model(file=module.file, text=text)
-        self.diagnostics: list[Diagnostic] = []
+        self.model = Model(file=module.file, text=text, role=composition.role, sources=composition.sources)
+        if composition.role == "agreement" and composition.values is None and composition.parameters:
+            self.model.role = "agreement"
+        self.diagnostics: list[Diagnostic] = list(composition.diagnostics)
         # Until the grant and the term define them, their fields are in error (reported as a missing clause).
         self.constants: dict[str, tuple[Type, object]] = {name: (ERROR, None) for name in _CONSTANTS}
         self.clauses: list[ast.Clause] = []
-        self.broken_kinds = {kind for kind, _ in module.broken}
-        self.silenced = frozenset(name for _, name in module.broken if name)
+        self.origin: dict[int, str | None] = {}  # id(clause) -> the plan or form it comes from
+        self.broken_kinds = {kind for kind, _ in composition.broken}
+        self.silenced = frozenset(name for _, name in composition.broken if name)
         self.failed_rules_on: set[str] = set()  # events with a rule that did not check
+        self.rule_of: dict[int, Rule] = {}  # id(rule clause) -> its checked rule
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, node.span if hasattr(node, "span") else node, hint=hint))
 
     def run(self) -> None:
         self._declare()
+        self._parameters()
         builders: dict[str, Callable[[ast.Clause], None]] = {
-            "agreement": self._agreement, "assume": lambda clause: None, "event": lambda clause: None,
+            "agreement": self._agreement, "plan": self._agreement, "form": self._agreement,
+            "uses": self._uses, "assume": lambda clause: None, "event": lambda clause: None,
             "conventions": self._conventions, "grant": self._grant, "term": self._term,
             "vesting": self._vesting, "service": self._service, "rule": self._rule, "lockup": self._lockup,
             "exercise": self._exercise, "require": self._require, "payment": self._payment,
@@ -107,36 +124,51 @@ class Checker:
         order = {"conventions": 0, "grant": 1, "term": 2}
         for clause in sorted(self.clauses, key=lambda c: order.get(c.kind, 3)):
             builders[clause.kind](clause)
+        self._attach_exceptions()
         self._check_whole()
 
     # ---- Declarations and the shape of every clause ----------------------------------------
 
+    def _where(self, node: Any) -> str:
+        span = node.span
+        return f"line {span.line}" if span.file == self.module.file else f"{Path(span.file).name}:{span.line}"
+
+    def _override_hint(self, first: ast.Clause) -> str | None:
+        origin = self.origin.get(id(first))
+        name = first.name.id if first.name else first.kind
+        return f"to put this one in its place, write `overrides {origin}.{name}`" if origin else None
+
     def _declare(self) -> None:
-        names: dict[str, ast.Name] = {}
+        header = next((i for i in self.module.items if isinstance(i, ast.Clause)), None)
+        names: dict[str, ast.Clause] = {}
         singletons: dict[str, ast.Clause] = {}
-        for item in self.module.items:
+        for item, origin in self.composition.items:
+            if id(item) in self.composition.replaced:
+                continue
             if isinstance(item, ast.EnumDecl):
                 self._declare_enum(item)
             elif self._valid_shape(item):
-                self.clauses.append(item)
+                self.origin[id(item)] = origin
                 kind = KINDS[item.kind]
-                if kind.singleton:
-                    if item.kind in singletons:
-                        first = singletons[item.kind]
-                        self.error(f"a second {item.kind} clause (the first is at line {first.span.line})",
-                                   item.kind_span)
-                        self.clauses.pop()
-                        continue
-                    singletons[item.kind] = item
+                if item.kind in HEADERS and origin is None and item is not header:
+                    self.error(f"`{item.kind}` names what the file is: it comes first, once", item.kind_span)
+                    continue
+                if kind.singleton and item.kind in singletons:
+                    first = singletons[item.kind]
+                    self.error(f"a second {item.kind} clause (the first is at {self._where(first)})",
+                               item.kind_span, self._override_hint(first))
+                    continue
                 if item.name is not None:
-                    namespace = "event" if item.kind == "event" else "clause"
-                    key = f"{namespace}:{item.name.id}"
+                    key = f"{'event' if item.kind == 'event' else 'clause'}:{item.name.id}"
                     if key in names:
-                        self.error(f"'{item.name.id}' is already declared at line {names[key].span.line}",
-                                   item.name)
-                        self.clauses.pop()
+                        first = names[key]
+                        self.error(f"'{item.name.id}' is already declared at {self._where(first)}", item.name,
+                                   self._override_hint(first))
                         continue
-                    names[key] = item.name
+                    names[key] = item
+                if kind.singleton:
+                    singletons[item.kind] = item
+                self.clauses.append(item)
         for clause in [c for c in self.clauses if c.kind == "event"]:
             self._declare_event(clause)
         for clause in [c for c in self.clauses if c.kind == "assume"]:
@@ -393,8 +425,65 @@ class Checker:
     # ---- Clause builders ------------------------------------------------------------------
 
     def _agreement(self, clause: ast.Clause) -> None:
+        if self.origin.get(id(clause)) is not None:
+            return
         self.model.name = clause.name.id if clause.name else None
         self.model.title = clause.citation.value if clause.citation else None
+
+    def _uses(self, clause: ast.Clause) -> None:
+        self._text(clause, "file")  # loaded (and reported) by compose
+
+    def _parameters(self) -> None:
+        """A form's parameters are constants: the grant's values, or sample values to check the form alone."""
+        composition = self.composition
+        values = composition.values
+        declared: dict[str, Attr] = {}
+        for param in composition.parameters:
+            type_ = ATTRIBUTE_TYPES.get(param.type_name) or (
+                Type("enum", param.type_name) if param.type_name in self.model.enums else None)
+            if type_ is None:
+                self.error(f"unknown type '{param.type_name}'", param.type_span,
+                           did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
+                continue
+            declared[param.name] = Attr(param.name, param.type_name, type_)
+        if values is None:  # the form on its own
+            self.model.role = "form"
+            for name, attr in declared.items():
+                sample = SAMPLE_VALUES.get(attr.declared)
+                if sample is None:
+                    sample = self.model.enums[attr.declared].members[0]
+                self.constants[name] = (attr.type, sample)
+            return
+        where = composition.values_at
+        for name, given in values.items():
+            node = given if isinstance(given, ast.Entry) else None
+            if name not in declared:
+                self.error(f"the form has no parameter '{name}' (it has: {', '.join(declared)})",
+                           node.key_span if node else where or self.module.items[0],
+                           did_you_mean(name, declared))
+                continue
+            try:
+                value = _literal(node.values[0]) if node is not None else given
+                self.constants[name] = (declared[name].type, read_value(value, declared[name], self.model))
+            except ValueError as error:
+                self.error(f"{name}: {error}", node.values[0] if node else where or self.module.items[0])
+                self.constants[name] = (ERROR, None)
+        missing = [name for name in declared if name not in values]
+        if missing:
+            self.error(f"no value for the form's parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                       where or self.module.items[0])
+            for name in missing:
+                self.constants[name] = (ERROR, None)
+
+    def _attach_exceptions(self) -> None:
+        """A plan's rule yields where an agreement's exception to it applies."""
+        for base_id, exceptions in self.composition.exceptions.items():
+            base = self.rule_of.get(base_id)
+            conditions = tuple(self.rule_of[id(c)].condition for c in exceptions if id(c) in self.rule_of)
+            if base is None or not conditions:
+                continue
+            updated = attrs.evolve(base, exceptions=tuple(c for c in conditions if c is not None))  # type: ignore[misc]
+            self.model.rules[self.model.rules.index(base)] = updated
 
     def _conventions(self, clause: ast.Clause) -> None:
         missing_day, until = self._word(clause, "missing_day"), self._word(clause, "until")
@@ -500,8 +589,9 @@ class Checker:
             self.error(f"rule '{clause.name.id if clause.name else ''}' has no effect: give `vest`, `forfeit` "
                        "or `exercisable_until`", clause.kind_span)
         elif condition_ok and (vest or forfeit or until or clause.entry("repurchase")):
-            self.model.rules.append(Rule(self._ref(clause), trigger, condition, vest, forfeit, until,
-                                         self._word(clause, "repurchase")))
+            rule = Rule(self._ref(clause), trigger, condition, vest, forfeit, until, self._word(clause, "repurchase"))
+            self.model.rules.append(rule)
+            self.rule_of[id(clause)] = rule
             return
         self.failed_rules_on.add(trigger)
 
@@ -765,6 +855,8 @@ class Checker:
 
     def _check_whole(self) -> None:
         model = self.model
+        if model.role == "plan":  # a plan's defaults are checked with an agreement that uses them
+            return
         anchor = self.module.items[0].span if self.module.items else Span(self.module.file, 1, 1, 1, 2)
         for kind in ("grant", "term", "conventions"):
             if not any(c.kind == kind for c in self.clauses) and kind not in self.broken_kinds:
@@ -775,6 +867,7 @@ class Checker:
                 and "service" not in self.broken_kinds:
             self.error("vesting needs a service clause naming the event that ends service", vesting.kind_span)
         self._check_vesting_total()
+        self._check_never_applies()
         service = model.service
         if service is not None and model.grant is not None and "rule" not in self.broken_kinds \
                 and service.ends_on not in self.failed_rules_on:
@@ -831,9 +924,27 @@ class Checker:
 
     def _certainly_applies(self, rule: Rule, values: dict[str, str]) -> bool:
         """Whether the rule applies to every event with these enum attribute values, whatever else happened."""
-        if rule.condition is None:
-            return True
-        return static_truth(self._compiler(rule.event).compile(rule.condition), values) is True
+        condition = rule_condition(self._compiler(rule.event), rule)
+        return condition is None or static_truth(condition, values) is True
+
+    def _check_never_applies(self) -> None:
+        """A rule whose condition (with its exceptions) holds in no case of its event can never apply."""
+        for rule in self.model.rules:
+            if rule.condition is None and not rule.exceptions:
+                continue
+            event = self.model.events[rule.event]
+            enum_attrs = [a for a in event.attrs.values() if a.type.kind == "enum"]
+            domains = [self.model.enums[str(a.type.name)].members for a in enum_attrs]
+            condition = rule_condition(self._compiler(rule.event), rule)
+            assert condition is not None
+            cases = itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES)
+            truths = [static_truth(condition, dict(zip((a.name for a in enum_attrs), case))) for case in cases]
+            if truths and all(truth is False for truth in truths):
+                if rule.exceptions:
+                    self.error(f"'{rule.ref.name}' never applies: its exceptions take every case", rule.ref.span,
+                               "to replace it, override it without a condition")
+                else:
+                    self.error(f"rule '{rule.ref.name}' never applies: its condition holds in no case", rule.ref.span)
 
     @staticmethod
     def _decides(rule: Rule) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from optionrules import ast
-from optionrules.expressions import Compiler, static_truth
+from optionrules.expressions import Compiler, rule_condition, static_truth
 from optionrules.model import Acceleration, ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
 from optionrules.records import record
 from optionrules.values import Duration, add, round_ratio
@@ -162,7 +162,7 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         compiler = Compiler(model, readings, missing_day, rule.event)
         return RulePlan(
             ref=rule.ref,
-            condition=compiler.compile(rule.condition) if rule.condition is not None else None,
+            condition=rule_condition(compiler, rule),
             vest=_vest_plan(rule.vest, readings, schedules),
             forfeit=rule.forfeit.resolve(readings) if rule.forfeit else None,
             repurchase=rule.repurchase is not None,

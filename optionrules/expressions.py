@@ -29,6 +29,7 @@ from optionrules.model import (
     Binding,
     EventType,
     Model,
+    Rule,
     Type,
 )
 from optionrules.values import Duration, add
@@ -586,6 +587,19 @@ def describe(compiler: Compiler, node: Any, ctx: Any) -> str:
         right = printer.show_value(compiler.compile(node.right)(ctx))
         return f"{source} = {left} {node.op} {right} = {result}"
     return source if source == result else f"{source} = {result}"
+
+
+def rule_condition(compiler: Compiler, rule: Rule) -> Compiled | None:
+    """The rule's condition, and that none of its exceptions (an agreement's overrides) holds."""
+    base = compiler.compile(rule.condition) if rule.condition is not None else None
+    exceptions = [compiler.compile(e) for e in rule.exceptions]
+    if not exceptions:
+        return base
+
+    def applies(ctx: Any) -> bool:
+        return (base is None or bool(base(ctx))) and not any(e(ctx) for e in exceptions)
+
+    return applies
 
 
 class _Dynamic(Exception):

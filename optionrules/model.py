@@ -212,6 +212,7 @@ class Rule:
     forfeit: Word | None  # unvested or all
     exercisable_until: ast.Expr | None
     repurchase: Word | None = None  # unvested: the exercised shares not vested are bought back
+    exceptions: tuple[ast.Expr, ...] = ()  # conditions of the rules that override this one where they hold
 
 
 @record
@@ -307,8 +308,10 @@ class Binding:
 class Model:
     file: str
     text: str
+    role: str = "agreement"  # agreement, plan, or form (checked with sample values of its parameters)
     name: str | None = None
     title: str | None = None
+    sources: dict[str, str] = attrs.Factory(dict)  # every file the contract is made of -> its text
     enums: dict[str, EnumType] = attrs.Factory(dict)
     events: dict[str, EventType] = attrs.Factory(dict)
     assumptions: dict[str, Assumption] = attrs.Factory(dict)

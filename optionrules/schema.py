@@ -58,7 +58,18 @@ KINDS: dict[str, Kind] = {
     for kind in [
         Kind("agreement", "names the agreement this file encodes; the string is its title", named=True,
              cited=False, singleton=True,
-             keys=(Key("company", "text"), Key("source", "text", doc="the agreement's text, beside this file"))),
+             keys=(Key("company", "text"), Key("source", "text", doc="the agreement's text, beside this file"),
+                   Key("form", "text", doc="the form this grant is made from (a file)"),
+                   Key("with", "values", doc="{ parameter: value ... }: the values of the form's parameters"))),
+        Kind("plan", "a plan's default clauses, which agreements use and may override; the string is its title",
+             named=True, cited=False, singleton=True,
+             keys=(Key("company", "text"), Key("source", "text", doc="the plan's text, beside this file"))),
+        Kind("form", "a template agreement with typed parameters, instantiated by grants; the string is its "
+                     "title", named=True, cited=False, singleton=True, params=True,
+             keys=(Key("company", "text"), Key("source", "text", doc="the form's text, beside this file"))),
+        Kind("uses", "a plan whose clauses apply unless this contract overrides them", named=True, keys=(
+            Key("file", "text", required=True, doc="the plan's file, relative to this one"),
+        )),
         Kind("event", "declares an event a timeline may contain, with its typed attributes", named=True,
              cited=False, params=True, block=False),
         Kind("assume", "names a reading of ambiguous text, with its alternatives", named=True, keys=(
@@ -162,5 +173,5 @@ KINDS: dict[str, Kind] = {
     ]
 }
 
-# Kinds other issues of the roadmap will bring; named here so the checker says so.
-PLANNED_KINDS = ("plan", "form", "uses", "override")
+# Kinds the roadmap will bring; named here so that the checker says so.
+PLANNED_KINDS: tuple[str, ...] = ()

@@ -115,9 +115,10 @@ def test_every_problem_of_a_file_is_reported_in_one_run():
         ("unknown clause kind 'vestng'", n + 1, 1),
         ("rule 'lapse' needs the citation of the section it encodes, e.g. \"Art. II §5\"", n + 4, 1),
         ("'terminaton' is not a declared event", n + 7, 24),
-        ("agreement 'a' has no key 'sorce' (keys: company, source, says)", n + 11, 3),
+        ("`agreement` names what the file is: it comes first, once", n + 10, 1),
+        ("agreement 'a' has no key 'sorce' (keys: company, source, form, with, says)", n + 11, 3),
         ("cannot add a date and a number", n + 14, 23),
-        ("'plan' is not supported by this version of OptionRules yet", n + 16, 1),
+        ("`plan` names what the file is: it comes first, once", n + 16, 1),
         ("this item ends too early; expected ')', a name", n + 18, 13),
     ]
 
@@ -210,17 +211,17 @@ def test_unknown_clause_kind_with_hint():
     assert d.hint == "did you mean 'vesting'?"
 
 
-@pytest.mark.parametrize("kind", ["plan", "form", "uses", "override"])
-def test_planned_kinds_are_not_supported_yet(kind):
-    (d,) = check(BASE + f'{kind} x "Art. I" {{\n}}\n')
-    assert d.message == f"'{kind}' is not supported by this version of OptionRules yet"
+@pytest.mark.parametrize("kind", ["plan", "form", "agreement"])
+def test_a_header_comes_first(kind):
+    (d,) = check(BASE + f'{kind} x "A title" {{\n}}\n')
+    assert d.message == f"`{kind}` names what the file is: it comes first, once"
     assert (d.span.line, d.span.column) == (BASE_LINES + 1, 1)
 
 
 def test_unknown_key_with_hint():
-    (d,) = check(BASE + 'agreement a "Title" {\n  sorce: "a.txt"\n}\n')
+    (d,) = check('agreement a "Title" {\n  sorce: "a.txt"\n}\n' + BASE)
     assert d.message.startswith("agreement 'a' has no key 'sorce'")
-    assert (d.span.line, d.span.column, d.span.end_column) == (BASE_LINES + 2, 3, 8)
+    assert (d.span.line, d.span.column, d.span.end_column) == (2, 3, 8)
     assert d.hint == "did you mean 'source'?"
 
 
