@@ -227,7 +227,8 @@ class Clause:
     kind_span: Span
     name: Name | None
     citation: StringLit | None
-    overrides: Name | None  # `base.clause`, the clause of a plan or form this one replaces or makes an exception to
+    overrides: Name | None  # `base.clause`: the clause of a plan or form this one replaces or makes an exception to
+    exception: bool  # an exception to it (where this one's condition holds), not its replacement
     params: tuple[Param, ...] | None
     trigger: Name | None
     condition: Expr | None

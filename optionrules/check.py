@@ -109,6 +109,8 @@ class Checker:
         self.diagnostics.append(Diagnostic(message, node.span if hasattr(node, "span") else node, hint=hint))
 
     def run(self) -> None:
+        if self.composition.unreadable:
+            return  # what the missing plan or form declares would be reported missing everywhere
         self._declare()
         self._parameters()
         builders: dict[str, Callable[[ast.Clause], None]] = {
@@ -446,8 +448,7 @@ class Checker:
                            did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
                 continue
             declared[param.name] = Attr(param.name, param.type_name, type_)
-        if values is None:  # the form on its own
-            self.model.role = "form"
+        if values is None:  # a form on its own
             for name, attr in declared.items():
                 sample = SAMPLE_VALUES.get(attr.declared)
                 if sample is None:

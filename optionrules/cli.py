@@ -334,10 +334,11 @@ def _progress_bar() -> Any:
 def _test(args: argparse.Namespace) -> int:
     import time
 
-    from optionrules.contract import load
-    from optionrules.errors import ContractError
+    from optionrules.check import check_source
+    from optionrules.contract import Contract
+    from optionrules.errors import render_all
     from optionrules.examples import ExampleResult, junit_xml, run_examples
-    from optionrules.files import contract_files
+    from optionrules.files import contract_files, read_source
 
     started = time.perf_counter()
     passed = failed = 0
@@ -346,16 +347,18 @@ def _test(args: argparse.Namespace) -> int:
     if not paths:
         raise InputError("optionrules: no .contract files found")
     for path in paths:
-        if not path.is_file():
-            raise InputError(f"optionrules: {path}: no such file")
-        try:
-            contract = load(path)
-        except ContractError as error:
-            print(str(error))
+        text, problems = read_source(path)
+        if text is None:
+            raise InputError(render_all(problems))
+        model, diagnostics = check_source(text, str(path))
+        if diagnostics:
+            print(render_all(diagnostics, model.sources))
             failed += 1
-            suites.append((str(path), [], [d.render(error.sources) for d in error.diagnostics]))
+            suites.append((str(path), [], [d.render(model.sources) for d in diagnostics]))
             continue
-        results = run_examples(contract)
+        if model.role != "agreement":
+            continue  # a plan or a form is tested through the agreements made with it
+        results = run_examples(Contract(model))
         for result in results:
             for failure in result.failures:
                 print(failure)

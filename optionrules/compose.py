@@ -1,9 +1,9 @@
 """Plans, forms and the agreements built on them.
 
 A `plan` file holds default clauses; an agreement (or a form) `uses` it and may put its own clause
-in place of one of the plan's with `overrides plan.clause`. A rule that overrides a rule with a
-condition of its own is an exception, in the way of default logic (Catala's scopes): where its
-condition holds it applies and the plan's rule does not; elsewhere the plan's rule applies.
+in place of one of the plan's with `overrides plan.clause`, or add `exception to plan.rule`: in the
+way of default logic (Catala's scopes), where the exception's condition holds it applies and the
+plan's rule does not; elsewhere the plan's rule applies.
 
 A `form` file is an agreement with parameters (`form NAME "title" (shares: shares, ...)`). A grant
 instantiates it: an agreement whose header says `form: "file"` and gives the values `with: {...}`,
@@ -62,6 +62,7 @@ class Composition:
     sources: dict[str, str] = attrs.Factory(dict)  # file -> text, to render diagnostics
     broken: list[tuple[str, str | None]] = attrs.Factory(list)
     diagnostics: list[Diagnostic] = attrs.Factory(list)
+    unreadable: bool = False  # a plan or form could not be read: nothing built on it can be checked
     replaced: set[int] = attrs.Factory(set)  # id() of base clauses an override replaces entirely
     exceptions: dict[int, list[ast.Clause]] = attrs.Factory(dict)  # id(base rule) -> the rules excepting it
 
@@ -152,7 +153,9 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
         return None
     text, problems = read_source(path)
     if text is None:
-        composition.error(f"cannot read the {kind} {path_node.value}: {problems[0].message}", path_node)
+        composition.error(f"cannot read the {kind} {path_node.value}: {problems[0].message}", path_node,
+                          "the path is relative to this file; nothing else was checked")
+        composition.unreadable = True
         return None
     module, syntax = parse(text, name)
     composition.sources[name] = text
@@ -194,7 +197,11 @@ def _resolve_overrides(composition: Composition, module: ast.Module) -> None:
             composition.error(f"{base_name}.{clause_name} is a {target.kind} clause; this one is a {item.kind}",
                               item.overrides)
             continue
-        if item.kind == "rule" and item.condition is not None:
+        if item.exception:
+            if item.kind != "rule" or item.condition is None:
+                composition.error("an exception is a rule with a `when` condition: where it holds, it applies in "
+                                  f"place of {base_name}.{clause_name}", item.overrides)
+                continue
             if target.trigger is None or item.trigger is None or target.trigger.id != item.trigger.id:
                 composition.error(f"an exception to {base_name}.{clause_name} must be on the same event "
                                   f"({target.trigger.id if target.trigger else 'none'})", item.trigger or item)

@@ -16,7 +16,7 @@ from typing import Any
 
 from optionrules.check import check_source
 from optionrules.compile import Plan, compile_plan
-from optionrules.errors import ContractError
+from optionrules.errors import ContractError, Diagnostic
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.explain import Explanation, explain
 from optionrules.files import read_source
@@ -118,12 +118,17 @@ def _as_of(value: date | str | None) -> date:
     return date.today() if value is None else as_date(value, "as-of date")
 
 
-def loads(text: str, file: str = "<string>") -> Contract:
+def loads(text: str, file: str = "<string>", values: dict[str, Any] | None = None) -> Contract:
     """A contract from its text; raises ContractError carrying every diagnostic."""
-    model, diagnostics = check_source(text, file)
+    model, diagnostics = check_source(text, file, values)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
-        raise ContractError(errors, {file: text})
+        raise ContractError(errors, model.sources)
+    if model.role != "agreement":
+        what = {"plan": "a plan: an agreement `uses` it and is evaluated with it",
+                "form": "a form: a grant made from it (an agreement with `form:` and `with:`, or a CSV row) "
+                        "is evaluated"}[model.role]
+        raise ContractError([Diagnostic(f"this is {what}", where=file)])
     return Contract(model)
 
 

@@ -84,21 +84,26 @@ class _Formatter:
             head.append(clause.name.id)
         if clause.citation is not None:
             head.append(printer.value(clause.citation))
+        if clause.overrides is not None:
+            head.append(f"{'exception to' if clause.exception else 'overrides'} {clause.overrides.id}")
         header = " ".join(head)
         if clause.params is not None:
             header += "(" + ", ".join(f"{p.name}: {p.type_name}" for p in clause.params) + ")"
-        if clause.trigger is not None:
-            header += f" on {clause.trigger.id}"
         opening = " {" if clause.entries else ""
+        rest = [f"on {clause.trigger.id}"] if clause.trigger is not None else []
         if clause.condition is not None:
-            condition = "when " + printer.expression(clause.condition)
-            if len(header) + 1 + len(condition) + len(opening) <= WIDTH:
-                self.out.append(f"{header} {condition}{opening}" + self._header_comment(clause))
-            else:
-                self.out.append(header + self._trailing(clause.span.line))
-                self.out.append(f"{INDENT}{condition}{opening}" + self._trailing(clause.condition.span.end_line))
-        else:
-            self.out.append(header + opening + self._header_comment(clause))
+            rest.append("when " + printer.expression(clause.condition))
+        line = " ".join([header, *rest]) + opening
+        if len(line) <= WIDTH or not rest:
+            self.out.append(line + self._header_comment(clause))
+        elif len(" ".join([header, *rest[:1]])) <= WIDTH and len(rest) == 2:
+            # `when` on a line of its own
+            self.out.append(f"{header} {rest[0]}" + self._trailing(clause.span.line))
+            self.out.append(f"{INDENT}{rest[1]}{opening}" + self._trailing(clause.condition.span.end_line))
+        else:  # `on ...` and `when ...` on a line of their own
+            self.out.append(header + self._trailing(clause.span.line))
+            last = clause.condition.span.end_line if clause.condition is not None else clause.span.line
+            self.out.append(f"{INDENT}{' '.join(rest)}{opening}" + self._trailing(last))
         if clause.entries:
             self._entries(clause.entries, INDENT, clause.span.end_line)
             self.out.append("}" + self._trailing(clause.span.end_line))

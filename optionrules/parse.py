@@ -322,15 +322,19 @@ class _ToAst(Transformer[Token, Any]):
     def clause(self, children: list[Any]) -> ast.Clause:
         kind, name, citation, overrides, params, trigger, condition, block = children
         return ast.Clause(
-            kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation, overrides=overrides,
+            kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation,
+            overrides=overrides[0] if overrides else None, exception=bool(overrides and overrides[1]),
             params=params.items if params is not None else None, trigger=trigger, condition=condition,
             entries=block.items if block is not None else (), span=self._span(children),
         )
 
-    def overrides(self, children: list[Any]) -> ast.Name:
+    def replaces(self, children: list[Any]) -> tuple[ast.Name, bool]:
         base, clause = children
         return ast.Name(f"{base}.{clause}", Span(self.file, base.line or 1, base.column or 1,
-                                                  clause.end_line or 1, clause.end_column or 1))
+                                                  clause.end_line or 1, clause.end_column or 1)), False
+
+    def exception_to(self, children: list[Any]) -> tuple[ast.Name, bool]:
+        return self.replaces(children)[0], True
 
     def clause_name(self, children: list[Any]) -> ast.Name:
         return ast.Name(str(children[0]), self._token_span(children[0]))
