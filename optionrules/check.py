@@ -145,7 +145,7 @@ class Checker:
         names: dict[str, ast.Clause] = {}
         singletons: dict[str, ast.Clause] = {}
         for item, origin in self.composition.items:
-            if id(item) in self.composition.replaced:
+            if id(item) in self.composition.replaced or id(item) in self.composition.unresolved:
                 continue
             if isinstance(item, ast.EnumDecl):
                 self._declare_enum(item)
@@ -920,7 +920,7 @@ class Checker:
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
                            f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or `forfeit:`")
             for first, second in itertools.combinations(deciders, 2):
-                self.error(f"rules '{first.ref.name}' (line {first.ref.span.line}) and '{second.ref.name}' both "
+                self.error(f"rules '{first.ref.name}' ({self._where(first.ref)}) and '{second.ref.name}' both "
                                f"decide {service.ends_on} with {case}", second.ref.span)
 
     def _certainly_applies(self, rule: Rule, values: dict[str, str]) -> bool:

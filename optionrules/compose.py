@@ -64,6 +64,7 @@ class Composition:
     diagnostics: list[Diagnostic] = attrs.Factory(list)
     unreadable: bool = False  # a plan or form could not be read: nothing built on it can be checked
     replaced: set[int] = attrs.Factory(set)  # id() of base clauses an override replaces entirely
+    unresolved: set[int] = attrs.Factory(set)  # id() of clauses whose override is in error: not checked further
     exceptions: dict[int, list[ast.Clause]] = attrs.Factory(dict)  # id(base rule) -> the rules excepting it
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
@@ -76,7 +77,8 @@ def compose(module: ast.Module, text: str, values: dict[str, Any] | None = None)
     composition = Composition(module.file, header.kind if header is not None else "agreement",
                               sources={module.file: text}, broken=list(module.broken))
     _gather(composition, module, None, [module.file], values)
-    _resolve_overrides(composition, module)
+    if not composition.unreadable:
+        _resolve_overrides(composition, module)
     return composition
 
 
@@ -187,24 +189,29 @@ def _resolve_overrides(composition: Composition, module: ast.Module) -> None:
         if base_name not in composition.bases:
             composition.error(f"'{base_name}' is not a plan or form this contract uses", item.overrides,
                               did_you_mean(base_name, composition.bases))
+            composition.unresolved.add(id(item))
             continue
         target = by_base.get(base_name, {}).get(clause_name)
         if target is None:
             composition.error(f"{base_name} has no clause '{clause_name}' to override", item.overrides,
                               did_you_mean(clause_name, by_base.get(base_name, {})))
+            composition.unresolved.add(id(item))
             continue
         if target.kind != item.kind:
             composition.error(f"{base_name}.{clause_name} is a {target.kind} clause; this one is a {item.kind}",
                               item.overrides)
+            composition.unresolved.add(id(item))
             continue
         if item.exception:
             if item.kind != "rule" or item.condition is None:
                 composition.error("an exception is a rule with a `when` condition: where it holds, it applies in "
                                   f"place of {base_name}.{clause_name}", item.overrides)
+                composition.unresolved.add(id(item))
                 continue
             if target.trigger is None or item.trigger is None or target.trigger.id != item.trigger.id:
                 composition.error(f"an exception to {base_name}.{clause_name} must be on the same event "
                                   f"({target.trigger.id if target.trigger else 'none'})", item.trigger or item)
+                composition.unresolved.add(id(item))
                 continue
             composition.exceptions.setdefault(id(target), []).append(item)
         else:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import optionrules
+from tests.conftest import REFERENCE
 from optionrules.errors import Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,7 @@ def test_golden(path: Path):
 
 
 def test_reference_agreement_checks_clean(reference_text):
-    _, diagnostics = optionrules.check_source(reference_text, "contracts/capstone_liggett_2002.contract")
+    _, diagnostics = optionrules.check_source(reference_text, str(REFERENCE))
     assert diagnostics == []
 
 
@@ -445,16 +446,22 @@ def test_forfeiting_only_the_unvested_shares_does_not_decide_a_reason():
 # ---- Doubtful behaviour, recorded -------------------------------------------------------------
 
 
+def check_reference(text: str) -> list[Diagnostic]:
+    """Check a variant of the reference agreement where it lives, beside the plan it uses."""
+    return optionrules.check_source(text, str(REFERENCE))[1]
+
+
 def test_a_broken_grant_is_not_reported_as_missing(reference_text):
     text = reference_text.replace("  shares: 3,840,000\n", "  shares: 3,840,000 +\n")
-    messages = [d.message for d in check(text)]
+    messages = [d.message for d in check_reference(text)]
+    assert messages and messages[0].startswith("unexpected")
     assert "the contract has no grant clause" not in messages
 
 
 def test_a_broken_grant_does_not_make_its_names_undefined(reference_text):
     text = reference_text.replace("  shares: 3,840,000\n", "  shares: 3,840,000 +\n")
-    messages = [d.message for d in check(text)]
-    assert not [m for m in messages if m.startswith("undefined name")]
+    messages = [d.message for d in check_reference(text)]
+    assert messages and not [m for m in messages if m.startswith("undefined name")]
 
 
 def test_exercise_shares_type_error_names_the_type():
@@ -472,7 +479,7 @@ def test_exercise_shares_type_error_names_the_type():
 
 def test_attribute_of_unknown_type_is_reported_once(reference_text):
     text = reference_text.replace("event lockup_extension(days: days)", "event lockup_extension(days: dayz)")
-    assert [d.message for d in check(text)] == ["unknown type 'dayz'"]
+    assert [d.message for d in check_reference(text)] == ["unknown type 'dayz'"]
 
 
 # ---- Rendering ---------------------------------------------------------------------------------
@@ -492,7 +499,7 @@ def test_render_has_location_source_line_caret_and_hint():
 def test_a_broken_rule_condition_is_not_also_a_coverage_gap(reference_text):
     # `deth` is not a termination_reason: one error, not a second "no rule says what ... death does"
     text = reference_text.replace("when reason = death", "when reason = deth")
-    diagnostics = optionrules.check_source(text, "reference.contract")[1]
+    diagnostics = optionrules.check_source(text, str(REFERENCE))[1]
     assert [d.message for d in diagnostics] == [
         "'deth' is not a termination_reason (one of: without_cause, resignation, cause, death, disability)"]
 
@@ -501,7 +508,7 @@ def test_missing_service_is_reported_at_the_vesting_clause(reference_text):
     start = reference_text.index('service "Art. II §2(a)(i)"')
     end = reference_text.index("# ---- What ending service does")
     text = reference_text[:start] + reference_text[end:]
-    diagnostics = optionrules.check_source(text, "reference.contract")[1]
+    diagnostics = optionrules.check_source(text, str(REFERENCE))[1]
     assert [(d.message, d.span.line) for d in diagnostics] == [
         ("vesting needs a service clause naming the event that ends service",
          reference_text[:reference_text.index("vesting monthly")].count("\n") + 1)]
