@@ -96,7 +96,7 @@ class _Formatter:
         line = " ".join([header, *rest]) + opening
         if len(line) <= WIDTH or not rest:
             self.out.append(line + self._header_comment(clause))
-        elif len(" ".join([header, *rest[:1]])) <= WIDTH and len(rest) == 2:
+        elif clause.condition is not None and len(rest) == 2 and len(f"{header} {rest[0]}") <= WIDTH:
             # `when` on a line of its own
             self.out.append(f"{header} {rest[0]}" + self._trailing(clause.span.line))
             self.out.append(f"{INDENT}{rest[1]}{opening}" + self._trailing(clause.condition.span.end_line))

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import optionrules
-from tests.conftest import REFERENCE
 from optionrules.errors import Diagnostic
+from tests.conftest import REFERENCE
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "check"
