@@ -29,6 +29,7 @@ from optionrules.model import (
     MONEY,
     NUMBER,
     PERCENT,
+    TEXT,
     Acceleration,
     Assumption,
     Attr,
@@ -62,6 +63,7 @@ from optionrules.values import Duration, round_ratio
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
 _CONSTANTS = ("shares", "grant_date", "commencement", "exercise_price", "expiration")
+_OWN_NAMESPACES = ("event", "example", "invariant")  # their names may be the same as a clause's
 _SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
 _EXPECTABLE = (*_SHARE_FIGURES, "exercise_deadline", "sale_blocked", "violations")
@@ -161,7 +163,7 @@ class Checker:
                                item.kind_span, self._override_hint(first))
                     continue
                 if item.name is not None:
-                    key = f"{'event' if item.kind == 'event' else 'clause'}:{item.name.id}"
+                    key = f"{item.kind if item.kind in _OWN_NAMESPACES else 'clause'}:{item.name.id}"
                     if key in names:
                         first = names[key]
                         self.error(f"'{item.name.id}' is already declared at {self._where(first)}", item.name,
@@ -293,6 +295,8 @@ class Checker:
         value = self._single(clause, key)
         if value is None:
             return None
+        if isinstance(value, ast.Name) and self.constants.get(value.id, (None,))[0] == TEXT:
+            return str(self.constants[value.id][1])  # a form's text parameter
         if not isinstance(value, ast.StringLit):
             self.error(f"`{key}` must be a \"string\"", value)
             return None
@@ -955,7 +959,7 @@ class Checker:
 def _literal(node: Any) -> Any:
     """The Python value of a literal in an example's event (then validated like a timeline's)."""
     if isinstance(node, ast.Name):
-        return node.id
+        return {"true": True, "false": False}.get(node.id, node.id)
     if isinstance(node, ast.Minus) and isinstance(node.operand, ast.NumberLit):
         return -node.operand.value
     if isinstance(node, ast.MoneyLit):

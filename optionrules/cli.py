@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                                             "for *.contract); report every problem with file:line:col.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
     check.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    check.add_argument("--grants", metavar="FILE.csv",
+                       help="also check every grant of this CSV file (a row a grant) with the form among PATHs")
     check.set_defaults(run=_check)
 
     evaluate = commands.add_parser("eval", help="evaluate a contract against a timeline on given dates",
@@ -68,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
                           help="the date to report on (repeatable; default: today)")
     _add_assume(evaluate)
+    _add_grants(evaluate)
     evaluate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     evaluate.set_defaults(run=_eval)
 
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
     explain.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
     _add_assume(explain)
+    _add_grants(explain)
     explain.add_argument("--format", choices=("text", "json"), default="text", help="a memo, or a JSON tree")
     explain.set_defaults(run=_explain)
 
@@ -98,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--as-of", default="event+0", dest="as_of", metavar="event+N|DATE",
                        help="N days after the varied event (default: event+0), or a fixed date")
     _add_assume(sweep)
+    _add_grants(sweep)
     sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
     sweep.add_argument("--figure", default="exercisable", choices=FIGURE_NAMES,
@@ -110,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     table.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
     _add_assume(table)
+    _add_grants(table)
     table.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     table.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw the figures over time")
     table.set_defaults(run=_schedule)
@@ -131,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
                                                 "A failure prints the smallest timeline that shows it.")
     check_all.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     _add_assume(check_all)
+    _add_grants(check_all)
     check_all.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
     check_all.add_argument("--counterexample", metavar="FILE.json",
                            help="write the first counterexample's timeline there, ready for `eval --timeline`")
@@ -149,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
     return parser
+
+
+def _add_grants(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--grants", metavar="FILE.csv",
+                        help="CONTRACT is a form: take the grant --grant from this CSV file (a row a grant)")
+    parser.add_argument("--grant", metavar="ID", help="the grant's id (its `id` column, or `row N`)")
 
 
 def _add_assume(parser: argparse.ArgumentParser) -> None:
@@ -191,7 +204,7 @@ def _check(args: argparse.Namespace) -> int:
     from optionrules.errors import render_all
     from optionrules.files import contract_files, read_source
 
-    files = problems = unreadable = 0
+    files = problems = unreadable = grants = 0
     for path in contract_files(args.paths):
         files += 1
         text, diagnostics = read_source(path)
@@ -199,17 +212,21 @@ def _check(args: argparse.Namespace) -> int:
             unreadable += 1
             print(render_all(diagnostics), file=sys.stderr)
             continue
-        _, diagnostics = check_source(text, str(path))
+        model, diagnostics = check_source(text, str(path))
         if diagnostics:
             problems += len(diagnostics)
-            print(render_all(diagnostics, {str(path): text}))
+            print(render_all(diagnostics, model.sources))
     if files == 0:
         print("optionrules: no .contract files found", file=sys.stderr)
         return EXIT_INPUT
+    if args.grants:
+        grants, grant_problems = _check_grants(args.paths, args.grants)
+        problems += grant_problems
     if not args.quiet:
         noun = "file" if files == 1 else "files"
         summary = f"{problems} problem{'s' if problems != 1 else ''}" if problems else "no problems"
-        print(f"checked {files} {noun}: {summary}")
+        made = f" and {grants} grant{'s' if grants != 1 else ''}" if args.grants else ""
+        print(f"checked {files} {noun}{made}: {summary}")
     if unreadable:
         return EXIT_INPUT
     return EXIT_FINDINGS if problems else EXIT_OK
@@ -218,14 +235,37 @@ def _check(args: argparse.Namespace) -> int:
 # ---- eval -----------------------------------------------------------------------------------
 
 
-def _load(path: str) -> Any:
+def _load(args: argparse.Namespace) -> Any:
+    """The contract named; or, with --grants, the grant --grant of the CSV file made with the form named."""
     from optionrules.contract import load
     from optionrules.errors import ContractError
+    from optionrules.grants import load_grants
 
     try:
-        return load(path)
+        if args.grants is None:
+            return load(args.contract)
+        grants = load_grants(args.contract, args.grants)
     except ContractError as error:
         raise InputError(str(error)) from None
+    if args.grant not in grants:
+        ids = ", ".join(grants) or "none"
+        raise InputError(f"optionrules: --grant: name a grant of {args.grants} (its ids: {ids})")
+    return grants[args.grant]
+
+
+def _check_grants(paths: Sequence[str], csv_path: str) -> tuple[int, int]:
+    """Check every grant of the CSV file with the one form among the paths: (grants, problems)."""
+    from optionrules.errors import render_all
+    from optionrules.files import contract_files
+    from optionrules.grants import check_grants, form_parameters
+
+    forms = [p for p in contract_files(paths) if p.is_file() and form_parameters(p.read_text("utf-8"), str(p))]
+    if len(forms) != 1:
+        raise InputError(f"optionrules: --grants needs exactly one form among the paths ({len(forms)} found)")
+    made, problems, sources = check_grants(forms[0], csv_path)
+    if problems:
+        print(render_all(problems, sources))
+    return len(made), len(problems)
 
 
 def _timeline(contract: Any, path: str | None) -> Any:
@@ -240,7 +280,7 @@ def _timeline(contract: Any, path: str | None) -> Any:
 def _eval(args: argparse.Namespace) -> int:
     from optionrules.render import evaluation_text, evaluations_table
 
-    contract = _load(args.contract)
+    contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
     dates = args.as_of or [date.today()]
@@ -260,7 +300,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    contract = _load(args.contract)
+    contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
     explanation = contract.explain(timeline, args.as_of or date.today(), assume)
@@ -274,7 +314,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _whatif(args: argparse.Namespace) -> int:
-    contract = _load(args.contract)
+    contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
     try:
@@ -288,7 +328,7 @@ def _whatif(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    contract = _load(args.contract)
+    contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     table = contract.schedule(timeline, _readings(contract, args.assume))
     if args.chart:
@@ -380,7 +420,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     from optionrules.verify import verify
 
-    contract = _load(args.contract)
+    contract = _load(args)
     if args.jobs is not None and args.jobs < 1:
         raise InputError("optionrules: --jobs must be at least 1")
     report = verify(contract, _readings(contract, args.assume), jobs=args.jobs, progress=_progress_bar())

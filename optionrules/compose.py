@@ -76,6 +76,8 @@ def compose(module: ast.Module, text: str, values: dict[str, Any] | None = None)
     header = _header(module)
     composition = Composition(module.file, header.kind if header is not None else "agreement",
                               sources={module.file: text}, broken=list(module.broken))
+    if header is not None and header.kind == "form" and values is not None:
+        composition.role, composition.values = "agreement", values  # a grant made from the form (a CSV row)
     _gather(composition, module, None, [module.file], values)
     if not composition.unreadable:
         _resolve_overrides(composition, module)

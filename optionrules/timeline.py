@@ -181,6 +181,8 @@ def read_value(value: Any, attr: Attr, model: Model) -> Any:
         return value
     if declared == "money":
         return _decimal(value, attr.name)
+    if declared == "days" and isinstance(value, Duration):
+        return value
     number = _number(value, attr.name)
     if declared == "shares":
         if number < 0:

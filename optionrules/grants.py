@@ -1,0 +1,135 @@
+"""Grants from a CSV file: one grant a row, its columns the parameters of a form (an `id` column names
+each grant). Every row is checked as the agreement it makes with the form."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from optionrules import ast
+from optionrules.check import check_source
+from optionrules.contract import Contract
+from optionrules.errors import ContractError, Diagnostic, did_you_mean
+from optionrules.files import read_source
+from optionrules.model import ATTRIBUTE_TYPES, Attr, Model
+from optionrules.parse import parse
+from optionrules.records import record
+from optionrules.timeline import read_value
+
+ID = "id"
+_NO_ENUMS = Model(file="", text="")  # what reading a cell of a built-in type needs of a model
+
+
+@record
+class GrantRow:
+    id: str
+    line: int  # in the CSV file
+    values: dict[str, Any]
+
+
+def form_parameters(form_text: str, form_file: str) -> dict[str, str] | None:
+    """The form's parameters and their declared types, or None if the file is not a form."""
+    module, _ = parse(form_text, form_file)
+    header = next((i for i in module.items if isinstance(i, ast.Clause)), None)
+    if header is None or header.kind != "form":
+        return None
+    return {p.name: p.type_name for p in header.params or ()}
+
+
+def read_grants(form_text: str, form_file: str, csv_path: str | Path) -> tuple[list[GrantRow], list[Diagnostic]]:
+    """The rows of the CSV file, their cells read as the form's parameters; a diagnostic per problem."""
+    name = str(csv_path)
+    parameters = form_parameters(form_text, form_file)
+    if parameters is None:
+        return [], [Diagnostic(f"{form_file} is not a form: grants are made from a form", where=name)]
+    try:
+        text = Path(csv_path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [Diagnostic(f"cannot read the grants: {error}", where=name)]
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return [], [Diagnostic("the file is empty: a header row of parameter names comes first", where=name)]
+    header, problems = [c.strip() for c in rows[0]], []
+    for column in header:
+        if column != ID and column not in parameters:
+            problems.append(Diagnostic(f"unknown column '{column}' (the form's parameters: "
+                                       f"{', '.join(parameters)})", where=f"{name}:1",
+                                       hint=did_you_mean(column, parameters)))
+    for parameter in parameters:
+        if parameter not in header:
+            problems.append(Diagnostic(f"no column for the form's parameter '{parameter}'", where=f"{name}:1"))
+    if problems:
+        return [], problems
+    grants = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(Diagnostic(f"{len(row)} cells for {len(header)} columns", where=f"{name}:{line}"))
+            continue
+        cells = dict(zip(header, (c.strip() for c in row)))
+        values, before = {}, len(problems)
+        for column, cell in cells.items():
+            if column == ID:
+                continue
+            try:
+                values[column] = _cell(cell, column, parameters[column])
+            except ValueError as error:
+                problems.append(Diagnostic(str(error), where=f"{name}:{line}, column '{column}'"))
+        if len(problems) > before:
+            continue  # its cells are reported: the grant itself is not checked
+        grant_id = cells.get(ID) or f"row {line}"
+        grants.append(GrantRow(grant_id, line, values))
+    return grants, problems
+
+
+def _cell(text: str, name: str, declared: str) -> Any:
+    """A cell as the value of a parameter: numbers may use separators, money may name its currency."""
+    if not text:
+        raise ValueError(f"no value for {name}")
+    if declared == "money":
+        text = text.split()[-1]
+    elif declared == "bool":
+        if text.lower() not in ("true", "false", "yes", "no"):
+            raise ValueError(f"{name} must be true or false, not {text!r}")
+        return text.lower() in ("true", "yes")
+    elif declared in ("shares", "int", "days"):
+        text = text.replace(",", "").replace("_", "")
+    if declared not in ATTRIBUTE_TYPES:
+        return text  # an enum's member: the checker knows the enum
+    return read_value(text, Attr(name, declared, ATTRIBUTE_TYPES[declared]), _NO_ENUMS)
+
+
+def check_grants(form_path: str | Path, csv_path: str | Path) -> tuple[list[tuple[GrantRow, Contract | None]],
+                                                                       list[Diagnostic], dict[str, str]]:
+    """Check every grant of the CSV file with the form: the contracts made, every problem, the sources."""
+    form_file = str(form_path)
+    text, problems = read_source(form_path)
+    if text is None:
+        return [], problems, {}
+    grants, problems = read_grants(text, form_file, csv_path)
+    made: list[tuple[GrantRow, Contract | None]] = []
+    sources: dict[str, str] = {form_file: text}
+    for grant in grants:
+        values = grant.values
+        model, diagnostics = check_source(text, form_file, values)
+        sources.update(model.sources)
+        for d in diagnostics:
+            problems.append(Diagnostic(f"grant {grant.id} ({csv_path}:{grant.line}): {d.message}", d.span, d.where,
+                                       hint=d.hint))
+        if diagnostics:
+            made.append((grant, None))
+            continue
+        model.name = f"{model.name}[{grant.id}]"
+        made.append((grant, Contract(model)))
+    return made, problems, sources
+
+
+def load_grants(form_path: str | Path, csv_path: str | Path) -> dict[str, Contract]:
+    """Each grant of the CSV file as a checked contract, by id; raises ContractError with every problem."""
+    made, problems, sources = check_grants(form_path, csv_path)
+    if problems:
+        raise ContractError(problems, sources)
+    return {grant.id: contract for grant, contract in made if contract is not None}
