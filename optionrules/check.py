@@ -581,12 +581,19 @@ class Checker:
         if event and through:
             self.model.service = Service(self._ref(clause), event, through)
 
-    def _rule(self, clause: ast.Clause) -> None:
+    def _triggered(self, clause: ast.Clause) -> tuple[str | None, bool]:
+        """The clause's event, and whether its `when` condition (if any) checks."""
         trigger = self._event(clause.trigger)
+        if trigger is None:
+            return None, False
+        condition = clause.condition
+        return trigger, condition is None or self._runtime(condition, BOOL, "`when`", trigger) is not None
+
+    def _rule(self, clause: ast.Clause) -> None:
+        trigger, condition_ok = self._triggered(clause)
         if trigger is None:
             return
         condition = clause.condition
-        condition_ok = condition is None or self._runtime(condition, BOOL, "`when`", trigger) is not None
         until_node = self._single(clause, "exercisable_until")
         until = self._runtime(until_node, DATE, "`exercisable_until`", trigger) if until_node is not None else None
         vest, forfeit = self._vest(clause), self._word(clause, "forfeit")
@@ -891,11 +898,10 @@ class Checker:
             self.error(f"{what} vest {parts} = {total:,} shares, not the {grant.shares:,} granted", clause.kind_span)
 
     def _milestone(self, clause: ast.Clause) -> None:
-        trigger = self._event(clause.trigger)
+        trigger, condition_ok = self._triggered(clause)
         if trigger is None:
             return
         condition = clause.condition
-        condition_ok = condition is None or self._runtime(condition, BOOL, "`when`", trigger) is not None
         shares = self._whole(clause, "shares", minimum=1)
         deadline = self._constant(clause, "deadline") if clause.entry("deadline") else None
         accelerates = self._word(clause, "accelerates")

@@ -64,13 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                                    description="Replay a timeline of events against a contract and report "
                                                "vested, exercised, exercisable, unvested, forfeited, expired, "
                                                "the exercise deadline, whether sales are blocked, and violations.")
-    evaluate.add_argument("contract", metavar="CONTRACT", help="the .contract file")
-    evaluate.add_argument("--timeline", metavar="FILE.json",
-                          help='the events: {"events": [{"date": ..., "event": ..., ...}]} (default: none)')
-    evaluate.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
-                          help="the date to report on (repeatable; default: today)")
-    _add_assume(evaluate)
-    _add_grants(evaluate)
+    _add_query(evaluate, several=True)
     evaluate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     evaluate.set_defaults(run=_eval)
 
@@ -79,11 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                                               "expired, exercise deadline, sale blocked) and each violation: the "
                                               "clauses that produced it, on which events, with which intermediate "
                                               "values; and which assumptions mattered.")
-    explain.add_argument("contract", metavar="CONTRACT", help="the .contract file")
-    explain.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
-    explain.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
-    _add_assume(explain)
-    _add_grants(explain)
+    _add_query(explain, several=False)
     explain.add_argument("--format", choices=("text", "json"), default="text", help="a memo, or a JSON tree")
     explain.set_defaults(run=_explain)
 
@@ -156,6 +146,20 @@ def _parser() -> argparse.ArgumentParser:
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
     return parser
+
+
+def _add_query(parser: argparse.ArgumentParser, several: bool) -> None:
+    """A contract, a timeline and as-of dates: what eval and explain ask about."""
+    parser.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    parser.add_argument("--timeline", metavar="FILE.json",
+                        help='the events: {"events": [{"date": ..., "event": ..., ...}]} (default: none)')
+    if several:
+        parser.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
+                            help="the date to report on (repeatable; default: today)")
+    else:
+        parser.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
+    _add_assume(parser)
+    _add_grants(parser)
 
 
 def _add_grants(parser: argparse.ArgumentParser) -> None:
