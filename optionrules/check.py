@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from optionrules.model import (
     NUMBER,
     PERCENT,
     TEXT,
+    UNDEFINED,
     Acceleration,
     Assumption,
     Attr,
@@ -63,6 +65,7 @@ from optionrules.values import Duration, round_ratio
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
 _CONSTANTS = ("shares", "grant_date", "commencement", "exercise_price", "expiration")
+MAX_INSTALLMENTS = 10_000
 _OWN_NAMESPACES = ("event", "example", "invariant")  # their names may be the same as a clause's
 _SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
@@ -99,11 +102,12 @@ class Checker:
             self.model.role = "agreement"
         self.diagnostics: list[Diagnostic] = list(composition.diagnostics)
         # Until the grant and the term define them, their fields are in error (reported as a missing clause).
-        self.constants: dict[str, tuple[Type, object]] = {name: (ERROR, None) for name in _CONSTANTS}
+        self.constants: dict[str, tuple[Type, object]] = {
+            name: (UNDEFINED, "term" if name == "expiration" else "grant") for name in _CONSTANTS}
         self.clauses: list[ast.Clause] = []
         self.origin: dict[int, str | None] = {}  # id(clause) -> the plan or form it comes from
         self.broken_kinds = {kind for kind, _ in composition.broken}
-        self.silenced = frozenset(name for _, name in composition.broken if name)
+        self.silenced = {name for _, name in composition.broken if name}  # and names whose declaration failed
         self.failed_rules_on: set[str] = set()  # events with a rule that did not check
         self.rule_of: dict[int, Rule] = {}  # id(rule clause) -> its checked rule
 
@@ -114,6 +118,11 @@ class Checker:
         if self.composition.unreadable:
             return  # what the missing plan or form declares would be reported missing everywhere
         self._declare()
+        for kind in ("grant", "term"):  # missing or broken: reported as such, not at every use of its fields
+            if not any(c.kind == kind for c in self.clauses):
+                for name, (type_, defined_by) in list(self.constants.items()):
+                    if type_ == UNDEFINED and defined_by == kind:
+                        self.constants[name] = (ERROR, None)
         self._parameters()
         builders: dict[str, Callable[[ast.Clause], None]] = {
             "agreement": self._agreement, "plan": self._agreement, "form": self._agreement,
@@ -191,7 +200,8 @@ class Checker:
             return False
         label = f"{clause.kind} '{clause.name.id}'" if clause.name else f"the {clause.kind} clause"
         if kind.named and clause.name is None:
-            self.error(f"a {clause.kind} clause needs a name", clause.kind_span)
+            self.error(f"{_a(clause.kind)} clause needs a name", clause.kind_span)
+            return False
         if kind.cited and clause.citation is None:
             self.error(f"{label} needs the citation of the section it encodes, e.g. \"Art. II §5\"",
                        clause.kind_span)
@@ -264,9 +274,11 @@ class Checker:
         alternatives = self._bare_words(clause, "alternatives")
         reads = self._text(clause, "reads")
         if default is None or alternatives is None or reads is None:
+            self.silenced.add(name)
             return
         if default in alternatives or len(set(alternatives)) != len(alternatives):
             self.error(f"the readings of '{name}' must differ from each other", clause.name)
+            self.silenced.add(name)
             return
         self.model.assumptions[name] = Assumption(name, self._ref(clause), reads, default, tuple(alternatives))
 
@@ -354,12 +366,15 @@ class Checker:
             return None
         spec = KINDS[clause.kind].key(key)
         wanted = _CONSTANT_TYPES[reads or (spec.reads if spec else "number")]
-        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
+        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
         if typer.expect(value, wanted, f"`{key}`") is None:
             return None
         result = self._compiler().constant(value)
         if result is None:
             self.error(f"`{key}` has no value (division by zero?)", value)
+        elif result in (date.max, date.min) and not isinstance(value, ast.DateLit):
+            self.error(f"`{key}` falls outside the calendar (0001-01-01 .. 9999-12-31)", value)
+            return None
         return result
 
     def _whole(self, clause: ast.Clause, key: str, minimum: int = 0) -> int | None:
@@ -425,7 +440,8 @@ class Checker:
         return name
 
     def _runtime(self, node: Any, wanted: Type, what: str, trigger: str) -> Any | None:
-        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True, silenced=self.silenced)
+        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True,
+                      silenced=frozenset(self.silenced))
         return node if Typer(scope, self.diagnostics).expect(node, wanted, what) else None
 
     # ---- Clause builders ------------------------------------------------------------------
@@ -433,6 +449,8 @@ class Checker:
     def _agreement(self, clause: ast.Clause) -> None:
         if self.origin.get(id(clause)) is not None:
             return
+        for key in ("company", "source"):
+            self._text(clause, key)
         self.model.name = clause.name.id if clause.name else None
         self.model.title = clause.citation.value if clause.citation else None
 
@@ -497,18 +515,14 @@ class Checker:
 
     def _grant(self, clause: ast.Clause) -> None:
         shares = self._whole(clause, "shares", minimum=1)
-        if shares is not None:
-            self.constants["shares"] = (NUMBER, shares)
+        self._define("shares", NUMBER, shares)
         grant_date = self._constant(clause, "grant_date")
-        if grant_date is not None:
-            self.constants["grant_date"] = (DATE, grant_date)
+        self._define("grant_date", DATE, grant_date)
         commencement = self._constant(clause, "commencement") if clause.entry("commencement") else grant_date
-        if commencement is not None:
-            self.constants["commencement"] = (DATE, commencement)
+        self._define("commencement", DATE, commencement)
         price = self._constant(clause, "exercise_price")
         price_node = self._single(clause, "exercise_price")
-        if price is not None:
-            self.constants["exercise_price"] = (MONEY, price)
+        self._define("exercise_price", MONEY, price, given=price_node is not None)
         type_ = self._word(clause, "type")
         if shares is None or grant_date is None or commencement is None:
             return
@@ -518,11 +532,17 @@ class Checker:
             optionee=self._text(clause, "optionee"), type=type_.word if type_ else None,
         )
 
+    def _define(self, name: str, type_: Type, value: Any, given: bool = True) -> None:
+        """A grant or term field: its value, or (once its clause has said it wrongly) in error."""
+        if value is not None:
+            self.constants[name] = (type_, value)
+        elif given:
+            self.constants[name] = (ERROR, None)
+
     def _term(self, clause: ast.Clause) -> None:
         expiration = self._constant(clause, "expiration")
         caps_windows = self._word(clause, "caps_windows")
-        if expiration is not None:
-            self.constants["expiration"] = (DATE, expiration)
+        self._define("expiration", DATE, expiration)
         if expiration is not None and caps_windows is not None:
             self.model.term = Term(self._ref(clause), expiration, caps_windows)
 
@@ -531,6 +551,9 @@ class Checker:
         shares = self._whole(clause, "shares", minimum=1) if clause.entry("shares") else \
             (grant.shares if grant else None)
         installments = self._whole(clause, "installments", minimum=1)
+        if installments is not None and installments > MAX_INSTALLMENTS:
+            self.error(f"more than {MAX_INSTALLMENTS:,} installments", self._single(clause, "installments"))
+            return
         every = self._constant(clause, "every")
         start = self._constant(clause, "from") if clause.entry("from") else (grant.commencement if grant else None)
         cliff = self._constant(clause, "cliff")
@@ -625,7 +648,7 @@ class Checker:
         """`percent(50%, rounding: down, from: last)` or `next(12 months)`."""
         positional = [a.value for a in call.args if a.name is None]
         named = {a.name: a for a in call.args if a.name is not None}
-        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
+        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
         if call.func == "next":
             if len(positional) != 1 or named or typer.expect(positional[0], DURATION, "next()") is None:
                 self.error("write next(12 months): the installments due within that time vest now", call)
@@ -704,9 +727,8 @@ class Checker:
                        clause.entry("shares"))
             return
         if shares is not None:
-            early = self._word(clause, "before_vesting")
             self.model.exercise = Exercise(self._ref(clause), trigger, shares, method,
-                                           early is not None and early.word == "allowed")
+                                           self._word(clause, "before_vesting"))
 
     def _require(self, clause: ast.Clause) -> None:
         trigger = self._event(clause.trigger)
@@ -758,7 +780,7 @@ class Checker:
         that = self._single(clause, "that")
         if that is None:
             return
-        scope = Scope(self.model, self.constants, None, runtime=True, silenced=self.silenced)
+        scope = Scope(self.model, self.constants, None, runtime=True, silenced=frozenset(self.silenced))
         if Typer(scope, self.diagnostics).expect(that, BOOL, "`that`") is not None:
             self.model.invariants.append(Invariant(self._ref(clause), that))
 
@@ -784,7 +806,7 @@ class Checker:
         if len(positional) != 1:
             self.error(f"give the {node.func} event its date first: {node.func}(2025-01-31, ...)", node)
             return None
-        typer = Typer(Scope(self.model, self.constants, silenced=self.silenced), self.diagnostics)
+        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
         if typer.expect(positional[0].value, DATE, "an event's date") is None:
             return None
         values: dict[str, Any] = {}
@@ -928,7 +950,8 @@ class Checker:
             deciders = [r for r in rules if self._decides(r) and self._certainly_applies(r, values)]
             if not deciders:
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
-                           f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or `forfeit:`")
+                           f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or "
+                           f"`forfeit: {'unvested' if self.model.settlement is not None else 'all'}`")
             for first, second in itertools.combinations(deciders, 2):
                 self.error(f"rules '{first.ref.name}' ({self._where(first.ref)}) and '{second.ref.name}' both "
                                f"decide {service.ends_on} with {case}", second.ref.span)
@@ -957,9 +980,16 @@ class Checker:
                 else:
                     self.error(f"rule '{rule.ref.name}' never applies: its condition holds in no case", rule.ref.span)
 
-    @staticmethod
-    def _decides(rule: Rule) -> bool:
+    def _decides(self, rule: Rule) -> bool:
+        """A rule decides what a termination does to the option: its window, or that it all ends; for units
+        (nothing to exercise), what is forfeited."""
+        if self.model.settlement is not None:
+            return rule.forfeit is not None or rule.exercisable_until is not None
         return rule.exercisable_until is not None or (rule.forfeit is not None and rule.forfeit.word == "all")
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def _literal(node: Any) -> Any:

@@ -192,10 +192,12 @@ def _assumptions(pairs: list[str]) -> dict[str, str]:
 
 def _readings(contract: Any, pairs: list[str]) -> dict[str, str]:
     """The --assume readings, validated against the contract's assumptions."""
+    from optionrules.compile import ReadingError
+
     assume = _assumptions(pairs)
     try:
         contract.plan(assume)
-    except ValueError as error:
+    except ReadingError as error:
         raise InputError(f"optionrules: --assume: {error}") from None
     return assume
 

@@ -128,16 +128,20 @@ class Plan:
     events: dict[str, EventPlan]
 
 
+class ReadingError(ValueError):
+    """A reading asked for that the contract's assumptions do not have."""
+
+
 def readings_for(model: Model, overrides: dict[str, str] | None = None) -> dict[str, str]:
     """The default reading of every assumption, with the given ones replaced (validated)."""
     readings = {name: assumption.default for name, assumption in model.assumptions.items()}
     for name, reading in (overrides or {}).items():
         if name not in model.assumptions:
             known = ", ".join(model.assumptions) or "none"
-            raise ValueError(f"unknown assumption {name!r} (this contract's: {known})")
+            raise ReadingError(f"unknown assumption {name!r} (this contract's: {known})")
         if reading not in model.assumptions[name].readings:
             options = ", ".join(model.assumptions[name].readings)
-            raise ValueError(f"{reading!r} is not a reading of {name} (one of: {options})")
+            raise ReadingError(f"{reading!r} is not a reading of {name} (one of: {options})")
         readings[name] = reading
     return readings
 
@@ -210,7 +214,8 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         milestones=tuple(MilestonePlan(m.ref, m.shares, m.deadline, m.accelerates.resolve(readings) == "yes")
                          for m in model.milestones),
         settles=model.settlement is not None,
-        early_exercise=model.exercise is not None and model.exercise.early,
+        early_exercise=model.exercise is not None and model.exercise.early is not None
+        and model.exercise.early.resolve(readings) == "allowed",
         service_ref=service.ref if service else None,
         service_inclusive=service is None or service.through.resolve(readings) == "inclusive",
         until_inclusive=conventions.until.resolve(readings) == "inclusive",

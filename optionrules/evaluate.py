@@ -21,7 +21,7 @@ from optionrules.expressions import Compiler, describe
 from optionrules.model import ClauseRef
 from optionrules.records import record
 from optionrules.timeline import Event
-from optionrules.values import Shares, add
+from optionrules.values import Shares, add, shift
 from optionrules.vesting import VestingState
 
 FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired", "exercise_deadline",
@@ -217,7 +217,11 @@ class Replay:
         elif handler.exercise:
             self._exercise(event)
         else:
-            if self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
+            if handler.ends_service and self.service_end is not None:
+                assert self.plan.service_ref is not None
+                self._violation(event, self.plan.service_ref,
+                                f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
+            elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
                 self._apply_rules(handler, event)
             elif self.trace is not None and (handler.ends_service or handler.rules):
                 self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
@@ -277,9 +281,6 @@ class Replay:
     def _end_service(self, event: Event) -> None:
         plan = self.plan
         assert plan.service_ref is not None
-        if self.service_end is not None:
-            self._violation(event, plan.service_ref, f"service already ended on {self.service_end.isoformat()}")
-            return
         self.service_end = event.date
         self._end_vesting(event.date, plan.service_ref)
         if self.trace is not None:
@@ -322,11 +323,14 @@ class Replay:
         if rule.until is not None:
             until = rule.until(self)
             if until is not None:
-                last_day = until if self.plan.until_inclusive else until - _ONE_DAY
+                last_day = until if self.plan.until_inclusive else shift(until, -1)
+                before = self.deadline
                 self._set_window(last_day, rule.ref)
                 if self.trace is not None:
-                    self._step("exercise_deadline", rule.ref, self._until_text(rule, last_day),
-                               rule.assumptions["exercise_deadline"])
+                    text = self._until_text(rule, last_day)
+                    if self.deadline == before and last_day > before:
+                        text += f"; no later than the window already set, to {before.isoformat()}"
+                    self._step("exercise_deadline", rule.ref, text, rule.assumptions["exercise_deadline"])
 
     def _until_text(self, rule: RulePlan, last_day: date) -> str:
         plan = self.plan
@@ -398,8 +402,8 @@ class Replay:
 
     def _start_lockup(self, index: int, when: date) -> None:
         lockup = self.plan.lockups[index]
-        start = when if lockup.same_day else when + _ONE_DAY
-        end = add(start, lockup.period) - _ONE_DAY
+        start = when if lockup.same_day else shift(when, 1)
+        end = shift(add(start, lockup.period), -1)
         self.lockups.append([start, end, lockup.ref])
         if self.trace is not None:
             self._step("sale_blocked", lockup.ref, f"sales blocked {start.isoformat()} .. {end.isoformat()}: "
@@ -409,8 +413,8 @@ class Replay:
     def _extend_lockups(self, event: Event, attr: str) -> None:
         """An extension dated from the triggering event to the end of a lock-up lengthens it."""
         for lockup in self.lockups:
-            if lockup[0] - _ONE_DAY <= event.date <= lockup[1]:
-                lockup[1] = lockup[1] + timedelta(days=event.attrs[attr].days)
+            if shift(lockup[0], -1) <= event.date <= lockup[1]:
+                lockup[1] = shift(lockup[1], event.attrs[attr].days)
                 if self.trace is not None:
                     self._step("sale_blocked", lockup[2], f"extended by {event.attrs[attr]} to "
                                f"{lockup[1].isoformat()}")
@@ -426,6 +430,8 @@ class Replay:
         granted, vested, exercised = plan.granted, self.vesting.vested(as_of), self.exercised
         sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
         if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
+            if plan.settles:  # units settled before the forfeiture were delivered: they stay
+                exercised = self.vesting.vested(self.forfeit_all[0])
             return Figures(vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
         end = self.vesting.end
         vesting_over = end is not None and as_of >= end

@@ -26,13 +26,14 @@ from optionrules.model import (
     NUMBER,
     PERCENT,
     TEXT,
+    UNDEFINED,
     Binding,
     EventType,
     Model,
     Rule,
     Type,
 )
-from optionrules.values import Duration, add
+from optionrules.values import Duration, add, shift
 
 # Figures of the evaluation an event-triggered expression may read, on the event's date.
 FIGURES: dict[str, Type] = {
@@ -139,6 +140,9 @@ class Typer:
             return self._bind(node, Binding("trigger_attr", name), scope.trigger.attrs[name].type)
         if name in scope.constants:
             type_, value = scope.constants[name]
+            if type_ == UNDEFINED:
+                self.error(f"'{name}' cannot be used here: the {value} clause defines it, after this one", node)
+                return None
             return self._bind(node, Binding("constant", name, value), type_)
         if name in model.events:
             if not scope.runtime:
@@ -453,9 +457,19 @@ class Compiler:
     def _shift(self, f: Compiled, span: Duration) -> Compiled:
         """`date + 30 days` with the duration known now."""
         missing_day = self.missing_day
-        if span.months == 0:
+        if span.months == 0 and abs(span.days) <= _MAX_DAYS:
             days = timedelta(days=span.days)
-            return lambda ctx: None if (d := f(ctx)) is None else d + days
+
+            def plus(ctx: Any) -> date | None:
+                d = f(ctx)
+                if d is None:
+                    return None
+                try:
+                    return d + days  # type: ignore[no-any-return]
+                except OverflowError:
+                    return shift(d, span.days)
+
+            return plus
         return lambda ctx: None if (d := f(ctx)) is None else add(d, span, missing_day)
 
     def _arithmetic(self, node: ast.BinOp) -> Callable[[Any, Any], Any]:
@@ -600,6 +614,9 @@ def rule_condition(compiler: Compiler, rule: Rule) -> Compiled | None:
         return (base is None or bool(base(ctx))) and not any(e(ctx) for e in exceptions)
 
     return applies
+
+
+_MAX_DAYS = (date.max - date.min).days
 
 
 class _Dynamic(Exception):

@@ -79,40 +79,53 @@ class _Formatter:
         self.out.append("}")
 
     def _clause(self, clause: ast.Clause) -> None:
+        comments = self._header_comments(clause)
+        self.out.extend(comments[1:])  # the first stays on the header's first line; the others go before it
+        lines = self._header_lines(clause)
+        if comments:
+            lines[0] += _MARK + comments[0]
+        self.out.extend(lines)
+        if clause.entries:
+            self._entries(clause.entries, INDENT, clause.span.end_line)
+            self.out.append("}" + self._trailing(clause.span.end_line))
+
+    def _header_lines(self, clause: ast.Clause) -> list[str]:
+        """`KIND NAME "citation" ... (params) on EVENT when CONDITION {`, broken where it runs past the width."""
         head = [clause.kind]
         if clause.name is not None:
             head.append(clause.name.id)
         if clause.citation is not None:
-            head.append(printer.value(clause.citation))
+            head.append(printer.string(clause.citation.value, lines=False))
         if clause.overrides is not None:
             head.append(f"{'exception to' if clause.exception else 'overrides'} {clause.overrides.id}")
+        lines: list[str] = []
         header = " ".join(head)
         if clause.params is not None:
-            header += "(" + ", ".join(f"{p.name}: {p.type_name}" for p in clause.params) + ")"
+            params = [f"{p.name}: {p.type_name}" for p in clause.params]
+            space = " " if clause.citation is not None else ""  # `event e(a: t)`, `form f "Title" (a: t)`
+            if len(f"{header}{space}({', '.join(params)})") <= WIDTH:
+                header += f"{space}({', '.join(params)})"
+            else:  # one parameter a line
+                lines += [f"{header}{space}(", *(f"{INDENT}{p}," for p in params)]
+                header = ")"
         opening = " {" if clause.entries else ""
         rest = [f"on {clause.trigger.id}"] if clause.trigger is not None else []
         if clause.condition is not None:
             rest.append("when " + printer.expression(clause.condition))
         line = " ".join([header, *rest]) + opening
         if len(line) <= WIDTH or not rest:
-            self.out.append(line + self._header_comment(clause))
-        elif clause.condition is not None and len(rest) == 2 and len(f"{header} {rest[0]}") <= WIDTH:
-            # `when` on a line of its own
-            self.out.append(f"{header} {rest[0]}" + self._trailing(clause.span.line))
-            self.out.append(f"{INDENT}{rest[1]}{opening}" + self._trailing(clause.condition.span.end_line))
-        else:  # `on ...` and `when ...` on a line of their own
-            self.out.append(header + self._trailing(clause.span.line))
-            last = clause.condition.span.end_line if clause.condition is not None else clause.span.line
-            self.out.append(f"{INDENT}{' '.join(rest)}{opening}" + self._trailing(last))
-        if clause.entries:
-            self._entries(clause.entries, INDENT, clause.span.end_line)
-            self.out.append("}" + self._trailing(clause.span.end_line))
+            return [*lines, line]
+        if clause.condition is not None and len(rest) == 2 and len(f"{header} {rest[0]}") <= WIDTH:
+            return [*lines, f"{header} {rest[0]}", f"{INDENT}{rest[1]}{opening}"]  # `when` on a line of its own
+        return [*lines, header, f"{INDENT}{' '.join(rest)}{opening}"]  # `on ... when ...` on a line of their own
 
-    def _header_comment(self, clause: ast.Clause) -> str:
-        comment = self._trailing(clause.span.line)
-        if clause.condition is not None and clause.condition.span.end_line != clause.span.line:
-            comment = comment or self._trailing(clause.condition.span.end_line)
-        return comment
+    def _header_comments(self, clause: ast.Clause) -> list[str]:
+        """The comments written on the header's lines (up to the first entry's)."""
+        last = clause.entries[0].span.line - 1 if clause.entries else clause.span.end_line
+        found = []
+        while self.comments and self.comments[0].span.line <= max(last, clause.span.line):
+            found.append(self.comments.pop(0).text)
+        return found
 
     # ---- entries and values
 

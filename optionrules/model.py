@@ -39,7 +39,7 @@ class Type:
             return f"a set of {self.name}"
         return {"date": "a date", "duration": "a duration", "number": "a number", "money": "an amount of money",
                 "percent": "a percentage", "bool": "a condition", "text": "a text", "word": "a word",
-                "error": "a value in error"}[self.kind]
+                "error": "a value in error", "undefined": "not defined yet"}[self.kind]
 
 
 DATE = Type("date")
@@ -50,6 +50,7 @@ PERCENT = Type("percent")
 BOOL = Type("bool")
 TEXT = Type("text")
 ERROR = Type("error")  # of a name whose definition was in error, and reported: nothing more is said of it
+UNDEFINED = Type("undefined")  # of a grant or term field, before the clause that defines it
 
 # The types an event attribute may be declared with, beside the contract's enums.
 ATTRIBUTE_TYPES = {
@@ -242,7 +243,7 @@ class Exercise:
     event: str
     shares: str
     method: str | None
-    early: bool = False  # unvested shares may be exercised (subject to a repurchase right)
+    early: Word | None = None  # allowed: unvested shares may be exercised (subject to a repurchase right)
 
 
 @record

@@ -102,7 +102,9 @@ def _split_items(text: str, file: str) -> tuple[list[tuple[int, int]], list[ast.
         elif c == "#":
             end = text.find("\n", i)
             end = n if end < 0 else end
-            comments.append(ast.Comment(text[i:end], Span(file, line, i - line_start + 1, line, end - line_start + 1)))
+            comment = text[i:end].rstrip("\r")
+            comments.append(ast.Comment(comment, Span(file, line, i - line_start + 1, line, i - line_start + 1 +
+                                                      len(comment))))
             i = end
             continue
         elif text.startswith('"""', i):
@@ -248,6 +250,13 @@ class _ItemError(Exception):
         self.diagnostic = diagnostic
 
 
+class _Override(NamedTuple):
+    """`overrides base.clause` (or `exception to base.clause`)."""
+
+    name: ast.Name
+    exception: bool
+
+
 class _Bracketed(NamedTuple):
     """A block's or a parameter list's contents, and the closing bracket where its clause ends."""
 
@@ -275,8 +284,13 @@ def _end(part: Any) -> tuple[int, int]:
     return part.span.end_line, part.span.end_column
 
 
+MAX_DIGITS = 30
+
+
 def _number(text: str) -> int | Fraction:
     plain = text.replace(",", "").replace("_", "")
+    if len(plain) > MAX_DIGITS:
+        raise ValueError(f"a number of more than {MAX_DIGITS} digits")
     if "." in plain:
         value = Fraction(Decimal(plain))
         return int(value) if value.denominator == 1 else value
@@ -307,6 +321,8 @@ class _ToAst(Transformer[Token, Any]):
         first, last = parts[0], parts[-1]
         if isinstance(last, _Bracketed):
             last = last.end
+        elif isinstance(last, _Override):
+            last = last.name
         return Span(self.file, *_start(first), *_end(last))
 
     def _token_span(self, token: Token) -> Span:
@@ -323,18 +339,18 @@ class _ToAst(Transformer[Token, Any]):
         kind, name, citation, overrides, params, trigger, condition, block = children
         return ast.Clause(
             kind=str(kind), kind_span=self._token_span(kind), name=name, citation=citation,
-            overrides=overrides[0] if overrides else None, exception=bool(overrides and overrides[1]),
+            overrides=overrides.name if overrides else None, exception=bool(overrides and overrides.exception),
             params=params.items if params is not None else None, trigger=trigger, condition=condition,
             entries=block.items if block is not None else (), span=self._span(children),
         )
 
-    def replaces(self, children: list[Any]) -> tuple[ast.Name, bool]:
+    def replaces(self, children: list[Any]) -> _Override:
         base, clause = children
-        return ast.Name(f"{base}.{clause}", Span(self.file, base.line or 1, base.column or 1,
-                                                  clause.end_line or 1, clause.end_column or 1)), False
+        return _Override(ast.Name(f"{base}.{clause}", Span(self.file, base.line or 1, base.column or 1,
+                                                           clause.end_line or 1, clause.end_column or 1)), False)
 
-    def exception_to(self, children: list[Any]) -> tuple[ast.Name, bool]:
-        return self.replaces(children)[0], True
+    def exception_to(self, children: list[Any]) -> _Override:
+        return _Override(self.replaces(children).name, True)
 
     def clause_name(self, children: list[Any]) -> ast.Name:
         return ast.Name(str(children[0]), self._token_span(children[0]))
@@ -445,21 +461,29 @@ class _ToAst(Transformer[Token, Any]):
             raise _ItemError(Diagnostic(f"impossible date {text}", self._span(children))) from None
         return ast.DateLit(value, self._span(children))
 
+    def _number_of(self, children: list[Any], token: Any) -> int | Fraction:
+        try:
+            return _number(str(token))
+        except ValueError as error:
+            raise _ItemError(Diagnostic(str(error), self._span(children))) from None
+
     def duration(self, children: list[Any]) -> ast.DurationLit:
         amount, unit = children
-        value = _number(str(amount))
+        value = self._number_of(children, amount)
         if not isinstance(value, int):
             raise _ItemError(Diagnostic(f"a duration needs a whole number of {unit}", self._span(children)))
         return ast.DurationLit(value, str(unit).rstrip("s"), self._span(children))
 
     def number(self, children: list[Any]) -> ast.NumberLit:
-        return ast.NumberLit(_number(str(children[0])), self._span(children))
+        return ast.NumberLit(self._number_of(children, children[0]), self._span(children))
 
     def percent(self, children: list[Any]) -> ast.PercentLit:
+        self._number_of(children, str(children[0])[:-1])
         return ast.PercentLit(Fraction(Decimal(str(children[0])[:-1])) / 100, self._span(children))
 
     def money(self, children: list[Any]) -> ast.MoneyLit:
         currency, amount = children
+        self._number_of(children, amount)
         return ast.MoneyLit(str(currency), Decimal(str(amount).replace(",", "").replace("_", "")),
                             self._span(children))
 

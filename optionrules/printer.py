@@ -60,9 +60,9 @@ def _show(node: Any) -> tuple[str, int]:
     if isinstance(node, ast.PercentLit):
         return f"{_exact(node.value * 100, grouped=False)}%", _ATOM
     if isinstance(node, ast.MoneyLit):
-        return f"{node.currency} {node.amount}", _ATOM
+        return f"{node.currency} {node.amount:f}", _ATOM  # as written: 1.50, never 1.5E+0
     if isinstance(node, ast.StringLit):
-        return _string(node.value), _ATOM
+        return string(node.value), _ATOM
     if isinstance(node, ast.SetLit):
         return "{" + ", ".join(expression(item) for item in node.items) + "}", _ATOM
     if isinstance(node, ast.Attribute):
@@ -98,18 +98,28 @@ def _wrap(node: Any, at_least: int) -> str:
     return f"({text})" if strength < at_least else text
 
 
-def _exact(value: int | Fraction, grouped: bool = True) -> str:
-    """A number written as a decimal literal (they all come from one): 1,000,000 or 2.50."""
-    spec = ",f" if grouped else "f"
-    if isinstance(value, int) or value.denominator == 1:
-        return format(int(value), "," if grouped else "d")
-    return format(Decimal(value.numerator) / Decimal(value.denominator), spec)
+def _exact(value: int | Fraction | Decimal, grouped: bool = True) -> str:
+    """A number with a finite decimal expansion, every digit of it: 1,000,000 or 2.50 or 0.0000001."""
+    value = Fraction(value)
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    sign = "-" if value < 0 else ""
+    head = f"{whole:,}" if grouped else str(whole)
+    if not rest:
+        return sign + head
+    places = 0
+    while (rest * 10**places) % value.denominator:
+        places += 1
+    digits = str(rest * 10**places // value.denominator).rjust(places, "0")
+    return f"{sign}{head}.{digits}"
 
 
-def _string(text: str) -> str:
-    if "\n" in text:
+def string(text: str, lines: bool = True) -> str:
+    """A string literal: over several lines between triple quotes where that reads back the same (`lines`),
+    else on one line with its escapes."""
+    if lines and "\n" in text and '"""' not in text and not text.endswith('"'):
         return f'"""{text}"""'
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
 
 
 def show_value(value_: Any) -> str:

@@ -9,8 +9,9 @@ contract allows a well-formed event is the evaluator's business, not this one's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,9 @@ from optionrules.errors import Diagnostic, TimelineError, did_you_mean
 from optionrules.model import Attr, Model
 from optionrules.records import record
 from optionrules.values import Duration
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_DIGITS = 15  # a share count, a number of days or an amount in a timeline
 
 
 @record
@@ -65,9 +69,11 @@ class Timeline:
 
 def as_date(value: Any, what: str = "date") -> date:
     """A `date` from a date or an ISO string; ValueError with a readable message otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         raise ValueError(f"{what} must be an ISO date (YYYY-MM-DD), not {value!r}")
     try:
         return date.fromisoformat(value.strip())
@@ -201,6 +207,8 @@ def _number(value: Any, what: str) -> int | Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal, Fraction)):
         raise ValueError(f"{what} must be a number, not {value!r}")
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_DIGITS:
+            raise ValueError(f"{what} must be a number of at most {MAX_DIGITS} digits, not {value!r}")
         return value
     exact = Fraction(value) if isinstance(value, Fraction) else Fraction(_decimal(value, what))
     return int(exact) if exact.denominator == 1 else exact
@@ -213,6 +221,6 @@ def _decimal(value: Any, what: str) -> Decimal:
         result = Decimal(str(value).replace(",", "")) if isinstance(value, (int, float, str)) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise ValueError(f"{what} must be a number, not {value!r}") from None
-    if not result.is_finite():
-        raise ValueError(f"{what} must be a finite number, not {value!r}")
+    if not result.is_finite() or abs(result.adjusted()) > MAX_DIGITS:
+        raise ValueError(f"{what} must be a finite number of at most {MAX_DIGITS} digits, not {value!r}")
     return result

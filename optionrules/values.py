@@ -74,21 +74,36 @@ def days_in_month(year: int, month: int) -> int:
 
 
 def add_months(start: date, months: int, missing_day: str = LAST_DAY_OF_MONTH) -> date:
-    """`start + months` on the same day of the month, per the missing-day policy."""
+    """`start + months` on the same day of the month, per the missing-day policy.
+
+    Dates stay within the calendar: past year 9999 is 9999-12-31, before year 1 is 0001-01-01.
+    """
     year, month0 = divmod(start.month - 1 + months, 12)
     year += start.year
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     last = days_in_month(year, month0 + 1)
     if start.day <= last:
         return date(year, month0 + 1, start.day)
     if missing_day == FIRST_OF_NEXT_MONTH:
-        return date(year, month0 + 1, last) + timedelta(days=1)
+        return shift(date(year, month0 + 1, last), 1)
     return date(year, month0 + 1, last)
+
+
+def shift(day: date, days: int) -> date:
+    """`day + days`, within the calendar (see add_months)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:  # past the calendar's end, or too many days for a timedelta
+        return date.max if days > 0 else date.min
 
 
 def add(start: date, duration: Duration, missing_day: str = LAST_DAY_OF_MONTH) -> date:
     """`start + duration`: the months first (from the anchor), then the days."""
     moved = add_months(start, duration.months, missing_day) if duration.months else start
-    return moved + timedelta(days=duration.days) if duration.days else moved
+    return shift(moved, duration.days) if duration.days else moved
 
 
 def round_ratio(numerator: int, denominator: int, mode: str) -> int:

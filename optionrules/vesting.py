@@ -147,7 +147,7 @@ class VestingState:
                 parts.append(f"{schedule.ref.name}: fully vested, nothing pro-rata")
                 continue
             previous = schedule.dates[j - 1] if j else schedule.start
-            period = (schedule.dates[j] - previous).days
+            period = max(1, (schedule.dates[j] - previous).days)  # two installments on one day: at the calendar's end
             served = max(0, min((when - previous).days + plan.inclusive, period))
             amount = schedule.amounts[j]
             share = round_ratio(amount * served, period, plan.rounding) if isinstance(amount, int) \

@@ -402,7 +402,7 @@ def test_reason_without_a_rule():
         ("no rule says what termination with reason = death does to the option", service_line, 1),
     ]
     hints = [d.hint for d in check(BASE + REASONS)]
-    assert hints[1] == "add a rule `on termination when reason = death` with `exercisable_until:` or `forfeit:`"
+    assert hints[1] == "add a rule `on termination when reason = death` with `exercisable_until:` or `forfeit: all`"
 
 
 def test_every_reason_decided_once_checks_clean():

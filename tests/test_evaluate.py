@@ -13,7 +13,6 @@ from fractions import Fraction
 import pytest
 
 import optionrules
-
 from tests.helpers import ENDS, contract, event, exercise, installments, termination
 
 

@@ -161,7 +161,7 @@ def test_a_plan_clause_that_can_never_apply(acme):
 def test_a_second_singleton_needs_overrides(acme, tmp_path):
     (tmp_path / "acme.plan.contract").write_text(PLAN + 'service "Plan §2" {\n  ends_on: termination\n'
                                                  '  through: exclusive\n}\n')
-    path, diagnostics = acme()
+    _, diagnostics = acme()
     (d,) = diagnostics
     assert d.message == "a second service clause (the first is at acme.plan.contract:17)"  # 16 lines of PLAN
     assert d.hint == "to put this one in its place, write `overrides acme_plan.service`"
