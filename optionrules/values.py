@@ -41,6 +41,9 @@ class Duration:
     def __add__(self, other: Duration) -> Duration:
         return Duration(self.months + other.months, self.days + other.days)
 
+    def __sub__(self, other: Duration) -> Duration:
+        return Duration(self.months - other.months, self.days - other.days)
+
     def __neg__(self) -> Duration:
         return Duration(-self.months, -self.days)
 

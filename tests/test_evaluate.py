@@ -405,3 +405,9 @@ def test_units_settle_as_they_vest():
     assert r.exercise_deadline is None
     left = c.evaluate([termination("2021-03-01", "quit")], "2022-01-01")
     assert (left.exercised, left.forfeited) == (1_300, 3_500)
+
+
+def test_duration_arithmetic_in_a_window():
+    rules = ENDS.replace("termination + 90 days", "termination + (1 year - 1 month) + 2 weeks * 2")
+    r = contract(rules=rules).evaluate([termination("2020-06-20", "quit")], "2020-06-21")
+    assert r.exercise_deadline == date(2021, 6, 17)  # 2020-06-20 + 11 months = 2021-05-20, + 28 days
