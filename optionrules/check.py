@@ -59,7 +59,6 @@ from optionrules.model import (
 )
 from optionrules.parse import parse
 from optionrules.schema import KINDS, PLANNED_KINDS, Kind
-from optionrules.timeline import Event, read_value
 from optionrules.values import Duration, round_ratio
 
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
@@ -459,6 +458,8 @@ class Checker:
 
     def _parameters(self) -> None:
         """A form's parameters are constants: the grant's values, or sample values to check the form alone."""
+        from optionrules.timeline import read_value
+
         composition = self.composition
         values = composition.values
         declared: dict[str, Attr] = {}
@@ -794,8 +795,10 @@ class Checker:
             return
         self.model.examples.append(Example(self._ref(clause), tuple(events), as_of, assume, expectations))
 
-    def _event_literal(self, node: Any, index: int) -> Event | None:
+    def _event_literal(self, node: Any, index: int) -> Any:
         """`termination(2004-03-15, reason: resignation)`: an event of an example's timeline."""
+        from optionrules.timeline import Event, read_value  # only examples need the timeline reader
+
         if not isinstance(node, ast.Call) or node.func not in self.model.events:
             what = f"'{node.func}' is not a declared event" if isinstance(node, ast.Call) else "write each event"
             self.error(f"{what}: write EVENT(DATE, attribute: value, ...)", node,

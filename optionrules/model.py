@@ -1,5 +1,8 @@
 """The checked contract: declarations and clauses, resolved and typed.
 
+Records compare by identity (a clause is itself, wherever it is cited) except types and words,
+which compare by value.
+
 The checker builds a `Model` from the syntax tree; the compiler turns a model
 (plus a choice of readings for its assumptions) into an evaluation plan.
 Expressions that can only be evaluated against a timeline stay syntax nodes
@@ -66,7 +69,7 @@ ATTRIBUTE_TYPES = {
 # ---- Declarations -------------------------------------------------------------------
 
 
-@record
+@record(eq=False)
 class ClauseRef:
     """A clause as explanations and violations cite it."""
 
@@ -80,28 +83,28 @@ class ClauseRef:
         return self.citation
 
 
-@record
+@record(eq=False)
 class EnumType:
     name: str
     members: tuple[str, ...]
     span: Span
 
 
-@record
+@record(eq=False)
 class Attr:
     name: str
     declared: str  # as written: shares, int, days, text, date, money, or an enum's name
     type: Type
 
 
-@record
+@record(eq=False)
 class EventType:
     name: str
     attrs: dict[str, Attr]
     span: Span
 
 
-@record
+@record(eq=False)
 class Assumption:
     """A named reading of ambiguous text: a default and its alternatives."""
 
@@ -133,7 +136,7 @@ class Word:
 # ---- Clauses --------------------------------------------------------------------------
 
 
-@record
+@record(eq=False)
 class Grant:
     ref: ClauseRef
     shares: int
@@ -145,21 +148,21 @@ class Grant:
     type: str | None = None
 
 
-@record
+@record(eq=False)
 class Term:
     ref: ClauseRef
     expiration: date
     caps_windows: Word  # yes: no exercise window runs past the expiration date
 
 
-@record
+@record(eq=False)
 class Conventions:
     ref: ClauseRef
     missing_day: Word
     until: Word
 
 
-@record
+@record(eq=False)
 class Vesting:
     """Installment vesting: `installments` tranches, one every `every`, counted from `start`."""
 
@@ -175,14 +178,14 @@ class Vesting:
     remainder: Word  # last, first, spread_first, spread_last or none
 
 
-@record
+@record(eq=False)
 class Service:
     ref: ClauseRef
     ends_on: str
     through: Word  # inclusive: an installment dated on the last day of service vests
 
 
-@record
+@record(eq=False)
 class ProRata:
     """Vest the interrupted installment in proportion to the days of it served."""
 
@@ -191,7 +194,7 @@ class ProRata:
     rounding: Word
 
 
-@record
+@record(eq=False)
 class Acceleration:
     """`percent(50%, rounding: down, from: last)`: that share of the unvested installments, taken from the
     last, the first or each of them; or `next(12 months)`: the installments due within that time."""
@@ -202,7 +205,7 @@ class Acceleration:
     months: Duration | None = None
 
 
-@record
+@record(eq=False)
 class Rule:
     """What an event does, when its condition holds."""
 
@@ -216,7 +219,7 @@ class Rule:
     exceptions: tuple[ast.Expr, ...] = ()  # conditions of the rules that override this one where they hold
 
 
-@record
+@record(eq=False)
 class Milestone:
     """A tranche that vests when an event happens (and its condition holds), by a deadline."""
 
@@ -228,7 +231,7 @@ class Milestone:
     accelerates: Word
 
 
-@record
+@record(eq=False)
 class Lockup:
     ref: ClauseRef
     event: str
@@ -237,7 +240,7 @@ class Lockup:
     extended_by: tuple[str, str] | None  # (event, attribute of type days)
 
 
-@record
+@record(eq=False)
 class Exercise:
     ref: ClauseRef
     event: str
@@ -246,14 +249,14 @@ class Exercise:
     early: Word | None = None  # allowed: unvested shares may be exercised (subject to a repurchase right)
 
 
-@record
+@record(eq=False)
 class Require:
     ref: ClauseRef
     event: str
     that: ast.Expr
 
 
-@record
+@record(eq=False)
 class Payment:
     ref: ClauseRef
     always: frozenset[str]
@@ -261,14 +264,14 @@ class Payment:
     consent: tuple[str, str] | None  # (event, attribute naming the method)
 
 
-@record
+@record(eq=False)
 class Expectation:
     figure: str  # a figure of the evaluation, or "violations"
     value: Any  # a number, a date or None, a bool; for violations a count or a tuple of clause names
     span: Span
 
 
-@record
+@record(eq=False)
 class Example:
     """A timeline, an as-of date and the figures expected: a test the contract carries."""
 
@@ -279,7 +282,7 @@ class Example:
     expectations: tuple[Expectation, ...]
 
 
-@record
+@record(eq=False)
 class Invariant:
     """A condition on the figures that must hold on every date of every timeline."""
 
@@ -290,7 +293,7 @@ class Invariant:
 # ---- Name bindings ----------------------------------------------------------------------
 
 
-@record
+@record(eq=False)
 class Binding:
     """What a name in an expression refers to.
 
