@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONTRACT := contracts/capstone_liggett_2002.contract
 STAMP := $(VENV)/.installed
+# every agreement of the library (plans and forms are verified through the agreements that use them)
+AGREEMENTS := $(CONTRACT) contracts/acme/grant_maria_lopez.contract $(sort $(wildcard contracts/forms/*.contract contracts/sec/*.contract))
 
 .PHONY: demo test lint typecheck contracts unit bench clean
 
@@ -53,7 +55,8 @@ contracts: $(STAMP)
 	$(BIN)/optionrules check contracts/acme/acme_option_form.contract --grants contracts/acme/acme_grants.csv
 	$(BIN)/optionrules fmt --check contracts/
 	$(BIN)/optionrules test contracts/
-	$(BIN)/optionrules verify $(CONTRACT)
+	@for contract in $(AGREEMENTS); do echo "$(BIN)/optionrules verify $$contract"; \
+		$(BIN)/optionrules verify $$contract || exit 1; done
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest

@@ -386,8 +386,8 @@ class Checker:
             return None
         return int(value)
 
-    def _compiler(self, trigger: str | None = None) -> Compiler:
-        readings = {name: a.default for name, a in self.model.assumptions.items()}
+    def _compiler(self, trigger: str | None = None, chosen: dict[str, str] | None = None) -> Compiler:
+        readings = {name: a.default for name, a in self.model.assumptions.items()} | (chosen or {})
         conventions = self.model.conventions
         missing_day = conventions.missing_day.resolve(readings) if conventions else "last_day_of_month"
         return Compiler(self.model, readings, missing_day, trigger)
@@ -545,7 +545,7 @@ class Checker:
         caps_windows = self._word(clause, "caps_windows")
         self._define("expiration", DATE, expiration)
         if expiration is not None and caps_windows is not None:
-            self.model.term = Term(self._ref(clause), expiration, caps_windows)
+            self.model.term = Term(self._ref(clause), expiration, caps_windows, self._single(clause, "expiration"))
 
     def _vesting(self, clause: ast.Clause) -> None:
         grant = self.model.grant
@@ -589,6 +589,18 @@ class Checker:
                                > vesting.shares):
                 self.error(f"rounding up {vesting.installments} installments of {each:,} over-allocates "
                            f"{vesting.shares:,} shares", clause.kind_span)
+
+    def _readings_named_in(self, *nodes: Any) -> Iterator[dict[str, str]]:
+        """Every combination of readings of the assumptions the expressions name (the others: defaults)."""
+        names: set[str] = set()
+        stack = [n for n in nodes if n is not None]
+        while stack:
+            node = stack.pop()
+            binding = self.model.bindings.get(node) if isinstance(node, ast.Name) else None
+            if binding is not None and binding.kind == "assumption":
+                names.add(binding.name)
+            stack.extend(ast.children(node))
+        yield from self._reading_sets(*(Word(assumption=n) for n in sorted(names)))
 
     def _reading_sets(self, *words: Word) -> Iterator[dict[str, str]]:
         """Every combination of the readings of the assumptions behind these words."""
@@ -878,8 +890,11 @@ class Checker:
         if figure == "violations":
             if len(values) == 1 and isinstance(node, ast.NumberLit) and isinstance(node.value, int):
                 return Expectation(figure, node.value, entry.span)
-            if all(isinstance(v, ast.Name) for v in values):
-                return Expectation(figure, tuple(v.id for v in values), entry.span)  # type: ignore[union-attr]
+            if len(values) == 1 and isinstance(node, ast.Name) and node.id == "none":
+                return Expectation(figure, 0, entry.span)
+            names = [v for v in values if isinstance(v, ast.Name)]
+            if len(names) == len(values):
+                return self._violated_clauses(names, entry.span)
         if figure not in _EXPECTABLE:
             self.error(f"no figure '{figure}' to expect", entry.key_span, did_you_mean(figure, _EXPECTABLE))
             return None
@@ -887,6 +902,14 @@ class Checker:
                   "violations": "a count, or the names of the clauses broken"}
         self.error(f"`{figure}` expects {shapes.get(figure, 'a number of shares')}", node)
         return None
+
+    def _violated_clauses(self, names: list[ast.Name], span: Span) -> Expectation | None:
+        """`violations: exercise, payment`: the clauses broken, in order, each a clause of the contract."""
+        clauses = {c.name.id if c.name else c.kind for c in self.clauses if c.kind not in ("example", "invariant")}
+        unknown = [name for name in names if name.id not in clauses]
+        for name in unknown:
+            self.error(f"no clause named '{name.id}' to be broken", name, did_you_mean(name.id, clauses))
+        return None if unknown else Expectation("violations", tuple(name.id for name in names), span)
 
     # ---- The contract as a whole ----------------------------------------------------------
 
@@ -972,10 +995,12 @@ class Checker:
             event = self.model.events[rule.event]
             enum_attrs = [a for a in event.attrs.values() if a.type.kind == "enum"]
             domains = [self.model.enums[str(a.type.name)].members for a in enum_attrs]
-            condition = rule_condition(self._compiler(rule.event), rule)
-            assert condition is not None
-            cases = itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES)
-            truths = [static_truth(condition, dict(zip((a.name for a in enum_attrs), case))) for case in cases]
+            truths = []
+            for readings in self._readings_named_in(rule.condition, *rule.exceptions):  # any reading may be taken
+                condition = rule_condition(self._compiler(rule.event, readings), rule)
+                assert condition is not None
+                cases = itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES)
+                truths += [static_truth(condition, dict(zip((a.name for a in enum_attrs), case))) for case in cases]
             if truths and all(truth is False for truth in truths):
                 if rule.exceptions:
                     self.error(f"'{rule.ref.name}' never applies: its exceptions take every case", rule.ref.span,

@@ -226,7 +226,7 @@ class Replay:
             elif self.trace is not None and (handler.ends_service or handler.rules):
                 self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
                            self.forfeit_all[1], "changes nothing: the option had already ended")
-            if handler.milestones and self.forfeit_all is None:
+            if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
                 self._milestones(handler, event)
             for index in handler.starts_lockups:
                 self._start_lockup(index, event.date)
@@ -427,7 +427,8 @@ class Replay:
     def figures(self, as_of: date) -> Figures:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
         plan = self.plan
-        granted, vested, exercised = plan.granted, self.vesting.vested(as_of), self.exercised
+        until = as_of if as_of <= self.deadline else self.deadline  # nothing vests once the option has ended
+        granted, vested, exercised = plan.granted, self.vesting.vested(until), self.exercised
         sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
         if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
             if plan.settles:  # units settled before the forfeiture were delivered: they stay
@@ -438,7 +439,7 @@ class Replay:
         if plan.settles:  # units: delivered as they vest, nothing to exercise
             if vesting_over:
                 return Figures(vested, vested, 0, 0, granted - vested, 0, None, sale_blocked)
-            lapsed = self.vesting.lapsed(as_of)
+            lapsed = self.vesting.lapsed(until)
             unvested = granted - vested - lapsed
             expired = unvested if as_of > plan.expiration else 0
             return Figures(vested, vested, 0, unvested - expired, lapsed, expired, None, sale_blocked)
@@ -446,7 +447,7 @@ class Replay:
             unvested, forfeited = 0, granted - max(vested, exercised)
             exercisable = max(0, vested - exercised)
         else:
-            lapsed = self.vesting.lapsed(as_of)
+            lapsed = self.vesting.lapsed(until)
             unvested, forfeited = granted - vested - lapsed, lapsed
             exercisable = vested - exercised
             if plan.early_exercise:  # unvested shares are exercisable too

@@ -17,8 +17,8 @@ def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
     name = str(path)
     try:
         raw = Path(path).read_bytes()
-    except OSError as error:
-        return None, [Diagnostic(f"cannot read the file: {error.strerror or error}", where=name)]
+    except (OSError, ValueError) as error:  # ValueError: a NUL character in the path
+        return None, [Diagnostic(f"cannot read the file: {getattr(error, 'strerror', None) or error}", where=name)]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:

@@ -120,10 +120,12 @@ class _Formatter:
         return [*lines, header, f"{INDENT}{' '.join(rest)}{opening}"]  # `on ... when ...` on a line of their own
 
     def _header_comments(self, clause: ast.Clause) -> list[str]:
-        """The comments written on the header's lines (up to the first entry's)."""
-        last = clause.entries[0].span.line - 1 if clause.entries else clause.span.end_line
+        """The comments written on the header's lines (those of its words, before the block's entries)."""
+        parts = [clause.name, clause.citation, clause.overrides, clause.trigger, clause.condition,
+                 *(clause.params or ())]
+        last = max([clause.kind_span.end_line, *(p.span.end_line for p in parts if p is not None)])
         found = []
-        while self.comments and self.comments[0].span.line <= max(last, clause.span.line):
+        while self.comments and self.comments[0].span.line <= last:
             found.append(self.comments.pop(0).text)
         return found
 

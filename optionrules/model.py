@@ -151,8 +151,9 @@ class Grant:
 @record(eq=False)
 class Term:
     ref: ClauseRef
-    expiration: date
+    expiration: date  # with the default readings
     caps_windows: Word  # yes: no exercise window runs past the expiration date
+    expression: ast.Expr | None = None  # computed again for other readings (`+ N months` on a missing day)
 
 
 @record(eq=False)

@@ -60,7 +60,7 @@ def _show(node: Any) -> tuple[str, int]:
     if isinstance(node, ast.PercentLit):
         return f"{_exact(node.value * 100, grouped=False)}%", _ATOM
     if isinstance(node, ast.MoneyLit):
-        return f"{node.currency} {node.amount:f}", _ATOM  # as written: 1.50, never 1.5E+0
+        return f"{node.currency} {node.amount:,f}", _ATOM  # as written: 1,000.50, never 1.0005E+3
     if isinstance(node, ast.StringLit):
         return string(node.value), _ATOM
     if isinstance(node, ast.SetLit):

@@ -22,7 +22,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,7 @@ def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
         "text": _texts(model) + ["something else"],
         "date": [model.grant.grant_date if model.grant else date(2000, 1, 1)],
         "money": [1],
+        "bool": [True, False],
     }
     values = domains[declared]
     return values[:1] if representative and declared != "text" else values
@@ -156,56 +157,59 @@ class Checker:
         self.granted = plan.granted
         self.expiration = plan.expiration
 
-    def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> tuple[str, str, date] | None:
-        """The first invariant that fails, its message and the date; None if all hold."""
+    def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> dict[str, tuple[str, date]]:
+        """Each invariant that fails: its message on the first day it fails; empty if all hold."""
+        failures: dict[str, tuple[str, date]] = {}
         replay = Replay(self.plan)
         pending = 0
         vested: Shares = 0
+
+        def check(day: date) -> Shares:
+            figures = replay.figures(day)
+            for name, message in self._figures(replay, figures, day, vested):
+                failures.setdefault(name, (message, day))
+            return figures.vested
+
         try:
             for day in sorted(as_ofs):
                 while pending < len(events) and events[pending].date <= day:
                     replay.apply(events[pending])
                     pending += 1
-                figures = replay.figures(day)
-                problem = self._figures(replay, figures, day, vested)
-                if problem is not None:
-                    return (*problem, day)
-                vested = figures.vested
+                vested = check(day)
             last = max(as_ofs) if as_ofs else self.expiration
             ends = {self.expiration, replay.deadline}  # the option's last days, and the days after them
             for day in sorted(d for end in ends for d in (end, end + _ONE_DAY) if d > last):
-                problem = self._figures(replay, replay.figures(day), day, vested)
-                if problem is not None:
-                    return (*problem, day)
-            return None
+                check(day)
         except Exception as error:  # a failure of the engine is what this looks for
-            return "no evaluation raises", f"{type(error).__name__}: {error}", events[-1].date if events else \
-                self.expiration
+            day = events[-1].date if events else self.expiration
+            failures.setdefault("no evaluation raises", (f"{type(error).__name__}: {error}", day))
+        return failures
 
-    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: Shares) -> tuple[str, str] | None:
+    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: Shares) -> Iterator[tuple[str, str]]:
+        """The invariants that fail on one day, each with what it found."""
         buckets = (f.exercised, f.exercisable, f.unvested, f.forfeited, f.expired)
         if sum(buckets) != self.granted or min(buckets) < 0:
-            return "partition", (f"exercised {f.exercised} + exercisable {f.exercisable} + unvested {f.unvested} + "
-                                 f"forfeited {f.forfeited} + expired {f.expired} != granted {self.granted}")
+            yield "partition", (f"exercised {f.exercised} + exercisable {f.exercisable} + unvested {f.unvested} + "
+                                f"forfeited {f.forfeited} + expired {f.expired} != granted {self.granted}")
         if f.vested < vested_before:
-            return "vested never decreases", f"vested fell from {vested_before} to {f.vested}"
-        if f.exercisable > f.vested - f.exercised:
-            return "exercisable <= vested - exercised", \
-                f"exercisable {f.exercisable} > vested {f.vested} - exercised {f.exercised}"
+            yield "vested never decreases", f"vested fell from {vested_before} to {f.vested}"
+        bound = self.granted if self.plan.early_exercise else f.vested  # early exercise: unvested shares too
+        if f.exercisable > bound - f.exercised:
+            yield "exercisable <= vested - exercised (granted - exercised with early exercise)", \
+                f"exercisable {f.exercisable} > {bound} - exercised {f.exercised}"
         if day > self.expiration and f.exercisable:
-            return "nothing exercisable after the expiration date", \
+            yield "nothing exercisable after the expiration date", \
                 f"{f.exercisable} exercisable after {self.expiration.isoformat()}"
         end = replay.service_end
         if end is not None and end <= min(day, self.expiration) and f.exercise_deadline is not None \
                 and f.exercise_deadline < end:  # a termination after the expiration ends nothing left
-            return "the deadline never precedes the end of service", \
+            yield "the deadline never precedes the end of service", \
                 f"deadline {f.exercise_deadline.isoformat()} before the end of service {end.isoformat()}"
         if self.own:
             context = _Context(replay, f, day)
             for name, holds in self.own:
                 if not holds(context):
-                    return name, "the contract's invariant does not hold"
-        return None
+                    yield name, "the contract's invariant does not hold"
 
 
 def _as_ofs(events: Sequence[Event]) -> list[date]:
@@ -240,9 +244,8 @@ def verify(contract: Contract, assume: dict[str, str] | None = None, margin: Dur
     units += [("single", i) for i in range(len(singles))]
     failures: dict[str, tuple[str, date, tuple[Event, ...]]] = {}
     timelines = evaluations = 0
-    empty = checker.timeline((), [first, plan.expiration, plan.expiration + _ONE_DAY])
-    if empty is not None:
-        failures[empty[0]] = (empty[1], empty[2], ())
+    for name, (message, day) in checker.timeline((), [first, plan.expiration, plan.expiration + _ONE_DAY]).items():
+        failures[name] = (message, day, ())
     for done, (count, evaluated, found) in enumerate(_run(units, jobs), start=1):
         timelines += count
         evaluations += evaluated
@@ -282,9 +285,8 @@ def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, t
         as_ofs = _as_ofs(events)
         count += 1
         evaluated += len(as_ofs) + 4
-        failure = checker.timeline(events, as_ofs)
-        if failure is not None and failure[0] not in found:
-            found[failure[0]] = (failure[0], failure[1], failure[2], events)
+        for name, (message, day) in checker.timeline(events, as_ofs).items():
+            found.setdefault(name, (name, message, day, events))
     return count, evaluated, list(found.values())
 
 
@@ -296,8 +298,7 @@ def _shrink(checker: Checker, name: str, message: str, day: date, events: tuple[
     """Fewer events, then earlier dates, while the same invariant still fails."""
 
     def fails(candidate: tuple[Event, ...]) -> tuple[str, date] | None:
-        result = checker.timeline(candidate, _as_ofs(candidate))
-        return (result[1], result[2]) if result is not None and result[0] == name else None
+        return checker.timeline(candidate, _as_ofs(candidate)).get(name)
 
     current, found = events, (message, day)
     for i in range(len(current) - 1, -1, -1):

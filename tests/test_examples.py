@@ -283,6 +283,7 @@ def violations_example(expect: str) -> str:
     ("3", None),
     ("exercise, whole_shares, payment", None),
     ("2", "violations expected 2, got 3"),
+    ("none", "violations expected 0, got 3"),
     ("payment, exercise, whole_shares",
      "violations expected (payment, exercise, whole_shares), got (exercise, whole_shares, payment)"),
     ("exercise, whole_shares", "violations expected (exercise, whole_shares), got (exercise, whole_shares, payment)"),
@@ -318,20 +319,17 @@ def test_several_failures_of_one_example_are_each_reported(reference_text: str):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="`violations: none` is read as one clause named 'none' (the checker does not "
-                                       "object) and fails with 'violations expected (none), got none'")
 def test_violations_none_means_no_violations(reference_text: str):
     text, _ = with_block(reference_text, EXAMPLE.format(events=NO_EVENT, assume="", expect="violations: none"))
     contract = optionrules.loads(text, IN_CONTRACTS)
     assert all(r.passed for r in run_examples(contract))
 
 
-@pytest.mark.xfail(strict=True, reason="clause names expected under `violations` are not checked: a misspelt name "
-                                       "is no diagnostic, only an example that can never pass")
 def test_unknown_clause_name_under_violations_is_reported(reference_text: str):
     text, first = with_block(reference_text, violations_example("exercise, whole_share, payment"))
     _, diagnostics = optionrules.check_source(text, IN_CONTRACTS)
-    assert [d.span.line for d in diagnostics if d.span] == [first + 8]
+    assert [(d.span.line if d.span else None, d.message) for d in diagnostics] == [
+        (first + 8, "no clause named 'whole_share' to be broken")]
 
 
 # ---- the pytest plugin -----------------------------------------------------------------------------------

@@ -232,10 +232,6 @@ def test_an_invariant_clause_on_deadlines_is_shrunk_like_the_built_in_ones():
     assert (own.timeline(), own.as_of) == ({"events": [termination("2021-01-16")]}, date(2021, 1, 16))
 
 
-@pytest.mark.xfail(strict=True, reason="a timeline is checked only up to its first failing invariant: the own "
-                                       "invariant fails on the termination day and hides the built-in one that "
-                                       "fails on 2022-01-16 for the very same timelines, so the report names one "
-                                       "failing invariant where two fail")
 def test_every_failing_invariant_is_reported():
     contract = small(caps="no", window="12 months", extra=WITHIN_TERM)
     names = {c.invariant for c in verify(contract, jobs=1).counterexamples}
