@@ -262,6 +262,15 @@ class Module:
     broken: tuple[tuple[str, str | None], ...] = ()
 
 
+def walk(*nodes: Any) -> Iterator[Any]:
+    """The given nodes (None skipped) and every syntax node inside them."""
+    stack = [node for node in nodes if node is not None]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
 def children(node: Any) -> Iterator[Any]:
     """The syntax nodes directly inside a node."""
     for field in attrs.fields(type(node)):

@@ -592,15 +592,8 @@ class Checker:
 
     def _readings_named_in(self, *nodes: Any) -> Iterator[dict[str, str]]:
         """Every combination of readings of the assumptions the expressions name (the others: defaults)."""
-        names: set[str] = set()
-        stack = [n for n in nodes if n is not None]
-        while stack:
-            node = stack.pop()
-            binding = self.model.bindings.get(node) if isinstance(node, ast.Name) else None
-            if binding is not None and binding.kind == "assumption":
-                names.add(binding.name)
-            stack.extend(ast.children(node))
-        yield from self._reading_sets(*(Word(assumption=n) for n in sorted(names)))
+        names = self.model.assumptions_named_in(*nodes)
+        yield from self._reading_sets(*(Word(assumption=n) for n in names))
 
     def _reading_sets(self, *words: Word) -> Iterator[dict[str, str]]:
         """Every combination of the readings of the assumptions behind these words."""

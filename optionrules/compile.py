@@ -18,7 +18,6 @@ from typing import Any
 
 import attrs
 
-from optionrules import ast
 from optionrules.expressions import Compiler, rule_condition, static_truth
 from optionrules.model import Acceleration, ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
 from optionrules.records import record
@@ -246,32 +245,23 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
             if rule.condition is None or truth is None:
                 chosen.append(rule)
             elif truth:
-                chosen.append(RulePlan(rule.ref, None, rule.vest, rule.forfeit, rule.until, rule.source,
-                                       rule.assumptions, rule.repurchase))
+                chosen.append(attrs.evolve(rule, condition=None))  # type: ignore[misc]  # decided: true here
         table[case if len(names) > 1 else case[0]] = tuple(chosen)
     return operator.itemgetter(*names), table  # one name: its value; several: their tuple
 
 
 def rule_assumptions(model: Model, rule: Rule) -> dict[str, tuple[str, ...]]:
     """For each figure a rule bears on, the assumptions its outcome there depends on."""
-    def named(node: Any) -> list[str]:
-        names, stack = [], [node] if node is not None else []
-        while stack:
-            current = stack.pop()
-            binding = model.bindings.get(current) if isinstance(current, ast.Name) else None
-            if binding is not None and binding.kind == "assumption":
-                names.append(binding.name)
-            stack.extend(ast.children(current))
-        return names
-
     def behind(*words: Word | None) -> list[str]:
         return [w.assumption for w in words if w is not None and w.assumption is not None]
 
-    when = named(rule.condition)
+    when = list(model.assumptions_named_in(rule.condition))
     vest = behind(rule.vest.day_count, rule.vest.rounding) if isinstance(rule.vest, ProRata) else \
         behind(rule.vest if isinstance(rule.vest, Word) else None)
     conventions = model.conventions
-    until = named(rule.exercisable_until) + (behind(conventions.until, conventions.missing_day) if conventions else [])
+    until = list(model.assumptions_named_in(rule.exercisable_until))
+    if conventions is not None:
+        until += behind(conventions.until, conventions.missing_day)
     return {figure: tuple(dict.fromkeys(when + extra))
             for figure, extra in (("vested", vest), ("forfeited", behind(rule.forfeit)), ("exercise_deadline", until))}
 

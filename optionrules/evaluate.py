@@ -28,7 +28,6 @@ FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expir
            "sale_blocked")
 
 _ONE_DAY = timedelta(days=1)
-_ROUND = {"down": "floor", "up": "ceil", "half_up": "round_half_up"}
 
 
 @record
@@ -201,7 +200,7 @@ class Replay:
         when = self.event.date
         if name == "in_service":
             return self.in_service(when)
-        return getattr(self.evaluation(when), name)
+        return getattr(self.figures(when), name)
 
     def in_service(self, when: date) -> bool:
         end = self.service_end
@@ -212,36 +211,39 @@ class Replay:
     def apply(self, event: Event) -> None:
         self.event = event
         handler = self.plan.events[event.name]
-        if handler.requires and self._breaks_requirements(event, handler.requires):
-            pass
-        elif handler.exercise:
-            self._exercise(event)
-        else:
-            if handler.ends_service and self.service_end is not None:
-                assert self.plan.service_ref is not None
-                self._violation(event, self.plan.service_ref,
-                                f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
-            elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
-                self._apply_rules(handler, event)
-            elif self.trace is not None and (handler.ends_service or handler.rules):
-                self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
-                           self.forfeit_all[1], "changes nothing: the option had already ended")
-            if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
-                self._milestones(handler, event)
-            for index in handler.starts_lockups:
-                self._start_lockup(index, event.date)
-            if handler.extends_lockups is not None:
-                self._extend_lockups(event, handler.extends_lockups)
-            if handler.consents_to is not None:
-                self.consented.add(event.attrs[handler.consents_to])
-                if self.trace is not None and self.plan.model.payment is not None:
-                    self._step("exercised", self.plan.model.payment.ref,
-                               f"consent to payment by {event.attrs[handler.consents_to]}")
+        if not (handler.requires and self._breaks_requirements(event, handler.requires)):  # else not applied
+            if handler.exercise:
+                self._exercise(event)
+            else:
+                self._apply_effects(handler, event)
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]
         else:
             seen.append(event.date)
+
+    def _apply_effects(self, handler: EventPlan, event: Event) -> None:
+        """What an event other than an exercise does: rules, milestones, lock-ups, consents."""
+        if handler.ends_service and self.service_end is not None:
+            assert self.plan.service_ref is not None
+            self._violation(event, self.plan.service_ref,
+                            f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
+        elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
+            self._apply_rules(handler, event)
+        elif self.trace is not None and (handler.ends_service or handler.rules):
+            self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
+                       self.forfeit_all[1], "changes nothing: the option had already ended")
+        if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
+            self._milestones(handler, event)
+        for index in handler.starts_lockups:
+            self._start_lockup(index, event.date)
+        if handler.extends_lockups is not None:
+            self._extend_lockups(event, handler.extends_lockups)
+        if handler.consents_to is not None:
+            self.consented.add(event.attrs[handler.consents_to])
+            if self.trace is not None and self.plan.model.payment is not None:
+                self._step("exercised", self.plan.model.payment.ref,
+                           f"consent to payment by {event.attrs[handler.consents_to]}")
 
     def _apply_rules(self, handler: EventPlan, event: Event) -> None:
         """Service ends, then each rule whose condition holds takes effect, in the contract's order."""
@@ -371,7 +373,7 @@ class Replay:
             assert plan.model.payment is not None
             self._violation(event, plan.model.payment.ref, why)
             return
-        now = self.evaluation(event.date)
+        now = self.figures(event.date)
         if self.forfeit_all is not None:
             self._violation(event, self.forfeit_all[1],
                             f"the option was terminated on {self.forfeit_all[0].isoformat()}")
@@ -420,9 +422,6 @@ class Replay:
                                f"{lockup[1].isoformat()}")
 
     # ---- figures
-
-    def vested(self, when: date) -> Any:
-        return self.vesting.vested(when)
 
     def figures(self, as_of: date) -> Figures:
         """The figures on `as_of`, all events on or before it applied (and none after)."""

@@ -32,7 +32,8 @@ def contract_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob(f"*{SUFFIX}") if not any(part.startswith(".") for part in p.parts))
+            yield from sorted(p for p in path.rglob(f"*{SUFFIX}")
+                              if not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
             yield path
 

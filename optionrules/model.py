@@ -336,3 +336,12 @@ class Model:
     invariants: list[Invariant] = attrs.Factory(list)
     bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
     types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type
+
+    def assumptions_named_in(self, *expressions: Any) -> tuple[str, ...]:
+        """The assumptions these expressions name, each once, in the order met."""
+        names: dict[str, None] = {}
+        for node in ast.walk(*expressions):
+            binding = self.bindings.get(node) if isinstance(node, ast.Name) else None
+            if binding is not None and binding.kind == "assumption":
+                names[binding.name] = None
+        return tuple(names)

@@ -207,7 +207,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int,
     )
 
 
-_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_COMMENT_OR_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 
 
 def _describe_token(token: Token) -> str:
@@ -287,10 +287,15 @@ def _end(part: Any) -> tuple[int, int]:
 MAX_DIGITS = 30
 
 
-def _number(text: str) -> int | Fraction:
+def _digits(text: str) -> str:
+    """A number as written, without its separators; refused beyond MAX_DIGITS (kept exactly)."""
     plain = text.replace(",", "").replace("_", "")
     if len(plain) > MAX_DIGITS:
         raise ValueError(f"a number of more than {MAX_DIGITS} digits")
+    return plain
+
+
+def _number(plain: str) -> int | Fraction:
     if "." in plain:
         value = Fraction(Decimal(plain))
         return int(value) if value.denominator == 1 else value
@@ -326,7 +331,7 @@ class _ToAst(Transformer[Token, Any]):
         return Span(self.file, *_start(first), *_end(last))
 
     def _token_span(self, token: Token) -> Span:
-        return Span(self.file, token.line or 1, token.column or 1, token.end_line or 1, token.end_column or 1)
+        return Span(self.file, *_start(token), *_end(token))
 
     # -- items
 
@@ -346,14 +351,10 @@ class _ToAst(Transformer[Token, Any]):
 
     def replaces(self, children: list[Any]) -> _Override:
         base, clause = children
-        return _Override(ast.Name(f"{base}.{clause}", Span(self.file, base.line or 1, base.column or 1,
-                                                           clause.end_line or 1, clause.end_column or 1)), False)
+        return _Override(ast.Name(f"{base}.{clause}", self._span(children)), False)
 
     def exception_to(self, children: list[Any]) -> _Override:
         return _Override(self.replaces(children).name, True)
-
-    def clause_name(self, children: list[Any]) -> ast.Name:
-        return ast.Name(str(children[0]), self._token_span(children[0]))
 
     def citation(self, children: list[Any]) -> ast.StringLit:
         return ast.StringLit(_unquote(str(children[0])), self._token_span(children[0]))
@@ -364,9 +365,6 @@ class _ToAst(Transformer[Token, Any]):
     def param(self, children: list[Any]) -> ast.Param:
         name, type_name = children
         return ast.Param(str(name), str(type_name), self._span(children), self._token_span(type_name))
-
-    def trigger(self, children: list[Any]) -> ast.Name:
-        return ast.Name(str(children[0]), self._token_span(children[0]))
 
     def condition(self, children: list[Any]) -> ast.Expr:
         return children[0]  # type: ignore[no-any-return]
@@ -448,6 +446,8 @@ class _ToAst(Transformer[Token, Any]):
     def name(self, children: list[Any]) -> ast.Name:
         return ast.Name(str(children[0]), self._token_span(children[0]))
 
+    clause_name = trigger = name
+
     def value_set(self, children: list[Any]) -> ast.SetLit:
         return ast.SetLit(tuple(_content(children)), self._span(children))
 
@@ -461,11 +461,14 @@ class _ToAst(Transformer[Token, Any]):
             raise _ItemError(Diagnostic(f"impossible date {text}", self._span(children))) from None
         return ast.DateLit(value, self._span(children))
 
-    def _number_of(self, children: list[Any], token: Any) -> int | Fraction:
+    def _digits_of(self, children: list[Any], token: Any) -> str:
         try:
-            return _number(str(token))
+            return _digits(str(token))
         except ValueError as error:
             raise _ItemError(Diagnostic(str(error), self._span(children))) from None
+
+    def _number_of(self, children: list[Any], token: Any) -> int | Fraction:
+        return _number(self._digits_of(children, token))
 
     def duration(self, children: list[Any]) -> ast.DurationLit:
         amount, unit = children
@@ -478,14 +481,11 @@ class _ToAst(Transformer[Token, Any]):
         return ast.NumberLit(self._number_of(children, children[0]), self._span(children))
 
     def percent(self, children: list[Any]) -> ast.PercentLit:
-        self._number_of(children, str(children[0])[:-1])
-        return ast.PercentLit(Fraction(Decimal(str(children[0])[:-1])) / 100, self._span(children))
+        return ast.PercentLit(Fraction(self._number_of(children, str(children[0])[:-1])) / 100, self._span(children))
 
     def money(self, children: list[Any]) -> ast.MoneyLit:
         currency, amount = children
-        self._number_of(children, amount)
-        return ast.MoneyLit(str(currency), Decimal(str(amount).replace(",", "").replace("_", "")),
-                            self._span(children))
+        return ast.MoneyLit(str(currency), Decimal(self._digits_of(children, amount)), self._span(children))
 
     def string(self, children: list[Any]) -> ast.StringLit:
         return ast.StringLit(_unquote(str(children[0])), self._span(children))

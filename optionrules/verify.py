@@ -116,15 +116,8 @@ def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
 
 def _texts(model: Model) -> list[str]:
     """The strings the contract's conditions compare attributes with: the values that matter."""
-    found: dict[str, None] = {}
-    roots = [r.that for r in model.requires] + [r.condition for r in model.rules if r.condition is not None]
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.StringLit):
-            found[node.value] = None
-        stack.extend(ast.children(node))
-    return list(found)
+    roots = [r.that for r in model.requires] + [r.condition for r in model.rules]
+    return list(dict.fromkeys(node.value for node in ast.walk(*roots) if isinstance(node, ast.StringLit)))
 
 
 # ---- checking one timeline ------------------------------------------------------------------------------

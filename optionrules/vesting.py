@@ -85,14 +85,11 @@ class VestingState:
         """Vest up to `shares` of a future installment now; returns what was pulled."""
         if self.end is not None and when > self.end:
             return 0
-        already = self.pulled.get(index, 0)
-        remaining = self.plan.amounts[index] - already
-        if shares > remaining:
-            shares = remaining
+        shares = min(shares, self._remaining(index))
         if shares <= 0:
             return 0
         self.pulls.append((when, index, shares, ref))
-        self.pulled[index] = already + shares
+        self.pulled[index] = self.pulled.get(index, 0) + shares
         return shares
 
     def achieve(self, which: int, when: date, ref: ClauseRef) -> Shares:
@@ -155,7 +152,7 @@ class VestingState:
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
             if say:
-                    parts.append(f"pro-rata {_ROUND[plan.rounding]}({number(amount)} × {served}/{period}) = "
+                parts.append(f"pro-rata {_ROUND[plan.rounding]}({number(amount)} × {served}/{period}) = "
                              f"{number(share)}: {served} of the {period} days from {previous.isoformat()} to "
                              f"{schedule.dates[j].isoformat()}"
                              + (f" (capped at {number(pulled)}, the shares still unvested)" if pulled < share else ""))

@@ -179,6 +179,22 @@ def test_check_an_empty_directory(tmp_path):
     assert "no .contract files" in result.stderr
 
 
+def test_check_a_directory_named_through_dot_dot_and_skipping_hidden_folders(tmp_path):
+    # library/: the reference and the plan it uses (2 files); library/.hidden/broken.contract is not searched
+    work = tmp_path / "work"
+    work.mkdir()
+    hidden = tmp_path / "library" / ".hidden"
+    hidden.mkdir(parents=True)
+    (hidden / "broken.contract").write_text("this is not a contract\n", encoding="utf-8")
+    (tmp_path / "library" / "a.contract").write_text((ROOT / CONTRACT).read_text(encoding="utf-8"),
+                                                      encoding="utf-8")
+    (tmp_path / "library" / "capstone_2000_plan.contract").write_text(
+        (ROOT / "contracts" / "capstone_2000_plan.contract").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("check", "../library", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert "checked 2 files: no problems" in result.stdout
+
+
 def test_check_a_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "latin1.contract"
     path.write_bytes(b'agreement x "caf\xe9" {\n}\n')

@@ -735,6 +735,13 @@ def test_item_ending_too_early_is_located_at_its_last_token_not_a_comment():
     assert (error.span.line, error.span.column) == (1, 11)
 
 
+def test_item_ending_too_early_after_a_long_string_with_a_hash_is_located_at_the_string_end():
+    # line 3 is `  # not a comment"""`: the hash is inside the string, whose closing quotes end at column 20
+    (error,) = errors_of('agreement a {\n  note: """line one\n  # not a comment"""\n')
+    assert error.message.startswith("this item ends too early")
+    assert (error.span.line, error.span.column) == (3, 20)
+
+
 def test_unexpected_character_is_located():
     (error,) = errors_of('term "t" @ { }\n')
     assert error.message == "unexpected character '@'"
