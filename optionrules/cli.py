@@ -211,6 +211,7 @@ def _check(args: argparse.Namespace) -> int:
     from optionrules.files import contract_files, read_source
 
     files = problems = unreadable = grants = 0
+    forms = []  # the forms among the files: --grants makes its grants from one of them
     for path in contract_files(args.paths):
         files += 1
         text, diagnostics = read_source(path)
@@ -219,6 +220,8 @@ def _check(args: argparse.Namespace) -> int:
             print(render_all(diagnostics), file=sys.stderr)
             continue
         model, diagnostics = check_source(text, str(path))
+        if model.role == "form":
+            forms.append(path)
         if diagnostics:
             problems += len(diagnostics)
             print(render_all(diagnostics, model.sources))
@@ -226,7 +229,7 @@ def _check(args: argparse.Namespace) -> int:
         print("optionrules: no .contract files found", file=sys.stderr)
         return EXIT_INPUT
     if args.grants:
-        grants, grant_problems = _check_grants(args.paths, args.grants)
+        grants, grant_problems = _check_grants(forms, args.grants)
         problems += grant_problems
     if not args.quiet:
         noun = "file" if files == 1 else "files"
@@ -259,13 +262,11 @@ def _load(args: argparse.Namespace) -> Any:
     return grants[args.grant]
 
 
-def _check_grants(paths: Sequence[str], csv_path: str) -> tuple[int, int]:
-    """Check every grant of the CSV file with the one form among the paths: (grants, problems)."""
+def _check_grants(forms: Sequence[Path], csv_path: str) -> tuple[int, int]:
+    """Check every grant of the CSV file with the one form among the files checked: (grants, problems)."""
     from optionrules.errors import render_all
-    from optionrules.files import contract_files
-    from optionrules.grants import check_grants, form_parameters
+    from optionrules.grants import check_grants
 
-    forms = [p for p in contract_files(paths) if p.is_file() and form_parameters(p.read_text("utf-8"), str(p))]
     if len(forms) != 1:
         raise InputError(f"optionrules: --grants needs exactly one form among the paths ({len(forms)} found)")
     made, problems, sources = check_grants(forms[0], csv_path)

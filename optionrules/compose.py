@@ -15,6 +15,7 @@ the checker then checks the whole as one contract.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +44,6 @@ class Base:
     """A plan or form the contract builds on."""
 
     name: str
-    kind: str  # plan or form
     file: str
     header: ast.Clause
 
@@ -52,7 +52,6 @@ class Base:
 class Composition:
     """The items of a contract and of every plan and form under it, ready for the checker."""
 
-    file: str
     role: str  # agreement, plan or form: what the file itself is
     items: list[tuple[ast.Item, str | None]] = attrs.Factory(list)  # (item, the base it comes from)
     bases: dict[str, Base] = attrs.Factory(dict)
@@ -74,13 +73,13 @@ class Composition:
 def compose(module: ast.Module, text: str, values: dict[str, Any] | None = None) -> Composition:
     """Read the bases of `module` (recursively) and resolve its overrides."""
     header = _header(module)
-    composition = Composition(module.file, header.kind if header is not None else "agreement",
-                              sources={module.file: text}, broken=list(module.broken))
+    composition = Composition(header.kind if header is not None else "agreement", sources={module.file: text},
+                              broken=list(module.broken))
     if header is not None and header.kind == "form" and values is not None:
         composition.role, composition.values = "agreement", values  # a grant made from the form (a CSV row)
     _gather(composition, module, None, [module.file], values)
     if not composition.unreadable:
-        _resolve_overrides(composition, module)
+        _resolve_overrides(composition)
     return composition
 
 
@@ -155,13 +154,16 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     if len(stack) > MAX_DEPTH:
         composition.error(f"plans and forms nested more than {MAX_DEPTH} deep", path_node)
         return None
+    loaded = next((base for base in composition.bases.values() if base.file == name), None)
+    if loaded is not None:  # used twice (a plan under the form and under the agreement): read once
+        return loaded
     text, problems = read_source(path)
     if text is None:
         composition.error(f"cannot read the {kind} {path_node.value}: {problems[0].message}", path_node,
                           "the path is relative to this file; nothing else was checked")
         composition.unreadable = True
         return None
-    module, syntax = parse(text, name)
+    module, syntax = _parse_base(text, name)
     composition.sources[name] = text
     composition.diagnostics.extend(syntax)
     composition.broken.extend(module.broken)
@@ -169,15 +171,24 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     if header is None or header.kind != kind or header.name is None:
         composition.error(f"{path_node.value} is not a {kind}: it must start with `{kind} NAME \"title\"`", path_node)
         return None
-    base = Base(header.name.id, kind, name, header)
-    if base.name in composition.bases:
-        return composition.bases[base.name]
+    other = composition.bases.get(header.name.id)
+    if other is not None:
+        composition.error(f"{path_node.value} declares the {kind} '{header.name.id}', and so does "
+                          f"{Path(other.file).name}: give them different names", path_node)
+        return None
+    base = Base(header.name.id, name, header)
     composition.bases[base.name] = base
     _gather(composition, module, base.name, [*stack, name], None)
     return base
 
 
-def _resolve_overrides(composition: Composition, module: ast.Module) -> None:
+@functools.lru_cache(maxsize=32)
+def _parse_base(text: str, file: str) -> tuple[ast.Module, list[Diagnostic]]:
+    """A plan or form parsed once for every contract and grant built on it (its syntax tree is immutable)."""
+    return parse(text, file)
+
+
+def _resolve_overrides(composition: Composition) -> None:
     """Each `overrides BASE.CLAUSE` names a clause of a base, of the same kind; a rule with a condition is an
     exception to it, anything else replaces it."""
     by_base: dict[str, dict[str, ast.Clause]] = {}

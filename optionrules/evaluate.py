@@ -21,7 +21,7 @@ from optionrules.expressions import Compiler, describe
 from optionrules.model import ClauseRef
 from optionrules.records import record
 from optionrules.timeline import Event
-from optionrules.values import Shares, add, shift
+from optionrules.values import Shares, add, json_value, shift
 from optionrules.vesting import VestingState
 
 FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired", "exercise_deadline",
@@ -106,12 +106,12 @@ class Evaluation:
         return {
             "as_of": self.as_of.isoformat(),
             "granted": self.granted,
-            "vested": _number(self.vested),
-            "exercised": _number(self.exercised),
-            "exercisable": _number(self.exercisable),
-            "unvested": _number(self.unvested),
-            "forfeited": _number(self.forfeited),
-            "expired": _number(self.expired),
+            "vested": json_value(self.vested),
+            "exercised": json_value(self.exercised),
+            "exercisable": json_value(self.exercisable),
+            "unvested": json_value(self.unvested),
+            "forfeited": json_value(self.forfeited),
+            "expired": json_value(self.expired),
             "exercise_deadline": self.exercise_deadline.isoformat() if self.exercise_deadline else None,
             "sale_blocked": self.sale_blocked,
             "violations": [v.to_dict() for v in self.violations],
@@ -145,10 +145,6 @@ class Provenance(NamedTuple):
     forfeit_all: tuple[date, ClauseRef] | None
     lockups: tuple[tuple[date, date, ClauseRef], ...]
 
-
-def _number(value: Shares) -> int | float:
-    """A share count for JSON: an integer, or (where a schedule keeps fractions of a share) a float."""
-    return value if isinstance(value, int) else int(value) if value.denominator == 1 else float(value)
 
 
 def _cite(ref: ClauseRef) -> dict[str, Any]:
@@ -320,7 +316,7 @@ class Replay:
             self.forfeit_all = (when, rule.ref)
             if self.trace is not None:
                 self._step("forfeited", rule.ref, "the option terminates, vested or not: "
-                           f"{self.plan.granted - self.exercised:,} shares not exercised are forfeited",
+                           f"{printer.number(self.plan.granted - self.exercised)} shares not exercised are forfeited",
                            rule.assumptions["forfeited"])
         if rule.until is not None:
             until = rule.until(self)
@@ -381,13 +377,13 @@ class Replay:
             deadline = now.exercise_deadline.isoformat() if now.exercise_deadline else "none"
             self._violation(event, self.deadline_refs[-1], f"after the exercise deadline ({deadline})")
         elif shares > now.exercisable:
-            self._violation(event, exercise.ref, f"{_shares(shares)} shares exceed the {now.exercisable:,} "
-                                                 f"exercisable on {event.date.isoformat()}")
+            self._violation(event, exercise.ref, f"{printer.number(shares)} shares exceed the "
+                            f"{printer.number(now.exercisable)} exercisable on {event.date.isoformat()}")
         else:
             self.exercised += int(shares)
             if self.trace is not None:
-                self._step("exercised", exercise.ref, f"{_shares(shares)} shares exercised of the "
-                           f"{now.exercisable:,} exercisable")
+                self._step("exercised", exercise.ref, f"{printer.number(shares)} shares exercised of the "
+                           f"{printer.number(now.exercisable)} exercisable")
 
     def _payment_problem(self, event: Event, method_attr: str | None) -> str | None:
         payment = self.plan.model.payment
@@ -481,7 +477,3 @@ def _condition(rule: RulePlan) -> str:
 
 def _because(rule: RulePlan) -> str:
     return f", as `{_condition(rule)}` holds" if rule.source.condition is not None else ""
-
-
-def _shares(value: Any) -> str:
-    return f"{value:,}" if value == int(value) else str(float(value))

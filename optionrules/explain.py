@@ -18,8 +18,9 @@ import attrs
 from optionrules.compile import Plan, Schedule
 from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
 from optionrules.model import ClauseRef
-from optionrules.printer import show_value
+from optionrules.printer import number, show_value
 from optionrules.timeline import Event, Timeline
+from optionrules.values import json_value, plural
 
 
 @attrs.define
@@ -49,8 +50,8 @@ class Derivation:
     lines: list[Line]
 
     def to_dict(self) -> dict[str, Any]:
-        value = self.value.isoformat() if isinstance(self.value, date) else self.value
-        return {"figure": self.figure, "value": value, "because": [line.to_dict() for line in self.lines]}
+        return {"figure": self.figure, "value": json_value(self.value),
+                "because": [line.to_dict() for line in self.lines]}
 
 
 @attrs.define
@@ -71,7 +72,7 @@ class Impact:
         return {
             "assumption": self.assumption, "reading": self.reading, "reads": self.reads, "citation": self.citation,
             "mattered": self.mattered,
-            "alternatives": {other: {figure: {"taken": _json(a), "alternative": _json(b)}
+            "alternatives": {other: {figure: {"taken": json_value(a), "alternative": json_value(b)}
                                      for figure, (a, b) in changes.items()}
                              for other, changes in self.changes.items()},
         }
@@ -98,7 +99,7 @@ class Explanation:
 
     def text(self) -> str:
         """A short memo a lawyer can check against the agreement."""
-        out = [self.title, f"As of {self.as_of.isoformat()}, after {_count(len(self.events), 'event')}:"]
+        out = [self.title, f"As of {self.as_of.isoformat()}, after {plural(len(self.events), 'event')}:"]
         out += [f"  events[{e.index}] {e.date.isoformat()} {e.name}{_attributes(e)}" for e in self.events]
         for derivation in self.derivations:
             out.append("")
@@ -163,13 +164,14 @@ def _derive(figure: str, plan: Plan, result: Evaluation, steps: list[Step]) -> D
     elif figure == "exercisable":
         lines = [_exercisable_line(result)]
     elif figure == "unvested" and result.unvested:
-        lines = [Line(f"granted - vested = {result.granted:,} - {result.vested:,}")]
+        lines = [Line(f"granted - vested = {number(result.granted)} - {number(result.vested)}")]
     elif figure == "forfeited" and result.forfeited and result.exercise_deadline is not None:
-        lines.append(Line(f"granted - vested = {result.granted:,} - {result.vested:,} = {result.forfeited:,}"))
+        lines.append(Line(f"granted - vested = {number(result.granted)} - {number(result.vested)} "
+                          f"= {number(result.forfeited)}"))
     elif figure == "expired" and result.expired:
         lines.append(Line(f"{result.as_of.isoformat()} is after the exercise deadline {_iso(deadline)}: "
-                          f"vested - exercised = {result.vested:,} - {result.exercised:,}"
-                          + (f", and the {result.expired - result.vested + result.exercised:,} never vested"
+                          f"vested - exercised = {number(result.vested)} - {number(result.exercised)}"
+                          + (f", and the {number(result.expired - result.vested + result.exercised)} never vested"
                              if result.expired > result.vested - result.exercised else "")))
     elif figure == "exercise_deadline" and not lines and deadline is not None:
         lines = [Line(f"the expiration date {_iso(deadline)}", plan.term)]
@@ -209,9 +211,9 @@ def _installments_text(schedule: Schedule, count: int) -> str:
     total = sum(amounts)
     span = f"{schedule.dates[0].isoformat()} to {schedule.dates[count - 1].isoformat()}"
     if len(set(amounts)) == 1:
-        return f"{_count(count, 'installment')} × {amounts[0]:,} = {total:,}, {span}"
-    return f"{_count(count, 'installment')} ({' + '.join(f'{a:,}' for a in amounts[:6])}" \
-           f"{' + ...' if count > 6 else ''}) = {total:,}, {span}"
+        return f"{plural(count, 'installment')} × {number(amounts[0])} = {number(total)}, {span}"
+    return f"{plural(count, 'installment')} ({' + '.join(map(number, amounts[:6]))}" \
+           f"{' + ...' if count > 6 else ''}) = {number(total)}, {span}"
 
 
 def _exercisable_line(result: Evaluation) -> Line:
@@ -222,7 +224,8 @@ def _exercisable_line(result: Evaluation) -> Line:
     if deadline is not None and result.as_of > deadline:
         return Line(f"none: {result.as_of.isoformat()} is after the exercise deadline {deadline.isoformat()}",
                     p.deadline[0] if p.deadline else None)
-    return Line(f"vested - exercised = {result.vested:,} - {result.exercised:,} = {result.exercisable:,}, "
+    return Line(f"vested - exercised = {number(result.vested)} - {number(result.exercised)} "
+                f"= {number(result.exercisable)}, "
                 f"until {_iso(deadline)}")
 
 
@@ -275,13 +278,6 @@ def _attributes(event: Event) -> str:
     return " (" + ", ".join(f"{k}: {show_value(v)}" for k, v in event.attrs.items()) + ")"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
 
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else "none"
-
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value

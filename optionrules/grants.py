@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from optionrules import ast
-from optionrules.check import check_source
+from optionrules.check import check
 from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic, did_you_mean
 from optionrules.files import read_source
@@ -29,21 +29,17 @@ class GrantRow:
     values: dict[str, Any]
 
 
-def form_parameters(form_text: str, form_file: str) -> dict[str, str] | None:
+def form_parameters(module: ast.Module) -> dict[str, str] | None:
     """The form's parameters and their declared types, or None if the file is not a form."""
-    module, _ = parse(form_text, form_file)
     header = next((i for i in module.items if isinstance(i, ast.Clause)), None)
     if header is None or header.kind != "form":
         return None
     return {p.name: p.type_name for p in header.params or ()}
 
 
-def read_grants(form_text: str, form_file: str, csv_path: str | Path) -> tuple[list[GrantRow], list[Diagnostic]]:
+def read_grants(parameters: dict[str, str], csv_path: str | Path) -> tuple[list[GrantRow], list[Diagnostic]]:
     """The rows of the CSV file, their cells read as the form's parameters; a diagnostic per problem."""
     name = str(csv_path)
-    parameters = form_parameters(form_text, form_file)
-    if parameters is None:
-        return [], [Diagnostic(f"{form_file} is not a form: grants are made from a form", where=name)]
     try:
         text = Path(csv_path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -104,17 +100,23 @@ def _cell(text: str, name: str, declared: str) -> Any:
 
 def check_grants(form_path: str | Path, csv_path: str | Path) -> tuple[list[tuple[GrantRow, Contract | None]],
                                                                        list[Diagnostic], dict[str, str]]:
-    """Check every grant of the CSV file with the form: the contracts made, every problem, the sources."""
+    """Check every grant of the CSV file with the form: the contracts made, every problem, the sources.
+    The form is read and parsed once; each grant is checked as the agreement it makes with the form."""
     form_file = str(form_path)
     text, problems = read_source(form_path)
     if text is None:
         return [], problems, {}
-    grants, problems = read_grants(text, form_file, csv_path)
-    made: list[tuple[GrantRow, Contract | None]] = []
+    module, syntax = parse(text, form_file)
     sources: dict[str, str] = {form_file: text}
+    parameters = form_parameters(module)
+    if parameters is None:
+        return [], [Diagnostic(f"{form_file} is not a form: grants are made from a form", where=str(csv_path))], {}
+    if syntax:  # no grant can be made from a form that does not parse
+        return [], syntax, sources
+    grants, problems = read_grants(parameters, csv_path)
+    made: list[tuple[GrantRow, Contract | None]] = []
     for grant in grants:
-        values = grant.values
-        model, diagnostics = check_source(text, form_file, values)
+        model, diagnostics = check(module, text, grant.values)
         sources.update(model.sources)
         for d in diagnostics:
             problems.append(Diagnostic(f"grant {grant.id} ({csv_path}:{grant.line}): {d.message}", d.span, d.where,

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from optionrules import ast
+from optionrules.values import plural
 
 # Binding strength, loosest first; a child binding more loosely than its parent gets parentheses.
 _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _ATOM = range(8)
@@ -44,7 +45,7 @@ def number(value: int | Fraction | Decimal) -> str:
             while denominator % factor == 0:
                 denominator //= factor
         return _exact(value) if denominator == 1 else f"{value.numerator}/{value.denominator}"
-    return f"{value:,}"
+    return f"{value:,f}"  # as written: 1,000.50, never 1.0005E+3
 
 
 def _show(node: Any) -> tuple[str, int]:
@@ -56,11 +57,11 @@ def _show(node: Any) -> tuple[str, int]:
     if isinstance(node, ast.NumberLit):
         return _exact(node.value), _ATOM
     if isinstance(node, ast.DurationLit):
-        return f"{node.amount} {node.unit}{'' if node.amount == 1 else 's'}", _ATOM
+        return plural(node.amount, node.unit), _ATOM
     if isinstance(node, ast.PercentLit):
         return f"{_exact(node.value * 100, grouped=False)}%", _ATOM
     if isinstance(node, ast.MoneyLit):
-        return f"{node.currency} {node.amount:,f}", _ATOM  # as written: 1,000.50, never 1.0005E+3
+        return f"{node.currency} {number(node.amount)}", _ATOM
     if isinstance(node, ast.StringLit):
         return string(node.value), _ATOM
     if isinstance(node, ast.SetLit):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from optionrules.evaluate import Evaluation
 from optionrules.model import ClauseRef
+from optionrules.printer import number
 from optionrules.schema import KINDS
 
 _SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 
-
-def shares(value: Any) -> str:
-    return f"{value:,}" if value == int(value) else f"{float(value):,.4f}"
 
 
 def _refs(refs: Sequence[ClauseRef]) -> str:
@@ -25,7 +22,7 @@ def evaluation_text(result: Evaluation, heading: str) -> str:
     rows: list[tuple[str, str, str]] = []
     for figure in _SHARE_FIGURES:
         value = getattr(result, figure)
-        rows.append((figure, shares(value), _refs(result.sources.get(figure, ())) if value else ""))
+        rows.append((figure, number(value), _refs(result.sources.get(figure, ())) if value else ""))
     deadline = result.exercise_deadline.isoformat() if result.exercise_deadline else "none"
     rows.append(("exercise deadline", deadline, _refs(result.sources.get("exercise_deadline", ()))))
     rows.append(("sale blocked", "yes" if result.sale_blocked else "no",
@@ -51,12 +48,12 @@ def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
     """Several as-of dates: one row each."""
     columns = ["as of", *_SHARE_FIGURES[1:], "deadline", "sale blocked", "violations"]
     rows = [
-        [r.as_of.isoformat(), *(shares(getattr(r, f)) for f in _SHARE_FIGURES[1:]),
+        [r.as_of.isoformat(), *(number(getattr(r, f)) for f in _SHARE_FIGURES[1:]),
          r.exercise_deadline.isoformat() if r.exercise_deadline else "none",
          "yes" if r.sale_blocked else "no", str(len(r.violations))]
         for r in results
     ]
-    lines = [heading, f"granted {shares(results[0].granted)}" if results else "", ""]
+    lines = [heading, f"granted {number(results[0].granted)}" if results else "", ""]
     lines += table(columns, rows)
     return "\n".join(lines)
 
@@ -73,7 +70,7 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _is_figure(text: str) -> bool:
-    return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
+    return text.replace(",", "").replace(".", "").replace("-", "").replace("/", "").isdigit()
 
 
 def kinds_text() -> str:

@@ -16,6 +16,7 @@ from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
 from optionrules.model import ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
+from optionrules.values import csv_value, json_value
 
 _ONE_DAY = timedelta(days=1)
 
@@ -30,8 +31,8 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {
             "date": self.date.isoformat(),
-            **{k: _json(v) for k, v in self.figures.items()},
-            "changes": {k: {"from": _json(a), "to": _json(b)} for k, (a, b) in self.changes.items()},
+            **{k: json_value(v) for k, v in self.figures.items()},
+            "changes": {k: {"from": json_value(a), "to": json_value(b)} for k, (a, b) in self.changes.items()},
             "clauses": [{"clause": c.name, "citation": c.citation, "line": c.span.line} for c in self.clauses],
         }
 
@@ -49,7 +50,7 @@ class VestingTable:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["date", *FIGURES, "clauses"])
         for row in self.rows:
-            writer.writerow([row.date.isoformat(), *(_csv(row.figures[f]) for f in FIGURES),
+            writer.writerow([row.date.isoformat(), *(csv_value(row.figures[f]) for f in FIGURES),
                              "; ".join(c.citation for c in row.clauses)])
         return out.getvalue()
 
@@ -122,13 +123,3 @@ def _why(plan: Plan, result: Evaluation, day: date, trace: list[Step],
         refs.append(plan.term)
     return tuple(dict.fromkeys(refs))
 
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _csv(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    value = _json(value)
-    return "" if value is None else value

@@ -20,7 +20,7 @@ from typing import Any
 from optionrules.errors import Diagnostic, TimelineError, did_you_mean
 from optionrules.model import Attr, Model
 from optionrules.records import record
-from optionrules.values import Duration
+from optionrules.values import Duration, json_value
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DIGITS = 15  # a share count, a number of days or an amount in a timeline
@@ -38,20 +38,9 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"date": self.date.isoformat(), "event": self.name}
         for key, value in self.attrs.items():
-            out[key] = _json_value(value)
+            out[key] = json_value(value)
         return out
 
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Duration):
-        return value.days
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Fraction):
-        return float(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 @record

@@ -7,6 +7,7 @@ stepping month to month, so a schedule that starts on the 31st does not drift.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from optionrules.records import record
@@ -55,16 +56,37 @@ class Duration:
         if self.months:
             years, months = divmod(self.months, 12)
             if years and not months:
-                parts.append(_plural(years, "year"))
+                parts.append(plural(years, "year"))
             else:
-                parts.append(_plural(self.months, "month"))
+                parts.append(plural(self.months, "month"))
         if self.days or not parts:
-            parts.append(_plural(self.days, "day"))
+            parts.append(plural(self.days, "day"))
         return " + ".join(parts)
 
 
-def _plural(n: int, unit: str) -> str:
+def plural(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def json_value(value: object) -> object:
+    """A runtime value as JSON has it: dates in ISO form, day counts, shares as numbers, money as text."""
+    if isinstance(value, Duration):
+        return value.days
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def csv_value(value: object) -> object:
+    """A runtime value in a CSV cell: as in JSON, with booleans as true/false and nothing as empty."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    value = json_value(value)
+    return "" if value is None else value
 
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

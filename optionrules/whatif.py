@@ -24,7 +24,7 @@ from optionrules.evaluate import FIGURES, evaluate
 from optionrules.printer import show_value
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline, as_date, read_value
-from optionrules.values import Duration, add
+from optionrules.values import Duration, add, csv_value, json_value
 
 if TYPE_CHECKING:
     from optionrules.contract import Contract
@@ -166,7 +166,8 @@ class WhatIf:
     rows: list[dict[str, Any]]
 
     def to_json(self) -> str:
-        return json.dumps([{k: _json(v) for k, v in row.items()} for row in self.rows], indent=2, ensure_ascii=False)
+        rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
+        return json.dumps(rows, indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         out = io.StringIO()
@@ -174,7 +175,7 @@ class WhatIf:
         header = [*self.columns, "as_of", *FIGURES]
         writer.writerow(header)
         for row in self.rows:
-            writer.writerow([_csv(row[k]) for k in header])
+            writer.writerow([csv_value(row[k]) for k in header])
         return out.getvalue()
 
     def table(self) -> str:
@@ -243,19 +244,3 @@ def _event_groups(contract: Contract, varies: Sequence[Vary]) -> dict[str, list[
         raise ValueError("--vary: the same field is varied twice")
     return groups
 
-
-def _json(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Duration):
-        return value.days
-    return value
-
-
-def _csv(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    value = _json(value)
-    if value is None:
-        return ""
-    return value

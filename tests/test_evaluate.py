@@ -7,6 +7,7 @@ vesting with a 90-day window.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from fractions import Fraction
 
@@ -247,6 +248,22 @@ def test_fractional_shares_stay_exact():
     assert c.evaluate([], "2020-02-15").vested == Fraction(9, 2)
     assert c.evaluate([], "2020-02-15").to_dict()["vested"] == 4.5
     assert isinstance(c.evaluate([], "2020-02-15").to_dict()["vested"], float)
+
+
+def test_fractional_shares_in_every_output():
+    # 18 shares in 4 monthly tranches of 18/4 = 9/2 from 2020-01-15; leaving on 2020-03-01 (after the tranche of
+    # 2020-02-15 only): 9/2 vested, 18 - 9/2 = 27/2 forfeited
+    c = contract(schedule("installments: 4\n every: 1 month\n rounding: none\n rounding_basis: per_installment"),
+                 shares="18")
+    leaving = [termination("2020-03-01", "quit")]
+    table = c.schedule(leaving)
+    assert {row["date"]: row["vested"] for row in json.loads(table.to_json())}["2020-02-15"] == 4.5
+    assert "2020-02-15,4.5," in table.to_csv() and "     4.5  " in table.table()  # exact: 9/2 is 4.5
+    (row,) = json.loads(c.whatif([], ["termination.date=2020-03-01", "termination.reason=quit"], "event+0").to_json())
+    assert (row["vested"], row["forfeited"]) == (4.5, 13.5)
+    memo = c.explain(leaving, "2020-03-01")
+    assert "1 installment × 4.5 = 4.5" in memo.text()
+    assert {f["figure"]: f["value"] for f in json.loads(json.dumps(memo.to_dict()))["figures"]}["vested"] == 4.5
 
 
 # ---- milestones ------------------------------------------------------------------------------------

@@ -162,3 +162,23 @@ def test_cli_check_and_eval_with_grants(tmp_path):
     form, bad = write_csv(tmp_path, HEADER + "X,Ann,-5,2021-01-01,2021-01-01,USD 1\n")
     failed = run_cli("check", str(form), "--grants", str(bad))
     assert failed.returncode == 1 and "a share count cannot be negative" in failed.stdout
+
+
+def test_cli_check_with_grants_beside_a_file_that_is_not_utf8(tmp_path):
+    # the form and its plan, the CSV's one grant, and a third .contract file that cannot be read: the grant is
+    # still checked, the unreadable file is reported, and the exit says an input could not be read
+    _, csv_path = write_csv(tmp_path, HEADER + "A-1,Ann,4800,2021-01-15,2021-01-15,USD 1.00\n")
+    (tmp_path / "latin1.contract").write_bytes(b'agreement x "caf\xe9" {\n}\n')
+    result = run_cli("check", str(tmp_path), "--grants", str(csv_path))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "latin1.contract:1:17" in result.stderr
+    assert "checked 3 files and 1 grant: no problems" in result.stdout
+
+
+def test_a_form_with_a_syntax_error_is_reported_once_not_per_grant(tmp_path):
+    form, csv_path = write_csv(tmp_path, HEADER + "A-1,Ann,4800,2021-01-15,2021-01-15,USD 1.00\n"
+                                                  "A-2,Bob,4800,2021-01-15,2021-01-15,USD 1.00\n")
+    form.write_text(form.read_text(encoding="utf-8") + "rule broken on {\n", encoding="utf-8")
+    with pytest.raises(optionrules.ContractError) as raised:
+        load_grants(form, csv_path)
+    assert len(raised.value.diagnostics) == 1 and "grant" not in raised.value.diagnostics[0].message

@@ -181,3 +181,27 @@ def test_a_missing_plan_is_one_error(tmp_path):
     (d,) = optionrules.check_source(AGREEMENT, str(path))[1]
     assert d.message.startswith("cannot read the plan acme.plan.contract")
     assert (d.span.line, d.span.column) == (3, 9)
+
+
+def test_a_plan_used_by_the_form_and_the_agreement_is_read_once(tmp_path):
+    # the plan has one syntax error; the form and the agreement both use it: one diagnostic, not two
+    (tmp_path / "acme.plan.contract").write_text(PLAN + "rule broken on {\n")
+    (tmp_path / "form.contract").write_text(
+        'form f "A form" (shares: shares)\nuses acme_plan "§1" {\n  file: "acme.plan.contract"\n}\n')
+    path = tmp_path / "grant.contract"
+    text = ('agreement g "A grant" {\n  form: "form.contract"\n  with: { shares: 4,800 }\n}\n'
+            'uses acme_plan "§1" {\n  file: "acme.plan.contract"\n}\n')
+    path.write_text(text)
+    syntax = [d for d in optionrules.check_source(text, str(path))[1] if "acme.plan" in (d.span.file if d.span else "")]
+    assert len(syntax) == 1 and syntax[0].span.line == PLAN.count("\n") + 1
+
+
+def test_two_files_declaring_the_same_plan_name(tmp_path):
+    (tmp_path / "acme.plan.contract").write_text(PLAN)
+    (tmp_path / "copy.contract").write_text(PLAN)
+    path = tmp_path / "grant.contract"
+    text = AGREEMENT + 'uses acme_plan "§1 again" {\n  file: "copy.contract"\n}\n'
+    path.write_text(text)
+    messages = [d.message for d in optionrules.check_source(text, str(path))[1]]
+    assert "copy.contract declares the plan 'acme_plan', and so does acme.plan.contract: give them different " \
+           "names" in messages
