@@ -69,7 +69,6 @@ _OWN_NAMESPACES = ("event", "example", "invariant")  # their names may be the sa
 _SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
 _EXPECTABLE = (*_SHARE_FIGURES, "exercise_deadline", "sale_blocked", "violations")
-MAX_COVERAGE_CASES = 4096
 
 
 def check_source(text: str, file: str = "<string>", values: dict[str, Any] | None = None
@@ -957,16 +956,16 @@ class Checker:
 
     def _check_coverage(self, service: Service) -> None:
         """Every case of the service-ending event is decided by exactly one rule."""
-        event = self.model.events[service.ends_on]
-        enum_attrs = [a for a in event.attrs.values() if a.type.kind == "enum"]
-        domains = [self.model.enums[str(a.type.name)].members for a in enum_attrs]
-        rules = [r for r in self.model.rules if r.event == service.ends_on
-                 and (r.exercisable_until is not None or r.forfeit is not None)]
+        cases = self.model.enum_cases(service.ends_on)
+        if cases is None:
+            return  # too many cases to go through one by one
+        deciding = [(r, rule_condition(self._compiler(r.event), r)) for r in self.model.rules
+                    if r.event == service.ends_on and self._decides(r)]
         clause = next(c for c in self.clauses if c.kind == "service")
-        for combination in itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES):
-            values = dict(zip((a.name for a in enum_attrs), combination))
+        for values in cases:
             case = " and ".join(f"{k} = {v}" for k, v in values.items()) or "every case"
-            deciders = [r for r in rules if self._decides(r) and self._certainly_applies(r, values)]
+            deciders = [r for r, condition in deciding
+                        if condition is None or static_truth(condition, values) is True]
             if not deciders:
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
                            f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or "
@@ -975,25 +974,19 @@ class Checker:
                 self.error(f"rules '{first.ref.name}' ({self._where(first.ref)}) and '{second.ref.name}' both "
                                f"decide {service.ends_on} with {case}", second.ref.span)
 
-    def _certainly_applies(self, rule: Rule, values: dict[str, str]) -> bool:
-        """Whether the rule applies to every event with these enum attribute values, whatever else happened."""
-        condition = rule_condition(self._compiler(rule.event), rule)
-        return condition is None or static_truth(condition, values) is True
-
     def _check_never_applies(self) -> None:
         """A rule whose condition (with its exceptions) holds in no case of its event can never apply."""
         for rule in self.model.rules:
             if rule.condition is None and not rule.exceptions:
                 continue
-            event = self.model.events[rule.event]
-            enum_attrs = [a for a in event.attrs.values() if a.type.kind == "enum"]
-            domains = [self.model.enums[str(a.type.name)].members for a in enum_attrs]
+            cases = self.model.enum_cases(rule.event)
+            if cases is None:
+                continue  # too many cases to go through one by one
             truths = []
             for readings in self._readings_named_in(rule.condition, *rule.exceptions):  # any reading may be taken
                 condition = rule_condition(self._compiler(rule.event, readings), rule)
                 assert condition is not None
-                cases = itertools.islice(itertools.product(*domains), MAX_COVERAGE_CASES)
-                truths += [static_truth(condition, dict(zip((a.name for a in enum_attrs), case))) for case in cases]
+                truths += [static_truth(condition, values) for values in cases]
             if truths and all(truth is False for truth in truths):
                 if rule.exceptions:
                     self.error(f"'{rule.ref.name}' never applies: its exceptions take every case", rule.ref.span,
@@ -1002,7 +995,7 @@ class Checker:
                     self.error(f"rule '{rule.ref.name}' never applies: its condition holds in no case", rule.ref.span)
 
     def _decides(self, rule: Rule) -> bool:
-        """A rule decides what a termination does to the option: its window, or that it all ends; for units
+        """A rule decides what the end of service does to the option: its window, or that it all ends; for units
         (nothing to exercise), what is forfeited."""
         if self.model.settlement is not None:
             return rule.forfeit is not None or rule.exercisable_until is not None

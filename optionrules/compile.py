@@ -9,7 +9,6 @@ does. Evaluating a (timeline, as-of) query then only replays the events.
 from __future__ import annotations
 
 import itertools
-import math
 import operator
 from collections.abc import Callable
 from datetime import date
@@ -22,8 +21,6 @@ from optionrules.expressions import Compiler, rule_condition, static_truth
 from optionrules.model import Acceleration, ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
 from optionrules.records import record
 from optionrules.values import Duration, add, round_ratio
-
-MAX_DISPATCH_CASES = 4096
 
 
 @record
@@ -231,14 +228,12 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
 
     Returns the function that reads an event's case from its attributes, and the table.
     """
-    enum_attrs = [a for a in model.events[event].attrs.values() if a.type.kind == "enum"]
-    domains = [model.enums[str(a.type.name)].members for a in enum_attrs]
-    if not enum_attrs or not rules or math.prod(len(d) for d in domains) > MAX_DISPATCH_CASES:
+    cases = model.enum_cases(event)
+    if cases is None or not cases[0] or not rules:
         return None, {}
-    names = tuple(a.name for a in enum_attrs)
+    names = tuple(cases[0])
     table: dict[Any, tuple[RulePlan, ...]] = {}
-    for case in itertools.product(*domains):
-        values = dict(zip(names, case))
+    for values in cases:
         chosen = []
         for rule in rules:
             truth = None if rule.condition is None else static_truth(rule.condition, values)
@@ -246,6 +241,7 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
                 chosen.append(rule)
             elif truth:
                 chosen.append(attrs.evolve(rule, condition=None))  # type: ignore[misc]  # decided: true here
+        case = tuple(values.values())
         table[case if len(names) > 1 else case[0]] = tuple(chosen)
     return operator.itemgetter(*names), table  # one name: its value; several: their tuple
 

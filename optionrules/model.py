@@ -11,6 +11,8 @@ here, with the checker's name bindings beside them.
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -22,6 +24,8 @@ from optionrules import ast
 from optionrules.errors import Span
 from optionrules.records import record
 from optionrules.values import Duration
+
+MAX_ENUM_CASES = 4096  # beyond, an event's cases are not analysed one by one (coverage, dispatch)
 
 # ---- Types of expressions ----------------------------------------------------------
 
@@ -336,6 +340,16 @@ class Model:
     invariants: list[Invariant] = attrs.Factory(list)
     bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
     types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type
+
+    def enum_cases(self, event: str) -> list[dict[str, str]] | None:
+        """Every combination of the event's enum attribute values (one empty case if it has none);
+        None beyond MAX_ENUM_CASES."""
+        enum_attrs = [a for a in self.events[event].attrs.values() if a.type.kind == "enum"]
+        domains = [self.enums[str(a.type.name)].members for a in enum_attrs]
+        if math.prod(len(d) for d in domains) > MAX_ENUM_CASES:
+            return None
+        names = [a.name for a in enum_attrs]
+        return [dict(zip(names, case)) for case in itertools.product(*domains)]
 
     def assumptions_named_in(self, *expressions: Any) -> tuple[str, ...]:
         """The assumptions these expressions name, each once, in the order met."""

@@ -16,6 +16,7 @@ import pytest
 import optionrules
 from optionrules.errors import Diagnostic
 from tests.conftest import REFERENCE
+from tests.helpers import ENDS, contract
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "check"
@@ -512,3 +513,14 @@ def test_missing_service_is_reported_at_the_vesting_clause(reference_text):
     assert [(d.message, d.span.line) for d in diagnostics] == [
         ("vesting needs a service clause naming the event that ends service",
          reference_text[:reference_text.index("vesting monthly")].count("\n") + 1)]
+
+
+def test_a_rule_on_an_event_with_too_many_cases_to_analyse_is_not_said_never_to_apply():
+    # 2 x 64 x 64 = 8,192 combinations of the event's enum attributes: more than are analysed case by case, so
+    # the checker must not conclude from the first 4,096 (all with a = x) that `a = y` never holds
+    members = ", ".join(f"m{i}" for i in range(64))
+    extra = (f"enum two {{ x, y }}\nenum many {{ {members} }}\nevent big(a: two, b: many, c: many)\n"
+             'rule r "r" on big when a = y {\n  vest: all_unvested\n}\n')
+    c = contract(rules=ENDS + extra)
+    assert c.evaluate([{"date": "2021-01-15", "event": "big", "a": "y", "b": "m0", "c": "m63"}],
+                      "2021-01-15").vested == 4_800
