@@ -298,7 +298,7 @@ def _eval(args: argparse.Namespace) -> int:
         payload = [r.to_dict() for r in results]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
         return EXIT_OK
-    heading = f"{contract.name or args.contract}: {contract.title or ''}".rstrip(": ")
+    heading = contract.model.heading
     if len(results) == 1:
         print(evaluation_text(results[0], heading))
     else:

@@ -8,14 +8,13 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from optionrules.check import check_source
-from optionrules.compile import Plan, compile_plan
+from optionrules.compile import Plan, compile_plan, readings_for
 from optionrules.errors import ContractError, Diagnostic
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.explain import Explanation, explain
@@ -31,8 +30,8 @@ class Contract:
 
     def __init__(self, model: Model):
         self.model = model
-        self._plans: dict[frozenset[tuple[str, str]], Plan] = {}
-        self._default_plan: Plan | None = None
+        self._plans: dict[frozenset[tuple[str, str]], Plan] = {}  # by the full choice of readings
+        self._default_plan: Plan | None = None  # also among them; kept apart for the common query
 
     def __repr__(self) -> str:
         return f"<Contract {self.model.name or self.model.file}>"
@@ -50,21 +49,17 @@ class Contract:
         assert self.model.grant is not None
         return self.model.grant.shares
 
-    @property
-    def assumptions(self) -> dict[str, tuple[str, ...]]:
-        """Each assumption's readings, the default first."""
-        return {name: a.readings for name, a in self.model.assumptions.items()}
-
     def plan(self, assume: dict[str, str] | None = None) -> Plan:
         """The evaluation plan for these readings (the defaults where not given); raises ValueError."""
-        if not assume:
-            if self._default_plan is None:
-                self._default_plan = compile_plan(self.model)
+        if not assume and self._default_plan is not None:
             return self._default_plan
-        key = frozenset(assume.items())
+        readings = readings_for(self.model, assume)
+        key = frozenset(readings.items())
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = compile_plan(self.model, assume)
+            plan = self._plans[key] = compile_plan(self.model, readings)
+        if not assume:
+            self._default_plan = plan
         return plan
 
     def timeline(self, events: Any = ()) -> Timeline:
@@ -77,7 +72,8 @@ class Contract:
     def evaluate(self, events: Any = (), as_of: date | str | None = None,
                  assume: dict[str, str] | None = None) -> Evaluation:
         """The figures on `as_of` (default: today) after the events dated on or before it."""
-        timeline = events if type(events) is Timeline else read_timeline(events, self.model)
+        # a validated timeline and a date are taken as they are: a query costs a few microseconds
+        timeline = events if type(events) is Timeline else self.timeline(events)
         return evaluate(self.plan(assume), timeline.events, as_of if type(as_of) is date else _as_of(as_of))
 
     def explain(self, events: Any = (), as_of: date | str | None = None,
@@ -96,17 +92,13 @@ class Contract:
         """Every combination of the varied values (see `optionrules.whatif`); raises ValueError for bad specs."""
         varies = [v if isinstance(v, Vary) else parse_vary(v, self) for v in vary]
         if not varies:
-            raise ValueError("vary at least one thing, e.g. termination.reason=death,cause")
+            raise ValueError("vary at least one thing: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2")
         when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
-        for reading in itertools.product(*(v.values for v in varies if v.event is None)):
-            names = [v.field for v in varies if v.event is None]
-            self.plan({**(assume or {}), **dict(zip(names, reading))})  # compiled once, before the sweep
         return whatif(self, self.timeline(events), varies, when, assume, progress)
 
     def schedule(self, events: Any = (), assume: dict[str, str] | None = None) -> VestingTable:
         """Every date on which a figure changes, with the clauses that changed it."""
-        title = f"{self.model.name or self.model.file}: {self.model.title or ''}".rstrip(": ")
-        return vesting_table(self.plan(assume), self.timeline(events), title)
+        return vesting_table(self.plan(assume), self.timeline(events), self.model.heading)
 
     def evaluate_many(self, events: Any, dates: Iterable[date | str],
                       assume: dict[str, str] | None = None) -> list[Evaluation]:

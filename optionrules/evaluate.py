@@ -207,39 +207,36 @@ class Replay:
     def apply(self, event: Event) -> None:
         self.event = event
         handler = self.plan.events[event.name]
-        if not (handler.requires and self._breaks_requirements(event, handler.requires)):  # else not applied
-            if handler.exercise:
-                self._exercise(event)
-            else:
-                self._apply_effects(handler, event)
+        if handler.requires and self._breaks_requirements(event, handler.requires):
+            pass  # a violation: the event is not applied
+        elif handler.exercise:
+            self._exercise(event)
+        else:  # rules, milestones, lock-ups, consents
+            if handler.ends_service and self.service_end is not None:
+                assert self.plan.service_ref is not None
+                self._violation(event, self.plan.service_ref,
+                                f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
+            elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
+                self._apply_rules(handler, event)
+            elif self.trace is not None and (handler.ends_service or handler.rules):
+                self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
+                           self.forfeit_all[1], "changes nothing: the option had already ended")
+            if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
+                self._milestones(handler, event)
+            for index in handler.starts_lockups:
+                self._start_lockup(index, event.date)
+            if handler.extends_lockups is not None:
+                self._extend_lockups(event, handler.extends_lockups)
+            if handler.consents_to is not None:
+                self.consented.add(event.attrs[handler.consents_to])
+                if self.trace is not None and self.plan.model.payment is not None:
+                    self._step("exercised", self.plan.model.payment.ref,
+                               f"consent to payment by {event.attrs[handler.consents_to]}")
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]
         else:
             seen.append(event.date)
-
-    def _apply_effects(self, handler: EventPlan, event: Event) -> None:
-        """What an event other than an exercise does: rules, milestones, lock-ups, consents."""
-        if handler.ends_service and self.service_end is not None:
-            assert self.plan.service_ref is not None
-            self._violation(event, self.plan.service_ref,
-                            f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
-        elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
-            self._apply_rules(handler, event)
-        elif self.trace is not None and (handler.ends_service or handler.rules):
-            self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
-                       self.forfeit_all[1], "changes nothing: the option had already ended")
-        if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
-            self._milestones(handler, event)
-        for index in handler.starts_lockups:
-            self._start_lockup(index, event.date)
-        if handler.extends_lockups is not None:
-            self._extend_lockups(event, handler.extends_lockups)
-        if handler.consents_to is not None:
-            self.consented.add(event.attrs[handler.consents_to])
-            if self.trace is not None and self.plan.model.payment is not None:
-                self._step("exercised", self.plan.model.payment.ref,
-                           f"consent to payment by {event.attrs[handler.consents_to]}")
 
     def _apply_rules(self, handler: EventPlan, event: Event) -> None:
         """Service ends, then each rule whose condition holds takes effect, in the contract's order."""

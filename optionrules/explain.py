@@ -148,8 +148,8 @@ def explain(plan: Plan, timeline: Timeline, as_of: date, alternatives: dict[str,
     steps = [step for step in trace if step.date <= as_of]
     derivations = [_derive(figure, plan, result, steps) for figure in FIGURES]
     impacts = _impacts(plan, timeline, as_of, result, alternatives)
-    title = f"{plan.model.name or Path(plan.model.file).stem}: {plan.model.title or ''}".rstrip(": ")
-    return Explanation(title, as_of, [e for e in timeline.events if e.date <= as_of], result, derivations, impacts)
+    events = [e for e in timeline.events if e.date <= as_of]
+    return Explanation(plan.model.heading, as_of, events, result, derivations, impacts)
 
 
 # ---- one figure at a time ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ import math
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import PurePath
 from typing import Any
 
 import attrs
@@ -340,6 +341,11 @@ class Model:
     invariants: list[Invariant] = attrs.Factory(list)
     bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
     types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type
+
+    @property
+    def heading(self) -> str:
+        """How outputs name the contract: `name: title`."""
+        return f"{self.name or PurePath(self.file).stem}: {self.title or ''}".rstrip(": ")
 
     def enum_cases(self, event: str) -> list[dict[str, str]] | None:
         """Every combination of the event's enum attribute values (one empty case if it has none);

@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from optionrules.contract import Contract, load
-from optionrules.errors import ContractError
-from optionrules.examples import Failure, run_example
 from optionrules.files import SUFFIX
-from optionrules.model import Example
+
+if TYPE_CHECKING:  # the engine is imported when contract files are collected, not in every pytest session
+    from optionrules.contract import Contract
+    from optionrules.examples import Failure
+    from optionrules.model import Example
 
 _HAS_EXAMPLES = re.compile(r"^example\b", re.MULTILINE)
 
@@ -47,6 +48,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ContractFi
 
 class ContractFile(pytest.File):
     def collect(self) -> Iterator[ExampleItem]:
+        from optionrules.contract import load
+        from optionrules.errors import ContractError
+
         try:
             contract = load(self.path)
         except ContractError as error:
@@ -68,6 +72,8 @@ class ExampleItem(pytest.Item):
         self.example = example
 
     def runtest(self) -> None:
+        from optionrules.examples import run_example
+
         result = run_example(self.contract, self.example)
         if result.failures:
             raise ExampleFailed(result.failures)

@@ -85,11 +85,14 @@ class VestingState:
         """Vest up to `shares` of a future installment now; returns what was pulled."""
         if self.end is not None and when > self.end:
             return 0
-        shares = min(shares, self._remaining(index))
+        already = self.pulled.get(index, 0)  # _remaining, inline: pro-rata vesting is on the query's hot path
+        remaining = self.plan.amounts[index] - already
+        if shares > remaining:
+            shares = remaining
         if shares <= 0:
             return 0
         self.pulls.append((when, index, shares, ref))
-        self.pulled[index] = self.pulled.get(index, 0) + shares
+        self.pulled[index] = already + shares
         return shares
 
     def achieve(self, which: int, when: date, ref: ClauseRef) -> Shares:

@@ -51,7 +51,8 @@ def parse_vary(spec: str, contract: Contract) -> Vary:
     label, sep, raw = spec.partition("=")
     label, raw = label.strip(), raw.strip()
     if not sep or not label or not raw:
-        raise ValueError(f"--vary {spec!r}: write NAME=VALUES, e.g. termination.reason=death,cause")
+        raise ValueError(f"--vary {spec!r}: write NAME=VALUES: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 "
+                         "or assume NAME=R1,R2")
     model = contract.model
     if label.startswith("assume "):
         name = label[len("assume "):].strip()
@@ -146,7 +147,7 @@ class AsOf:
         name = match[1]
         if name == "event":
             if not dated:
-                raise ValueError("--as-of event+N needs a varied date, e.g. --vary termination.date=...")
+                raise ValueError("--as-of event+N needs a varied date: --vary EVENT.date=...")
             name = str(dated[0])
         elif name not in dated:
             raise ValueError(f"--as-of {text!r}: {name!r} is not an event whose date is varied")
