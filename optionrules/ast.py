@@ -235,6 +235,11 @@ class Clause:
     entries: tuple[Entry, ...]
     span: Span
 
+    @property
+    def name_or_kind(self) -> str:
+        """What the clause is cited by: its name, or (an unnamed clause) its kind."""
+        return self.name.id if self.name else self.kind
+
     def entry(self, key: str) -> Entry | None:
         for entry in self.entries:
             if entry.key == key:

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from optionrules import ast
+from optionrules.compile import readings_for
 from optionrules.compose import HEADERS, SAMPLE_VALUES, Composition, compose
 from optionrules.errors import Diagnostic, Span, did_you_mean
 from optionrules.expressions import Compiler, Scope, Typer, rule_condition, static_truth
@@ -58,8 +59,8 @@ from optionrules.model import (
     Word,
 )
 from optionrules.parse import parse
-from optionrules.schema import KINDS, PLANNED_KINDS, Kind
-from optionrules.values import Duration, round_ratio
+from optionrules.schema import KINDS, SAYS, Kind
+from optionrules.values import LAST_DAY_OF_MONTH, ROUNDING_MODES, Duration, round_ratio
 
 _CONSTANT_TYPES = {"date": DATE, "number": NUMBER, "money": MONEY, "duration": DURATION}
 _VEST_WORDS = ("all_unvested", "nothing")
@@ -96,8 +97,6 @@ class Checker:
         self.composition = composition
         self.module = module
         self.model = Model(file=module.file, text=text, role=composition.role, sources=composition.sources)
-        if composition.role == "agreement" and composition.values is None and composition.parameters:
-            self.model.role = "agreement"
         self.diagnostics: list[Diagnostic] = list(composition.diagnostics)
         # Until the grant and the term define them, their fields are in error (reported as a missing clause).
         self.constants: dict[str, tuple[Type, object]] = {
@@ -146,7 +145,7 @@ class Checker:
 
     def _override_hint(self, first: ast.Clause) -> str | None:
         origin = self.origin.get(id(first))
-        name = first.name.id if first.name else first.kind
+        name = first.name_or_kind
         return f"to put this one in its place, write `overrides {origin}.{name}`" if origin else None
 
     def _declare(self) -> None:
@@ -189,12 +188,8 @@ class Checker:
         """Check a clause against its kind's shape; False if it is not a kind we know."""
         kind = KINDS.get(clause.kind)
         if kind is None:
-            if clause.kind in PLANNED_KINDS:
-                self.error(f"'{clause.kind}' is not supported by this version of OptionRules yet",
-                           clause.kind_span)
-            else:
-                self.error(f"unknown clause kind '{clause.kind}'", clause.kind_span,
-                           did_you_mean(clause.kind, list(KINDS) + ["enum"]))
+            self.error(f"unknown clause kind '{clause.kind}'", clause.kind_span,
+                       did_you_mean(clause.kind, list(KINDS) + ["enum"]))
             return False
         label = f"{clause.kind} '{clause.name.id}'" if clause.name else f"the {clause.kind} clause"
         if kind.named and clause.name is None:
@@ -218,7 +213,7 @@ class Checker:
 
     def _check_keys(self, clause: ast.Clause, kind: Kind, label: str) -> None:
         seen: dict[str, ast.Entry] = {}
-        allowed = [key.name for key in kind.keys] + ["says"]
+        allowed = [key.name for key in (*kind.keys, SAYS)]
         for entry in clause.entries:
             if entry.key not in allowed:
                 self.error(f"{label} has no key '{entry.key}' (keys: {', '.join(allowed)})", entry.key_span,
@@ -251,16 +246,20 @@ class Checker:
                 self.error(f"the attribute '{param.name}' is declared twice", param)
             elif param.name == "date":
                 self.error("'date' is every event's own date; name the attribute otherwise", param)
-            elif param.type_name in ATTRIBUTE_TYPES:
-                attrs[param.name] = Attr(param.name, param.type_name, ATTRIBUTE_TYPES[param.type_name])
-            elif param.type_name in self.model.enums:
-                attrs[param.name] = Attr(param.name, param.type_name, Type("enum", param.type_name))
             else:
-                if param.type_name not in self.silenced:
-                    self.error(f"unknown type '{param.type_name}'", param.type_span,
-                               did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
-                attrs[param.name] = Attr(param.name, param.type_name, ERROR)
+                attrs[param.name] = Attr(param.name, param.type_name, self._attribute_type(param) or ERROR)
         self.model.events[clause.name.id] = EventType(clause.name.id, attrs, clause.span)
+
+    def _attribute_type(self, param: ast.Param) -> Type | None:
+        """The type an event attribute or a form parameter is declared with; None (reported) if unknown."""
+        if param.type_name in ATTRIBUTE_TYPES:
+            return ATTRIBUTE_TYPES[param.type_name]
+        if param.type_name in self.model.enums:
+            return Type("enum", param.type_name)
+        if param.type_name not in self.silenced:
+            self.error(f"unknown type '{param.type_name}'", param.type_span,
+                       did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
+        return None
 
     def _declare_assumption(self, clause: ast.Clause) -> None:
         assert clause.name is not None
@@ -283,10 +282,10 @@ class Checker:
     # ---- Reading the values of keys --------------------------------------------------------
 
     def _ref(self, clause: ast.Clause) -> ClauseRef:
-        says = self._text(clause, "says")
+        says = self._text(clause, SAYS.name)
         return ClauseRef(
             kind=clause.kind,
-            name=clause.name.id if clause.name else clause.kind,
+            name=clause.name_or_kind,
             citation=clause.citation.value if clause.citation else clause.kind,
             span=clause.span,
             says=" ".join(says.split()) if says else None,
@@ -343,19 +342,7 @@ class Checker:
         if not isinstance(value, ast.Name):
             self.error(f"`{key}` must be one of: {', '.join(choices)}", value)
             return None
-        if value.id in choices:
-            return Word(word=value.id)
-        assumption = self.model.assumptions.get(value.id)
-        if assumption is not None:
-            wrong = [reading for reading in assumption.readings if reading not in choices]
-            if wrong:
-                self.error(f"the assumption '{value.id}' has readings that `{key}` cannot take: "
-                           f"{', '.join(wrong)} (it takes: {', '.join(choices)})", value)
-                return None
-            return Word(assumption=value.id)
-        self.error(f"`{key}` must be one of: {', '.join(choices)}, or an assumption; not '{value.id}'", value,
-                   did_you_mean(value.id, [*choices, *self.model.assumptions]))
-        return None
+        return self._word_value(value, key, choices)
 
     def _constant(self, clause: ast.Clause, key: str, reads: str | None = None) -> Any | None:
         """A constant expression (a date, number, amount or duration), folded now."""
@@ -364,7 +351,7 @@ class Checker:
             return None
         spec = KINDS[clause.kind].key(key)
         wanted = _CONSTANT_TYPES[reads or (spec.reads if spec else "number")]
-        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
+        typer = self._typer()
         if typer.expect(value, wanted, f"`{key}`") is None:
             return None
         result = self._compiler().constant(value)
@@ -385,10 +372,16 @@ class Checker:
             return None
         return int(value)
 
+    def _typer(self, trigger: str | None = None, runtime: bool = False) -> Typer:
+        """Types the expressions of a clause: on `trigger`'s attributes; `runtime`: the figures too."""
+        scope = Scope(self.model, self.constants, self.model.events[trigger] if trigger else None, runtime=runtime,
+                      silenced=frozenset(self.silenced))
+        return Typer(scope, self.diagnostics)
+
     def _compiler(self, trigger: str | None = None, chosen: dict[str, str] | None = None) -> Compiler:
-        readings = {name: a.default for name, a in self.model.assumptions.items()} | (chosen or {})
+        readings = readings_for(self.model, chosen)
         conventions = self.model.conventions
-        missing_day = conventions.missing_day.resolve(readings) if conventions else "last_day_of_month"
+        missing_day = conventions.missing_day.resolve(readings) if conventions else LAST_DAY_OF_MONTH
         return Compiler(self.model, readings, missing_day, trigger)
 
     def _event(self, node: ast.Name | None) -> str | None:
@@ -438,9 +431,7 @@ class Checker:
         return name
 
     def _runtime(self, node: Any, wanted: Type, what: str, trigger: str) -> Any | None:
-        scope = Scope(self.model, self.constants, self.model.events[trigger], runtime=True,
-                      silenced=frozenset(self.silenced))
-        return node if Typer(scope, self.diagnostics).expect(node, wanted, what) else None
+        return node if self._typer(trigger, runtime=True).expect(node, wanted, what) else None
 
     # ---- Clause builders ------------------------------------------------------------------
 
@@ -463,11 +454,8 @@ class Checker:
         values = composition.values
         declared: dict[str, Attr] = {}
         for param in composition.parameters:
-            type_ = ATTRIBUTE_TYPES.get(param.type_name) or (
-                Type("enum", param.type_name) if param.type_name in self.model.enums else None)
+            type_ = self._attribute_type(param)
             if type_ is None:
-                self.error(f"unknown type '{param.type_name}'", param.type_span,
-                           did_you_mean(param.type_name, [*ATTRIBUTE_TYPES, *self.model.enums]))
                 continue
             declared[param.name] = Attr(param.name, param.type_name, type_)
         if values is None:  # a form on its own
@@ -543,8 +531,9 @@ class Checker:
         expiration = self._constant(clause, "expiration")
         caps_windows = self._word(clause, "caps_windows")
         self._define("expiration", DATE, expiration)
-        if expiration is not None and caps_windows is not None:
-            self.model.term = Term(self._ref(clause), expiration, caps_windows, self._single(clause, "expiration"))
+        written = self._single(clause, "expiration")
+        if expiration is not None and caps_windows is not None and written is not None:
+            self.model.term = Term(self._ref(clause), caps_windows, written)
 
     def _vesting(self, clause: ast.Clause) -> None:
         grant = self.model.grant
@@ -653,14 +642,14 @@ class Checker:
         """`percent(50%, rounding: down, from: last)` or `next(12 months)`."""
         positional = [a.value for a in call.args if a.name is None]
         named = {a.name: a for a in call.args if a.name is not None}
-        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
+        typer = self._typer()
         if call.func == "next":
             if len(positional) != 1 or named or typer.expect(positional[0], DURATION, "next()") is None:
                 self.error("write next(12 months): the installments due within that time vest now", call)
                 return None
             months = self._compiler().constant(positional[0])
             return Acceleration(months=months)
-        expected = {"rounding": ("down", "up", "half_up", "none"), "from": ("last", "first", "each")}
+        expected = {"rounding": (*ROUNDING_MODES, "none"), "from": ("last", "first", "each")}
         if len(positional) != 1 or set(named) != set(expected) or \
                 typer.expect(positional[0], PERCENT, "percent()") is None:
             self.error("write percent(50%, rounding: down, from: last|first|each): that share of the unvested "
@@ -693,7 +682,7 @@ class Checker:
             self.error(f"'{schedule.id}' is not a vesting schedule", schedule)
             return None
         words = {}
-        for key, choices in (("day_count", ("exclusive", "inclusive")), ("rounding", ("down", "up", "half_up"))):
+        for key, choices in (("day_count", ("exclusive", "inclusive")), ("rounding", ROUNDING_MODES)):
             if key not in args:
                 self.error(f"pro_rata() needs `{key}:` ({' or '.join(choices)})", call)
                 return None
@@ -703,12 +692,19 @@ class Checker:
         return ProRata(schedule.id if schedule else None, words["day_count"], words["rounding"])  # type: ignore[arg-type]
 
     def _word_value(self, node: ast.Name, key: str, choices: tuple[str, ...]) -> Word | None:
+        """A word from the choices, or an assumption whose readings are all such words."""
         if node.id in choices:
             return Word(word=node.id)
         assumption = self.model.assumptions.get(node.id)
-        if assumption is not None and all(r in choices for r in assumption.readings):
+        if assumption is not None:
+            wrong = [reading for reading in assumption.readings if reading not in choices]
+            if wrong:
+                self.error(f"the assumption '{node.id}' has readings that `{key}` cannot take: "
+                           f"{', '.join(wrong)} (it takes: {', '.join(choices)})", node)
+                return None
             return Word(assumption=node.id)
-        self.error(f"`{key}` must be one of: {', '.join(choices)}, or an assumption with those readings", node)
+        self.error(f"`{key}` must be one of: {', '.join(choices)}, or an assumption; not '{node.id}'", node,
+                   did_you_mean(node.id, [*choices, *self.model.assumptions]))
         return None
 
     def _lockup(self, clause: ast.Clause) -> None:
@@ -785,8 +781,7 @@ class Checker:
         that = self._single(clause, "that")
         if that is None:
             return
-        scope = Scope(self.model, self.constants, None, runtime=True, silenced=frozenset(self.silenced))
-        if Typer(scope, self.diagnostics).expect(that, BOOL, "`that`") is not None:
+        if self._typer(runtime=True).expect(that, BOOL, "`that`") is not None:
             self.model.invariants.append(Invariant(self._ref(clause), that))
 
     def _example(self, clause: ast.Clause) -> None:
@@ -813,7 +808,7 @@ class Checker:
         if len(positional) != 1:
             self.error(f"give the {node.func} event its date first: {node.func}(2025-01-31, ...)", node)
             return None
-        typer = Typer(Scope(self.model, self.constants, silenced=frozenset(self.silenced)), self.diagnostics)
+        typer = self._typer()
         if typer.expect(positional[0].value, DATE, "an event's date") is None:
             return None
         values: dict[str, Any] = {}
@@ -897,7 +892,7 @@ class Checker:
 
     def _violated_clauses(self, names: list[ast.Name], span: Span) -> Expectation | None:
         """`violations: exercise, payment`: the clauses broken, in order, each a clause of the contract."""
-        clauses = {c.name.id if c.name else c.kind for c in self.clauses if c.kind not in ("example", "invariant")}
+        clauses = {c.name_or_kind for c in self.clauses if c.kind not in ("example", "invariant")}
         unknown = [name for name in names if name.id not in clauses]
         for name in unknown:
             self.error(f"no clause named '{name.id}' to be broken", name, did_you_mean(name.id, clauses))

@@ -198,8 +198,7 @@ def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
         model=model,
         readings=readings,
         granted=model.grant.shares,
-        expiration=Compiler(model, readings, missing_day).constant(model.term.expression)
-        if model.term.expression is not None else model.term.expiration,
+        expiration=Compiler(model, readings, missing_day).constant(model.term.expiration),
         term=model.term.ref,
         caps_windows=model.term.caps_windows.resolve(readings) == "yes",
         schedules=tuple(schedules.values()),

@@ -194,7 +194,7 @@ def _resolve_overrides(composition: Composition) -> None:
     by_base: dict[str, dict[str, ast.Clause]] = {}
     for item, origin in composition.items:
         if origin is not None and isinstance(item, ast.Clause):
-            by_base.setdefault(origin, {})[item.name.id if item.name else item.kind] = item
+            by_base.setdefault(origin, {})[item.name_or_kind] = item
     for item, _ in composition.items:
         if not isinstance(item, ast.Clause) or item.overrides is None:
             continue

@@ -371,11 +371,7 @@ class Compiler:
         self.trigger = trigger
 
     def compile(self, node: Any) -> Compiled:
-        fn, constant = self._compile(node)
-        if constant:
-            value = fn(None)
-            return lambda ctx: value
-        return fn
+        return self._compile(node)[0]  # a constant part is already folded into its value
 
     def constant(self, node: Any) -> Any:
         fn, constant = self._compile(node)

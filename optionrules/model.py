@@ -156,9 +156,8 @@ class Grant:
 @record(eq=False)
 class Term:
     ref: ClauseRef
-    expiration: date  # with the default readings
     caps_windows: Word  # yes: no exercise window runs past the expiration date
-    expression: ast.Expr | None = None  # computed again for other readings (`+ N months` on a missing day)
+    expiration: ast.Expr  # computed for each choice of readings (`+ N months` may land on a missing day)
 
 
 @record(eq=False)

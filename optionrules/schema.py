@@ -172,6 +172,3 @@ KINDS: dict[str, Kind] = {
         )),
     ]
 }
-
-# Kinds the roadmap will bring; named here so that the checker says so.
-PLANNED_KINDS: tuple[str, ...] = ()
