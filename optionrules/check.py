@@ -28,9 +28,11 @@ from optionrules.model import (
     DATE,
     DURATION,
     ERROR,
+    FIGURES,
     MONEY,
     NUMBER,
     PERCENT,
+    SHARE_FIGURES,
     TEXT,
     UNDEFINED,
     Acceleration,
@@ -67,9 +69,9 @@ _VEST_WORDS = ("all_unvested", "nothing")
 _CONSTANTS = ("shares", "grant_date", "commencement", "exercise_price", "expiration")
 MAX_INSTALLMENTS = 10_000
 _OWN_NAMESPACES = ("event", "example", "invariant")  # their names may be the same as a clause's
-_SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
+_SHARE_FIGURES = ("granted", *SHARE_FIGURES)
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
-_EXPECTABLE = (*_SHARE_FIGURES, "exercise_deadline", "sale_blocked", "violations")
+_EXPECTABLE = ("granted", *FIGURES, "violations")
 
 
 def check_source(text: str, file: str = "<string>", values: dict[str, Any] | None = None

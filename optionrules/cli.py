@@ -13,8 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from optionrules.model import SHARE_FIGURES
+
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-FIGURE_NAMES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
 
 
 class InputError(Exception):
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_grants(sweep)
     sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
-    sweep.add_argument("--figure", default="exercisable", choices=FIGURE_NAMES,
+    sweep.add_argument("--figure", default="exercisable", choices=SHARE_FIGURES,
                        help="the figure to chart (default: exercisable)")
     sweep.set_defaults(run=_whatif)
 

@@ -46,9 +46,9 @@ class Diagnostic:
         lines = [f"{self.location}: {self.severity}: {self.message}"]
         text = sources.get(self.span.file) if sources is not None and self.span else None
         if text is not None and self.span is not None:
-            source_lines = text.splitlines()
+            source_lines = text.split("\n", self.span.line)  # up to the line (as the lexer counts lines)
             if 0 < self.span.line <= len(source_lines):
-                line = source_lines[self.span.line - 1].expandtabs(1)
+                line = source_lines[self.span.line - 1].rstrip("\r").expandtabs(1)
                 width = (
                     self.span.end_column - self.span.column
                     if self.span.end_line == self.span.line

@@ -18,14 +18,11 @@ import attrs
 from optionrules import printer
 from optionrules.compile import EventPlan, Plan, ProRataPlan, RulePlan
 from optionrules.expressions import Compiler, describe
-from optionrules.model import ClauseRef
+from optionrules.model import FIGURES, ClauseRef
 from optionrules.records import record
 from optionrules.timeline import Event
 from optionrules.values import Shares, add, json_value, shift
 from optionrules.vesting import VestingState
-
-FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired", "exercise_deadline",
-           "sale_blocked")
 
 _ONE_DAY = timedelta(days=1)
 

@@ -45,7 +45,7 @@ class ExampleResult:
 
 
 def run_example(contract: Contract, example: Example) -> ExampleResult:
-    timeline = Timeline(tuple(sorted(example.events, key=lambda e: (e.date, e.index))))
+    timeline = Timeline.of(example.events)
     result = contract.evaluate(timeline, example.as_of, example.assume)
     failures = []
     for expectation in example.expectations:

@@ -16,8 +16,8 @@ from typing import Any
 import attrs
 
 from optionrules.compile import Plan, Schedule
-from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
-from optionrules.model import ClauseRef
+from optionrules.evaluate import Evaluation, Step, evaluate
+from optionrules.model import FIGURES, ClauseRef
 from optionrules.printer import number, show_value
 from optionrules.timeline import Event, Timeline
 from optionrules.values import json_value, plural

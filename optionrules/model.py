@@ -26,6 +26,10 @@ from optionrules.errors import Span
 from optionrules.records import record
 from optionrules.values import Duration
 
+# The buckets of the grant (with `granted`, they partition it), then the other figures of an evaluation.
+SHARE_FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
+FIGURES = (*SHARE_FIGURES, "exercise_deadline", "sale_blocked")
+
 MAX_ENUM_CASES = 4096  # beyond, an event's cases are not analysed one by one (coverage, dispatch)
 
 # ---- Types of expressions ----------------------------------------------------------

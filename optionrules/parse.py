@@ -25,8 +25,7 @@ from optionrules.errors import Diagnostic, Span, did_you_mean
 MAX_NESTING = 100
 
 _parser: Lark | None = None
-_builder: _ToAst | None = None
-_lock = threading.Lock()
+_lock = threading.Lock()  # the node builder stamps spans with the file being parsed: one parse at a time
 
 
 def grammar_text() -> str:
@@ -41,11 +40,12 @@ def parser() -> Lark:
     The node builder runs inside the parser, making syntax nodes as rules are
     reduced: no intermediate tree, and no recursion however deep the input nests.
     """
-    global _parser, _builder
+    global _parser
     if _parser is None:
-        _builder = _ToAst()
-        _parser = Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True, cache=True,
-                       transformer=_builder)
+        with _lock:
+            if _parser is None:  # another thread may have built it meanwhile
+                _parser = Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
+                               cache=True, transformer=_ToAst())
     return _parser
 
 
@@ -57,9 +57,10 @@ def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnosti
     chunks, comments, scan_errors = _split_items(text, file)
     diagnostics.extend(scan_errors)
     lark = parser()
-    assert _builder is not None
-    with _lock:  # the builder stamps spans with the file being parsed
-        _builder.file = file
+    builder = lark.options.transformer
+    assert isinstance(builder, _ToAst)
+    with _lock:
+        builder.file = file
         for start, end in chunks:
             try:
                 item: Any = lark.parse(TextSlice(text, start, end))  # type: ignore[arg-type]

@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from optionrules.evaluate import Evaluation
-from optionrules.model import ClauseRef
+from optionrules.model import SHARE_FIGURES, ClauseRef
 from optionrules.printer import number
 from optionrules.schema import KINDS
-
-_SHARE_FIGURES = ("granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
-
 
 
 def _refs(refs: Sequence[ClauseRef]) -> str:
@@ -20,7 +17,7 @@ def _refs(refs: Sequence[ClauseRef]) -> str:
 def evaluation_text(result: Evaluation, heading: str) -> str:
     """One as-of date: each figure, its value, and the clauses behind it."""
     rows: list[tuple[str, str, str]] = []
-    for figure in _SHARE_FIGURES:
+    for figure in ("granted", *SHARE_FIGURES):
         value = getattr(result, figure)
         rows.append((figure, number(value), _refs(result.sources.get(figure, ())) if value else ""))
     deadline = result.exercise_deadline.isoformat() if result.exercise_deadline else "none"
@@ -46,9 +43,9 @@ def violations_text(result: Evaluation) -> list[str]:
 
 def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
     """Several as-of dates: one row each."""
-    columns = ["as of", *_SHARE_FIGURES[1:], "deadline", "sale blocked", "violations"]
+    columns = ["as of", *SHARE_FIGURES, "deadline", "sale blocked", "violations"]
     rows = [
-        [r.as_of.isoformat(), *(number(getattr(r, f)) for f in _SHARE_FIGURES[1:]),
+        [r.as_of.isoformat(), *(number(getattr(r, f)) for f in SHARE_FIGURES),
          r.exercise_deadline.isoformat() if r.exercise_deadline else "none",
          "yes" if r.sale_blocked else "no", str(len(r.violations))]
         for r in results

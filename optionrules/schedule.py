@@ -12,8 +12,8 @@ from typing import Any
 import attrs
 
 from optionrules.compile import Plan
-from optionrules.evaluate import FIGURES, Evaluation, Step, evaluate
-from optionrules.model import ClauseRef
+from optionrules.evaluate import Evaluation, Step, evaluate
+from optionrules.model import FIGURES, ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
 from optionrules.values import csv_value, json_value

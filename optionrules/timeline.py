@@ -49,11 +49,17 @@ class Timeline:
 
     events: tuple[Event, ...]
 
-    def with_event(self, event: Event) -> Timeline:
-        return Timeline(tuple(sorted((*self.events, event), key=lambda e: (e.date, e.index))))
+    @staticmethod
+    def of(events: Iterable[Event]) -> Timeline:
+        return Timeline(in_order(events))
 
     def to_dict(self) -> dict[str, Any]:
         return {"events": [event.to_dict() for event in sorted(self.events, key=lambda e: e.index)]}
+
+
+def in_order(events: Iterable[Event]) -> tuple[Event, ...]:
+    """Events in the order they apply: by date, then by their position in the input."""
+    return tuple(sorted(events, key=lambda e: (e.date, e.index)))
 
 
 def as_date(value: Any, what: str = "date") -> date:
@@ -107,7 +113,7 @@ def read_timeline(data: Any, model: Model, source: str = "<timeline>") -> Timeli
             events.append(event)
     if diagnostics:
         raise TimelineError(diagnostics)
-    return Timeline(tuple(sorted(events, key=lambda e: (e.date, e.index))))
+    return Timeline.of(events)
 
 
 def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: list[Diagnostic]) -> Event | None:

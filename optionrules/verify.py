@@ -35,7 +35,7 @@ from optionrules.evaluate import Figures, Replay
 from optionrules.expressions import Compiled, Compiler
 from optionrules.model import Model
 from optionrules.records import record
-from optionrules.timeline import Event
+from optionrules.timeline import Event, Timeline
 from optionrules.values import Duration, Shares, add
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Counterexample:
     events: tuple[Event, ...]
 
     def timeline(self) -> dict[str, Any]:
-        return {"events": [event.to_dict() for event in self.events]}
+        return Timeline(self.events).to_dict()
 
     def __str__(self) -> str:
         return (f"invariant '{self.invariant}' fails on {self.as_of.isoformat()}: {self.message}\n"

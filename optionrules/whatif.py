@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from optionrules.evaluate import FIGURES, evaluate
+from optionrules.evaluate import evaluate
+from optionrules.model import FIGURES
 from optionrules.printer import show_value
 from optionrules.records import record
-from optionrules.timeline import Event, Timeline, as_date, read_value
+from optionrules.timeline import Event, Timeline, as_date, in_order, read_value
 from optionrules.values import Duration, add, csv_value, json_value
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: As
                 fields[vary.event][vary.field] = value
         added = [Event(len(base_events) + i, f["date"], name, {k: v for k, v in f.items() if k != "date"})
                  for i, (name, f) in enumerate(fields.items())]
-        timeline = tuple(sorted(base_events + added, key=lambda e: (e.date, e.index)))
+        timeline = in_order(base_events + added)
         when = as_of.on({e.name: e.date for e in added})
         result = evaluate(contract.plan(readings), timeline, when)
         row = {vary.label: value for vary, value in zip(varies, combination)}
