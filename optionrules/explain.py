@@ -242,9 +242,9 @@ def _impacts(plan: Plan, timeline: Timeline, as_of: date, result: Evaluation,
         for other in assumption.readings:
             if other == reading:
                 continue
-            other_result = evaluate(alternatives[f"{name}={other}"], timeline.events, as_of)
-            changes[other] = {figure: (value, other_result.figures()[figure])
-                              for figure, value in taken.items() if other_result.figures()[figure] != value}
+            figures = evaluate(alternatives[f"{name}={other}"], timeline.events, as_of).figures()
+            changes[other] = {figure: (value, figures[figure]) for figure, value in taken.items()
+                              if figures[figure] != value}
         impacts.append(Impact(name, reading, assumption.reads, assumption.ref.citation, changes))
     return impacts
 

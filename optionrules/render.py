@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from optionrules.evaluate import Evaluation
@@ -64,6 +65,13 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
         return "  ".join(f"{c:>{w}}" if n else f"{c:<{w}}" for c, w, n in zip(cells, widths, numeric)).rstrip()
 
     return [line(columns), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def html_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """The same table for a notebook."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _is_figure(text: str) -> bool:

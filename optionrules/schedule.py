@@ -19,6 +19,7 @@ from optionrules.timeline import Timeline
 from optionrules.values import csv_value, json_value
 
 _ONE_DAY = timedelta(days=1)
+_HEADER = ["date", *FIGURES, "clauses"]
 
 
 @attrs.define
@@ -27,6 +28,14 @@ class Change:
     figures: dict[str, Any]
     changes: dict[str, tuple[Any, Any]]  # figure -> (before, after)
     clauses: tuple[ClauseRef, ...]
+
+    @property
+    def citations(self) -> str:
+        return "; ".join(dict.fromkeys(c.citation for c in self.clauses))
+
+    def cells(self) -> list[str]:
+        """The row as a table shows it."""
+        return [self.date.isoformat(), *(show_value(self.figures[f]) for f in FIGURES), self.citations]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,28 +57,20 @@ class VestingTable:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["date", *FIGURES, "clauses"])
+        writer.writerow(_HEADER)
         for row in self.rows:
-            writer.writerow([row.date.isoformat(), *(csv_value(row.figures[f]) for f in FIGURES),
-                             "; ".join(c.citation for c in row.clauses)])
+            writer.writerow([row.date.isoformat(), *(csv_value(row.figures[f]) for f in FIGURES), row.citations])
         return out.getvalue()
 
     def table(self) -> str:
         from optionrules.render import table
 
-        header = ["date", *FIGURES, "clauses"]
-        body = [[row.date.isoformat(), *(show_value(row.figures[f]) for f in FIGURES),
-                 "; ".join(dict.fromkeys(c.citation for c in row.clauses))] for row in self.rows]
-        return "\n".join([self.title, "", *table(header, body)])
+        return "\n".join([self.title, "", *table(_HEADER, [row.cells() for row in self.rows])])
 
     def _repr_html_(self) -> str:
-        header = ["date", *FIGURES, "clauses"]
-        head = "".join(f"<th>{h}</th>" for h in header)
-        body = "".join(
-            "<tr>" + f"<td>{row.date.isoformat()}</td>"
-            + "".join(f"<td>{html.escape(show_value(row.figures[f]))}</td>" for f in FIGURES)
-            + f"<td>{html.escape('; '.join(c.citation for c in row.clauses))}</td></tr>" for row in self.rows)
-        return f"<p><b>{html.escape(self.title)}</b></p><table><tr>{head}</tr>{body}</table>"
+        from optionrules.render import html_table
+
+        return f"<p><b>{html.escape(self.title)}</b></p>" + html_table(_HEADER, [row.cells() for row in self.rows])
 
     def plot(self) -> Any:
         from optionrules.charts import schedule_chart

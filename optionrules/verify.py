@@ -100,13 +100,14 @@ def variants(model: Model, representative: bool = False) -> list[Variant]:
 def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
     if declared in model.enums:
         return list(model.enums[declared].members)
-    granted = model.grant.shares if model.grant else 1
+    assert model.grant is not None  # verify() needs a checked agreement
+    granted = model.grant.shares
     domains: dict[str, list[Any]] = {
         "shares": [1, 0, Fraction(1, 2), granted, granted + 1],
         "int": [1, 0],
         "days": [Duration(days=30), Duration(days=0)],
         "text": _texts(model) + ["something else"],
-        "date": [model.grant.grant_date if model.grant else date(2000, 1, 1)],
+        "date": [model.grant.grant_date],
         "money": [1],
         "bool": [True, False],
     }

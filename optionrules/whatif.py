@@ -9,7 +9,6 @@ readings of assumptions, and evaluate every combination against plans compiled o
 from __future__ import annotations
 
 import csv
-import html
 import io
 import itertools
 import json
@@ -167,6 +166,10 @@ class WhatIf:
     columns: list[str]
     rows: list[dict[str, Any]]
 
+    @property
+    def header(self) -> list[str]:
+        return [*self.columns, "as_of", *FIGURES]
+
     def to_json(self) -> str:
         rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
         return json.dumps(rows, indent=2, ensure_ascii=False)
@@ -174,25 +177,22 @@ class WhatIf:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        header = [*self.columns, "as_of", *FIGURES]
-        writer.writerow(header)
+        writer.writerow(self.header)
         for row in self.rows:
-            writer.writerow([csv_value(row[k]) for k in header])
+            writer.writerow([csv_value(row[k]) for k in self.header])
         return out.getvalue()
 
     def table(self) -> str:
         from optionrules.render import table
 
-        header = [*self.columns, "as_of", *FIGURES]
-        return "\n".join(table(header, [[show_value(row[k]) for k in header] for row in self.rows]))
+        return "\n".join(table(self.header, [[show_value(row[k]) for k in self.header] for row in self.rows]))
 
     def _repr_html_(self) -> str:
-        header = [*self.columns, "as_of", *FIGURES]
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(show_value(row[h]))}</td>" for h in header) + "</tr>"
-                       for row in self.rows[:500])
+        from optionrules.render import html_table
+
+        shown = [[show_value(row[k]) for k in self.header] for row in self.rows[:500]]
         more = f"<p>... {len(self.rows) - 500} more rows</p>" if len(self.rows) > 500 else ""
-        return f"<table><tr>{head}</tr>{body}</table>{more}"
+        return html_table(self.header, shown) + more
 
     def plot(self, figure: str = "exercisable") -> Any:
         """A matplotlib figure: `figure` against the varied date, one line per other combination."""
@@ -204,7 +204,7 @@ class WhatIf:
 def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: AsOf,
            assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
     """Evaluate every combination of the varied values; each plan is compiled once."""
-    events = _event_groups(contract, varies)
+    events = _varied_events(contract, varies)
     combinations = list(itertools.product(*(v.values for v in varies)))
     base_events = list(base.events)
     rows = []
@@ -230,8 +230,8 @@ def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: As
     return WhatIf([v.label for v in varies], rows)
 
 
-def _event_groups(contract: Contract, varies: Sequence[Vary]) -> dict[str, list[Vary]]:
-    """The varied events; each needs its date and every attribute varied (a single value will do)."""
+def _varied_events(contract: Contract, varies: Sequence[Vary]) -> list[str]:
+    """The events added to the timeline; each needs its date and every attribute varied (one value will do)."""
     groups: dict[str, list[Vary]] = {}
     for vary in varies:
         if vary.event is not None:
@@ -244,5 +244,5 @@ def _event_groups(contract: Contract, varies: Sequence[Vary]) -> dict[str, list[
                              + ", ".join(f"{name}.{f}=..." for f in missing) + " (a single value will do)")
     if len({v.label for v in varies}) != len(varies):
         raise ValueError("--vary: the same field is varied twice")
-    return groups
+    return list(groups)
 
