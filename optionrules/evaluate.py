@@ -112,7 +112,7 @@ class Evaluation:
             "exercise_deadline": self.exercise_deadline.isoformat() if self.exercise_deadline else None,
             "sale_blocked": self.sale_blocked,
             "violations": [v.to_dict() for v in self.violations],
-            "clauses": {figure: [_cite(ref) for ref in dict.fromkeys(sources[figure])] for figure in FIGURES},
+            "clauses": {figure: [ref.to_dict() for ref in dict.fromkeys(sources[figure])] for figure in FIGURES},
         }
 
 
@@ -142,10 +142,6 @@ class Provenance(NamedTuple):
     forfeit_all: tuple[date, ClauseRef] | None
     lockups: tuple[tuple[date, date, ClauseRef], ...]
 
-
-
-def _cite(ref: ClauseRef) -> dict[str, Any]:
-    return {"clause": ref.name, "citation": ref.citation, "line": ref.span.line}
 
 
 def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date, trace: list[Step] | None = None) -> Evaluation:

@@ -36,7 +36,7 @@ class Line:
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "clause": _cite(self.clause) if self.clause else None,
+            "clause": self.clause.to_dict() if self.clause else None,
             "date": self.date.isoformat() if self.date else None,
             "event": self.event,
             "assumptions": list(self.assumptions),
@@ -250,10 +250,6 @@ def _impacts(plan: Plan, timeline: Timeline, as_of: date, result: Evaluation,
 
 
 # ---- formatting ---------------------------------------------------------------------------------------
-
-
-def _cite(ref: ClauseRef) -> dict[str, Any]:
-    return {"clause": ref.name, "citation": ref.citation, "file": ref.span.file, "line": ref.span.line}
 
 
 def _where(ref: ClauseRef) -> str:

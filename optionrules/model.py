@@ -91,6 +91,10 @@ class ClauseRef:
     def __str__(self) -> str:
         return self.citation
 
+    def to_dict(self) -> dict[str, Any]:
+        """How JSON outputs cite the clause: its name, its citation, and where it is written."""
+        return {"clause": self.name, "citation": self.citation, "file": self.span.file, "line": self.span.line}
+
 
 @record(eq=False)
 class EnumType:

@@ -42,7 +42,7 @@ class Change:
             "date": self.date.isoformat(),
             **{k: json_value(v) for k, v in self.figures.items()},
             "changes": {k: {"from": json_value(a), "to": json_value(b)} for k, (a, b) in self.changes.items()},
-            "clauses": [{"clause": c.name, "citation": c.citation, "line": c.span.line} for c in self.clauses],
+            "clauses": [c.to_dict() for c in self.clauses],
         }
 
 

@@ -205,3 +205,12 @@ def test_two_files_declaring_the_same_plan_name(tmp_path):
     messages = [d.message for d in optionrules.check_source(text, str(path))[1]]
     assert "copy.contract declares the plan 'acme_plan', and so does acme.plan.contract: give them different " \
            "names" in messages
+
+
+def test_the_json_cites_a_plan_clause_in_the_plan_file():
+    # Maria Lopez's grant takes its post-termination window from the plan's rule at line 34 of the plan file
+    grant = optionrules.load(ROOT / "contracts" / "acme" / "grant_maria_lopez.contract")
+    result = grant.evaluate([termination("2023-06-30", "resignation")], "2023-07-01").to_dict()
+    (deadline,) = result["clauses"]["exercise_deadline"]
+    assert (deadline["clause"], deadline["citation"], deadline["line"]) == ("post_termination", "Plan §7(a)", 34)
+    assert deadline["file"].endswith("acme_2021_plan.contract")
