@@ -8,6 +8,7 @@ twice gives the same text as formatting once, and the text parses to the same sy
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ class _Formatter:
     def __init__(self, module: ast.Module, text: str):
         self.tree = module
         self.source_lines = text.splitlines()
-        self.comments = sorted(module.comments, key=lambda c: (c.span.line, c.span.column))
+        self.comments = deque(sorted(module.comments, key=lambda c: (c.span.line, c.span.column)))  # not printed yet
         self.out: list[str] = []
 
     # ---- comments: each printed once, before or on the line of the code it was written with
@@ -35,7 +36,7 @@ class _Formatter:
     def _leading(self, line: int, indent: str) -> None:
         """Every comment on a line before `line` not printed yet, each on its own line."""
         while self.comments and self.comments[0].span.line < line:
-            comment = self.comments.pop(0)
+            comment = self.comments.popleft()
             if self.out and self._blank_before(comment.span.line) and self.out[-1] != "" \
                     and not self.out[-1].endswith("{"):
                 self.out.append("")
@@ -44,7 +45,7 @@ class _Formatter:
     def _trailing(self, line: int) -> str:
         """The comment written on `line` after the code, if any (marked for alignment)."""
         if self.comments and self.comments[0].span.line == line:
-            return _MARK + self.comments.pop(0).text
+            return _MARK + self.comments.popleft().text
         return ""
 
     def _blank_before(self, line: int) -> bool:
@@ -54,7 +55,7 @@ class _Formatter:
 
     def text(self) -> str:
         for item in self.tree.items:
-            first = min([item.span.line] + [c.span.line for c in self.comments if c.span.line < item.span.line])
+            first = min(item.span.line, self.comments[0].span.line) if self.comments else item.span.line
             if self.out and self._blank_before(first) and self.out[-1] != "":
                 self.out.append("")
             self._leading(item.span.line, "")
@@ -129,7 +130,7 @@ class _Formatter:
         last = max([clause.kind_span.end_line, *(p.span.end_line for p in parts if p is not None)])
         found = []
         while self.comments and self.comments[0].span.line <= last:
-            found.append(self.comments.pop(0).text)
+            found.append(self.comments.popleft().text)
         return found
 
     # ---- entries and values
