@@ -21,6 +21,7 @@ from lark.utils import TextSlice
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, Span, did_you_mean
+from optionrules.values import UNIT_WORDS
 
 MAX_NESTING = 100
 
@@ -223,7 +224,7 @@ def _key_hint(before: str) -> str:
         return "write each attribute as `name: type`"
     match = re.search(r"(\d[\d,_]*)\s+([A-Za-z_]\w*)\s*$", before)
     if match:
-        unit = did_you_mean(match.group(2), ["day", "days", "week", "weeks", "month", "months", "year", "years"])
+        unit = did_you_mean(match.group(2), UNIT_WORDS)
         if unit:
             return f"'{match.group(2)}' is not a unit; {unit}"
     word = re.search(r"([A-Za-z_]\w*)\s*$", before)

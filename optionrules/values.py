@@ -19,6 +19,9 @@ MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
 
 Shares = int | Fraction  # whole shares, or fractions of a share where a schedule keeps them
 
+UNITS = ("day", "week", "month", "year")  # of durations: `30 days`, `12 months`
+UNIT_WORDS = {word: unit for unit in UNITS for word in (unit, unit + "s")}
+
 ROUNDING_MODES = ("down", "up", "half_up")  # to whole shares; `none` keeps fractions of a share
 
 

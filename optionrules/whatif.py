@@ -24,7 +24,7 @@ from optionrules.model import FIGURES
 from optionrules.printer import show_value
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline, as_date, in_order, read_value
-from optionrules.values import Duration, add, csv_value, json_value
+from optionrules.values import UNIT_WORDS, Duration, add, csv_value, json_value
 
 if TYPE_CHECKING:
     from optionrules.contract import Contract
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 
 _RANGE = re.compile(r"^(?P<start>\S+)\s*\.\.\s*(?P<end>\S+?)(\s+step\s+(?P<step>\d+)\s*(?P<unit>\w+))?$")
-_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
-          "year": "year", "years": "year"}
 
 
 @record
@@ -111,13 +109,13 @@ def _dates(raw: str, spec: str) -> tuple[date, ...]:
     except ValueError as error:
         raise ValueError(f"--vary {spec!r}: {error}") from None
     amount, unit = int(match["step"] or 1), match["unit"] or "day"
-    if unit not in _UNITS:
+    if unit not in UNIT_WORDS:
         raise ValueError(f"--vary {spec!r}: step unit {unit!r} is not days, weeks, months or years")
     if amount == 0:
-        raise ValueError(f"--vary {spec!r}: the step must be at least 1 {_UNITS[unit]}")
+        raise ValueError(f"--vary {spec!r}: the step must be at least 1 {UNIT_WORDS[unit]}")
     if end < start:
         raise ValueError(f"--vary {spec!r}: the range is empty ({end.isoformat()} is before {start.isoformat()})")
-    step = Duration.of(amount, _UNITS[unit])
+    step = Duration.of(amount, UNIT_WORDS[unit])
     dates: list[date] = []
     for k in itertools.count():
         day = add(start, step * k)  # from the anchor, never stepped
