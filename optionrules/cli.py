@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from optionrules.model import SHARE_FIGURES
+from optionrules.figures import FIGURES, FigureKind
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -96,7 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_grants(sweep)
     sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
-    sweep.add_argument("--figure", default="exercisable", choices=SHARE_FIGURES,
+    sweep.add_argument("--figure", default="exercisable",
+                       choices=[f.name for f in FIGURES if f.kind is FigureKind.SHARES and f.name != "granted"],
                        help="the figure to chart (default: exercisable)")
     sweep.set_defaults(run=_whatif)
 
@@ -193,7 +194,7 @@ def _assumptions(pairs: list[str]) -> dict[str, str]:
 
 def _readings(contract: Any, pairs: list[str]) -> dict[str, str]:
     """The --assume readings, validated against the contract's assumptions."""
-    from optionrules.compile import ReadingError
+    from optionrules.errors import ReadingError
 
     assume = _assumptions(pairs)
     try:

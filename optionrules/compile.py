@@ -1,46 +1,161 @@
 """From a checked model to an evaluation plan, for one choice of readings.
 
-Everything that does not depend on a timeline is computed here once: the
-installment dates and amounts of every schedule, the constants, the closures of
-conditions and date expressions, and for each event name the list of what it
-does. Evaluating a (timeline, as-of) query then only replays the events.
+Everything that does not depend on a timeline is computed here once: the installment dates and
+amounts of every schedule, the constants, the closures of conditions and date expressions, and for
+each event the list of what it does. The plan is self-contained: evaluating a (timeline, as-of)
+query reads the plan and the events, nothing else.
 """
 
 from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable
-from datetime import date
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol, Union, assert_never
 
 import attrs
 
-from optionrules.expressions import Compiler, rule_condition, static_truth
-from optionrules.model import Acceleration, ClauseRef, Lockup, Model, ProRata, Rule, Vesting, Word
-from optionrules.records import record
-from optionrules.values import Duration, add, round_ratio
+from optionrules import printer
+from optionrules.errors import InternalError
+from optionrules.expressions import (
+    Arith,
+    ArithOp,
+    Call,
+    Compare,
+    Const,
+    Function,
+    Logic,
+    LogicOp,
+    Member,
+    Negate,
+    Not,
+    Order,
+    Ref,
+    RefKind,
+    TExpr,
+    Within,
+)
+from optionrules.figures import AwardType
+from optionrules.fold import COMPARE, Known, arithmetic, extreme, fold, ordered, whole, within
+from optionrules.kinds import (
+    Conventions,
+    Exercise,
+    Grant,
+    Horizon,
+    Invariant,
+    Lockup,
+    Milestone,
+    Payment,
+    Percent,
+    ProRata,
+    Require,
+    Rule,
+    Service,
+    Settlement,
+    Term,
+    Vest,
+    Vesting,
+)
+from optionrules.kinds.words import (
+    AccelerationOrder,
+    EarlyExercise,
+    Forfeit,
+    Inclusivity,
+    LockupStart,
+    Remainder,
+    RoundingBasis,
+    VestWord,
+    YesNo,
+)
+from optionrules.model import ClauseRef, Model, assumptions_of
+from optionrules.records import evolve, record
+from optionrules.types import DURATION, TypeKind
+from optionrules.values import Duration, MissingDay, Rounding, Shares, add, round_ratio, shift
+
+Compiled = Callable[[Any], Any]  # of an evaluation context: the event being applied, the events seen, the figures
+
+
+class PlanSource(Protocol):
+    """What sweeps, searches and examples need of a contract: its model, and its plan for a choice of readings."""
+
+    @property
+    def model(self) -> Model: ...
+
+    def plan(self, assume: Mapping[str, str] | None = None) -> EvaluationPlan: ...
+
+
+# ---- The plan -----------------------------------------------------------------------------------------------
 
 
 @record
-class Schedule:
+class Installments:
     """A vesting schedule's installments: `dates[i]` vests `amounts[i]` shares; `indexes[i]` is that
-    installment's place among every schedule's installments (Plan.dates)."""
+    installment's place among every schedule's installments (EvaluationPlan.dates)."""
 
     ref: ClauseRef
     start: date
     dates: tuple[date, ...]
-    amounts: tuple[Any, ...]
+    amounts: tuple[Shares, ...]
     indexes: tuple[int, ...] = ()
+
+    def count(self, day: date, inclusive: bool = True) -> int:
+        """How many installments fall on or before `day` (before it, if not inclusive)."""
+        return (bisect_right if inclusive else bisect_left)(self.dates, day)
 
 
 @record
-class AccelerationPlan:
-    percent: Fraction | None
-    rounding: str | None
-    order: str | None
-    months: Duration | None
+class ProRataPlan:
+    schedules: tuple[Installments, ...]
+    inclusive: bool  # count the event's own day
+    rounding: Rounding
+
+
+@record
+class PercentPlan:
+    percent: Fraction
+    rounding: Rounding
+    order: AccelerationOrder
+
+
+@record
+class HorizonPlan:
+    within: Duration
+
+
+VestPlan = Union[VestWord, ProRataPlan, PercentPlan, HorizonPlan]
+
+
+@record
+class UntilPlan:
+    """An exercise window's last day, and how to show its computation: the expression as written, and its
+    parts (the arguments of `later_of(...)`, the sides of `a + b`)."""
+
+    value: Compiled
+    text: str
+    form: str | None  # the function (later_of, earlier_of) or the operator (+, -), when it has parts
+    parts: tuple[Compiled, ...] = ()
+
+
+@record
+class RulePlan:
+    ref: ClauseRef
+    condition: Compiled | None
+    condition_text: str  # as written, for explanations
+    vest: VestPlan | None
+    forfeit: Forfeit | None
+    until: UntilPlan | None
+    assumptions: Mapping[str, tuple[str, ...]]  # per figure, the assumptions the rule's outcome depends on
+    repurchase: bool = False  # the exercised shares not vested are bought back
+
+    @property
+    def effect(self) -> str:
+        """The figure the rule bears on first."""
+        if self.vest is not None:
+            return "vested"
+        return "forfeited" if self.forfeit is not None else "exercise_deadline"
 
 
 @record
@@ -52,176 +167,207 @@ class MilestonePlan:
 
 
 @record
-class ProRataPlan:
-    schedules: tuple[Schedule, ...]
-    inclusive: bool  # count the event's own day
-    rounding: str
-
-
-@record
-class RulePlan:
-    ref: ClauseRef
-    condition: Callable[[Any], bool] | None
-    vest: str | ProRataPlan | AccelerationPlan | None  # all_unvested, nothing, pro-rata, an acceleration
-    forfeit: str | None  # unvested or all
-    until: Callable[[Any], date | None] | None
-    source: Rule  # the checked rule, for explanations
-    assumptions: dict[str, tuple[str, ...]]  # per figure, the assumptions the rule's outcome depends on
-    repurchase: bool = False  # the exercised shares not vested are bought back
-
-
-@record
 class LockupPlan:
     ref: ClauseRef
-    period: Any
+    period: Duration
     same_day: bool
     assumptions: tuple[str, ...]
+
+
+@record
+class ExercisePlan:
+    ref: ClauseRef
+    shares: str  # the event's attribute holding the share count
+    method: str | None  # the event's attribute holding the payment method
+
+
+@record
+class PaymentPlan:
+    ref: ClauseRef
+    always: frozenset[str]
+    with_consent: frozenset[str]
+    consent_event: str | None  # the event that consents to a method
+
+    def problem(self, method: Any, consented: set[Any]) -> str | None:
+        """Why paying by `method` is not allowed, or None."""
+        if method in self.always:
+            return None
+        if method in self.with_consent and self.consent_event is not None:
+            return None if method in consented else f"payment by {method} needs a prior {self.consent_event} for it"
+        return f"payment by {method} is not allowed"
+
+
+@record
+class RequirePlan:
+    ref: ClauseRef
+    holds: Compiled
 
 
 @record
 class EventPlan:
     """What one kind of event does, in the order it is applied.
 
-    Rules whose conditions only read the event's enum attributes are sorted out
-    here: `rules_by_case` maps each combination of those attributes' values to
-    the rules that apply (conditions still to check only where they read more).
+    Rules whose conditions only read the event's enum attributes are sorted out here: `rules_by_case` maps
+    each combination of those attributes' values to the rules that apply (conditions still to check only where
+    they read more).
     """
 
-    requires: tuple[tuple[ClauseRef, Callable[[Any], bool]], ...] = ()
+    requires: tuple[RequirePlan, ...] = ()
     exercise: bool = False
     ends_service: bool = False
     rules: tuple[RulePlan, ...] = ()
     case_of: Callable[[Any], Any] | None = None  # the event's case: its enum attribute value(s)
     rules_by_case: dict[Any, tuple[RulePlan, ...]] = attrs.Factory(dict)
-    starts_lockups: tuple[int, ...] = ()  # indexes into Plan.lockups
+    starts_lockups: tuple[int, ...] = ()  # indexes into EvaluationPlan.lockups
     extends_lockups: str | None = None  # the attribute (of type days) that extends every open lock-up
     consents_to: str | None = None  # the attribute naming a payment method consented to
-    milestones: tuple[tuple[int, Callable[[Any], bool] | None], ...] = ()  # (milestone, condition) it may vest
+    milestones: tuple[tuple[int, Compiled | None], ...] = ()  # (milestone, condition) it may vest
 
 
 @record
-class Plan:
-    model: Model
-    readings: dict[str, str]
+class EvaluationPlan:
+    award: AwardType
+    readings: Mapping[str, str]
     granted: int
+    grant_date: date
     expiration: date
     term: ClauseRef
     caps_windows: bool
-    schedules: tuple[Schedule, ...]
-    schedule_refs: tuple[ClauseRef, ...]
-    exercise_refs: tuple[ClauseRef, ...]
+    schedules: tuple[Installments, ...]
     dates: tuple[date, ...]  # every installment of every schedule, in date order
-    amounts: tuple[Any, ...]  # the shares of each of those installments
-    cumulative: tuple[Any, ...]  # cumulative[i]: shares vested by the first i installments
+    amounts: tuple[Shares, ...]  # the shares of each of those installments
+    cumulative: tuple[Shares, ...]  # cumulative[i]: shares vested by the first i installments
     milestones: tuple[MilestonePlan, ...]
     settles: bool  # units settle on vesting: no exercise
     early_exercise: bool  # unvested shares may be exercised
+    exercise: ExercisePlan | None
+    payment: PaymentPlan | None
     service_ref: ClauseRef | None
     service_inclusive: bool
     until_inclusive: bool
-    missing_day: str
+    missing_day: MissingDay
     lockups: tuple[LockupPlan, ...]
     events: dict[str, EventPlan]
+    invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
 
 
-class ReadingError(ValueError):
-    """A reading asked for that the contract's assumptions do not have."""
-
-
-def readings_for(model: Model, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    """The default reading of every assumption, with the given ones replaced (validated)."""
-    readings = {name: assumption.default for name, assumption in model.assumptions.items()}
-    for name, reading in (overrides or {}).items():
-        if name not in model.assumptions:
-            known = ", ".join(model.assumptions) or "none"
-            raise ReadingError(f"unknown assumption {name!r} (this contract's: {known})")
-        if reading not in model.assumptions[name].readings:
-            options = ", ".join(model.assumptions[name].readings)
-            raise ReadingError(f"{reading!r} is not a reading of {name} (one of: {options})")
-        readings[name] = reading
-    return readings
-
-
-def compile_plan(model: Model, overrides: dict[str, str] | None = None) -> Plan:
-    assert model.grant is not None and model.term is not None and model.conventions is not None
-    readings = readings_for(model, overrides)
-    conventions = model.conventions
+def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
+    """The plan of a checked agreement (with a grant, a term and conventions) under these readings."""
+    grant, term, conventions = model.one(Grant), model.one(Term), model.one(Conventions)
+    if grant is None or term is None or conventions is None:
+        raise InternalError("compile_plan needs a checked agreement")
     missing_day = conventions.missing_day.resolve(readings)
-    schedules = {v.ref.name: installments(v, readings) for v in model.vestings}
-    merged = sorted(((d, a, name) for name, s in schedules.items() for d, a in zip(s.dates, s.amounts)),
+    compiler = _Compiler(readings, missing_day)
+    schedules = _merge({v.ref.name: installments(v, readings) for v in model.all(Vesting)})
+    merged = sorted(((d, a, s.ref.name) for s in schedules.values() for d, a in zip(s.dates, s.amounts)),
                     key=lambda p: p[0])
-    for name in schedules:
-        indexes = tuple(i for i, (_, _, owner) in enumerate(merged) if owner == name)
-        schedules[name] = attrs.evolve(schedules[name], indexes=indexes)  # type: ignore[misc]
-    cumulative = (0, *itertools.accumulate(amount for _, amount, _ in merged))
-    service = model.service
-    lockups = tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) == "same_day",
-                               (lk.starts.assumption,) if lk.starts.assumption else ()) for lk in model.lockups)
-
-    def rule_plan(rule: Rule) -> RulePlan:
-        compiler = Compiler(model, readings, missing_day, rule.event)
-        return RulePlan(
-            ref=rule.ref,
-            condition=rule_condition(compiler, rule),
-            vest=_vest_plan(rule.vest, readings, schedules),
-            forfeit=rule.forfeit.resolve(readings) if rule.forfeit else None,
-            repurchase=rule.repurchase is not None,
-            until=compiler.compile(rule.exercisable_until) if rule.exercisable_until is not None else None,
-            source=rule,
-            assumptions=rule_assumptions(model, rule),
-        )
-
-    consent = model.payment.consent if model.payment else None
-    events = {}
-    for name in model.events:
-        rules = tuple(rule_plan(rule) for rule in model.rules if rule.event == name)
-        case_of, rules_by_case = _dispatch(model, name, rules)
-        events[name] = EventPlan(
-            requires=tuple(
-                (r.ref, Compiler(model, readings, missing_day, name).compile(r.that))
-                for r in model.requires if r.event == name
-            ),
-            exercise=model.exercise is not None and model.exercise.event == name,
-            ends_service=service is not None and service.ends_on == name,
-            rules=rules,
-            case_of=case_of,
-            rules_by_case=rules_by_case,
-            starts_lockups=tuple(i for i, lk in enumerate(model.lockups) if lk.event == name),
-            extends_lockups=_extension_attr(model.lockups, name),
-            consents_to=consent[1] if consent is not None and consent[0] == name else None,
-            milestones=tuple(
-                (n, Compiler(model, readings, missing_day, name).compile(m.condition) if m.condition else None)
-                for n, m in enumerate(model.milestones) if m.event == name
-            ),
-        )
-    return Plan(
-        model=model,
-        readings=readings,
-        granted=model.grant.shares,
-        expiration=Compiler(model, readings, missing_day).constant(model.term.expiration),
-        term=model.term.ref,
-        caps_windows=model.term.caps_windows.resolve(readings) == "yes",
+    service, exercise, payment = model.one(Service), model.one(Exercise), model.one(Payment)
+    lockups = model.all(Lockup)
+    until_assumptions = assumptions_of(conventions.until, conventions.missing_day)
+    events = {name: _event_plan(model, name, compiler, schedules, until_assumptions) for name in model.events}
+    return EvaluationPlan(
+        award=model.award,
+        readings=dict(readings),
+        granted=grant.shares,
+        grant_date=grant.grant_date,
+        expiration=compiler.constant(term.expiration),
+        term=term.ref,
+        caps_windows=term.caps_windows.resolve(readings) is YesNo.YES,
         schedules=tuple(schedules.values()),
-        schedule_refs=tuple(s.ref for s in schedules.values()),
-        exercise_refs=(model.exercise.ref,) if model.exercise else (),
         dates=tuple(d for d, _, _ in merged),
         amounts=tuple(a for _, a, _ in merged),
-        cumulative=cumulative,
-        milestones=tuple(MilestonePlan(m.ref, m.shares, m.deadline, m.accelerates.resolve(readings) == "yes")
-                         for m in model.milestones),
-        settles=model.settlement is not None,
-        early_exercise=model.exercise is not None and model.exercise.early is not None
-        and model.exercise.early.resolve(readings) == "allowed",
+        cumulative=(0, *itertools.accumulate(a for _, a, _ in merged)),
+        milestones=tuple(MilestonePlan(m.ref, m.shares, m.deadline, m.accelerates.resolve(readings) is YesNo.YES)
+                         for m in model.all(Milestone)),
+        settles=model.one(Settlement) is not None,
+        early_exercise=exercise is not None and exercise.early is not None
+        and exercise.early.resolve(readings) is EarlyExercise.ALLOWED,
+        exercise=ExercisePlan(exercise.ref, exercise.shares, exercise.method) if exercise else None,
+        payment=PaymentPlan(payment.ref, frozenset(payment.always), frozenset(payment.with_consent),
+                            payment.consent[0] if payment.consent else None) if payment else None,
         service_ref=service.ref if service else None,
-        service_inclusive=service is None or service.through.resolve(readings) == "inclusive",
-        until_inclusive=conventions.until.resolve(readings) == "inclusive",
+        service_inclusive=service is None or service.through.resolve(readings) is Inclusivity.INCLUSIVE,
+        until_inclusive=conventions.until.resolve(readings) is Inclusivity.INCLUSIVE,
         missing_day=missing_day,
-        lockups=lockups,
+        lockups=tuple(LockupPlan(lk.ref, lk.period, lk.starts.resolve(readings) is LockupStart.SAME_DAY,
+                                 assumptions_of(lk.starts)) for lk in lockups),
         events=events,
+        invariants=tuple((i.ref.name, compiler.compile(i.that)) for i in model.all(Invariant)),
     )
 
 
-def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
+def _merge(schedules: dict[str, Installments]) -> dict[str, Installments]:
+    """Each schedule with the places of its installments among every schedule's, in date order."""
+    merged = sorted(((d, name) for name, s in schedules.items() for d in s.dates), key=lambda p: p[0])
+    return {name: evolve(s, indexes=tuple(i for i, (_, owner) in enumerate(merged) if owner == name))
+            for name, s in schedules.items()}
+
+
+def _event_plan(model: Model, name: str, compiler: _Compiler, schedules: dict[str, Installments],
+                until_assumptions: tuple[str, ...]) -> EventPlan:
+    rules = tuple(_rule_plan(rule, compiler.on(name), schedules, until_assumptions)
+                  for rule in model.all(Rule) if rule.event == name)
+    case_of, rules_by_case = _dispatch(model, name, rules, compiler)
+    exercise, service, payment = model.one(Exercise), model.one(Service), model.one(Payment)
+    lockups = model.all(Lockup)
+    return EventPlan(
+        requires=tuple(RequirePlan(r.ref, compiler.on(name).compile(r.that)) for r in model.all(Require)
+                       if r.event == name),
+        exercise=exercise is not None and exercise.event == name,
+        ends_service=service is not None and service.ends_on == name,
+        rules=rules,
+        case_of=case_of,
+        rules_by_case=rules_by_case,
+        starts_lockups=tuple(i for i, lk in enumerate(lockups) if lk.event == name),
+        extends_lockups=next((lk.extended_by[1] for lk in lockups if lk.extended_by and lk.extended_by[0] == name),
+                             None),
+        consents_to=payment.consent[1] if payment and payment.consent and payment.consent[0] == name else None,
+        milestones=tuple((n, compiler.on(name).compile(m.condition) if m.condition else None)
+                         for n, m in enumerate(model.all(Milestone)) if m.event == name),
+    )
+
+
+def _rule_plan(rule: Rule, compiler: _Compiler, schedules: dict[str, Installments],
+               until_assumptions: tuple[str, ...]) -> RulePlan:
+    when = assumptions_of(rule.condition, *rule.exceptions)
+    return RulePlan(
+        ref=rule.ref,
+        condition=compiler.rule_condition(rule),
+        condition_text=printer.expression(rule.condition.source) if rule.condition is not None else "",
+        vest=_vest_plan(rule.vest, compiler.readings, schedules),
+        forfeit=rule.forfeit.resolve(compiler.readings) if rule.forfeit else None,
+        until=compiler.until(rule.exercisable_until) if rule.exercisable_until is not None else None,
+        assumptions={
+            "vested": _unique(when, assumptions_of(rule.vest)),
+            "forfeited": _unique(when, assumptions_of(rule.forfeit, rule.repurchase)),
+            "exercise_deadline": _unique(when, assumptions_of(rule.exercisable_until), until_assumptions),
+        },
+        repurchase=rule.repurchase is not None,
+    )
+
+
+def _unique(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for group in groups for name in group))
+
+
+def _vest_plan(vest: Vest | None, readings: Mapping[str, str], schedules: dict[str, Installments]
+               ) -> VestPlan | None:
+    match vest:
+        case None:
+            return None
+        case ProRata():
+            chosen = (schedules[vest.schedule],) if vest.schedule else tuple(schedules.values())
+            return ProRataPlan(chosen, vest.day_count.resolve(readings) is Inclusivity.INCLUSIVE,
+                               vest.rounding.resolve(readings))
+        case Percent():
+            return PercentPlan(vest.percent, vest.rounding.resolve(readings), vest.order.resolve(readings))
+        case Horizon():
+            return HorizonPlan(vest.within)
+        case _:
+            return vest.resolve(readings)
+
+
+def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...], compiler: _Compiler
               ) -> tuple[Callable[[Any], Any] | None, dict[Any, tuple[RulePlan, ...]]]:
     """For each combination of the event's enum attribute values, the rules that may apply.
 
@@ -230,101 +376,257 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...]
     cases = model.enum_cases(event)
     if cases is None or not cases[0] or not rules:
         return None, {}
+    checked = {rule.ref: rule for rule in model.all(Rule)}
     names = tuple(cases[0])
     table: dict[Any, tuple[RulePlan, ...]] = {}
     for values in cases:
+        known = Known(compiler.readings, values, compiler.missing_day)
         chosen = []
-        for rule in rules:
-            truth = None if rule.condition is None else static_truth(rule.condition, values)
-            if rule.condition is None or truth is None:
-                chosen.append(rule)
-            elif truth:
-                chosen.append(attrs.evolve(rule, condition=None))  # type: ignore[misc]  # decided: true here
+        for plan in rules:
+            applies = checked[plan.ref].applies(known)
+            if applies is None:
+                chosen.append(plan)
+            elif applies:
+                chosen.append(evolve(plan, condition=None))  # decided: it applies in this case
         case = tuple(values.values())
         table[case if len(names) > 1 else case[0]] = tuple(chosen)
     return operator.itemgetter(*names), table  # one name: its value; several: their tuple
 
 
-def rule_assumptions(model: Model, rule: Rule) -> dict[str, tuple[str, ...]]:
-    """For each figure a rule bears on, the assumptions its outcome there depends on."""
-    def behind(*words: Word | None) -> list[str]:
-        return [w.assumption for w in words if w is not None and w.assumption is not None]
-
-    when = list(model.assumptions_named_in(rule.condition))
-    vest = behind(rule.vest.day_count, rule.vest.rounding) if isinstance(rule.vest, ProRata) else \
-        behind(rule.vest if isinstance(rule.vest, Word) else None)
-    conventions = model.conventions
-    until = list(model.assumptions_named_in(rule.exercisable_until))
-    if conventions is not None:
-        until += behind(conventions.until, conventions.missing_day)
-    return {figure: tuple(dict.fromkeys(when + extra))
-            for figure, extra in (("vested", vest), ("forfeited", behind(rule.forfeit)), ("exercise_deadline", until))}
+# ---- Installments ---------------------------------------------------------------------------------------------
 
 
-def _extension_attr(lockups: list[Lockup], event: str) -> str | None:
-    for lockup in lockups:
-        if lockup.extended_by is not None and lockup.extended_by[0] == event:
-            return lockup.extended_by[1]
-    return None
-
-
-def _vest_plan(vest: Word | ProRata | Acceleration | None, readings: dict[str, str],
-               schedules: dict[str, Schedule]) -> str | ProRataPlan | AccelerationPlan | None:
-    if vest is None:
-        return None
-    if isinstance(vest, Word):
-        return vest.resolve(readings)
-    if isinstance(vest, Acceleration):
-        return AccelerationPlan(vest.percent, vest.rounding.resolve(readings) if vest.rounding else None,
-                                vest.order.resolve(readings) if vest.order else None, vest.months)
-    chosen = (schedules[vest.schedule],) if vest.schedule else tuple(schedules.values())
-    return ProRataPlan(chosen, vest.day_count.resolve(readings) == "inclusive", vest.rounding.resolve(readings))
-
-
-def installments(vesting: Vesting, readings: dict[str, str]) -> Schedule:
+def installments(vesting: Vesting, readings: Mapping[str, str]) -> Installments:
     """The dates and amounts of a schedule: installment k on start + k periods, from the anchor."""
     n, shares = vesting.installments, vesting.shares
     missing_day = vesting.missing_day.resolve(readings)
     rounding = vesting.rounding.resolve(readings)
     dates = [add(vesting.start, vesting.every * k, missing_day) for k in range(1, n + 1)]
-    amounts: list[Any]
-    if rounding == "none":  # fractions of a share, exactly
+    amounts: list[Shares]
+    if rounding is Rounding.NONE:  # fractions of a share, exactly
         amounts = [Fraction(shares, n)] * n
-    elif vesting.basis.resolve(readings) == "cumulative":
+    elif vesting.basis.resolve(readings) is RoundingBasis.CUMULATIVE:
         totals = [round_ratio(shares * k, n, rounding) for k in range(n + 1)]
         amounts = [totals[k + 1] - totals[k] for k in range(n)]
     else:
         amounts = _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
     if vesting.cliff is not None:
         dates, amounts = _apply_cliff(dates, amounts, add(vesting.start, vesting.cliff, missing_day))
-    return Schedule(vesting.ref, vesting.start, tuple(dates), tuple(amounts))
+    return Installments(vesting.ref, vesting.start, tuple(dates), tuple(amounts))
 
 
-def _per_installment(shares: int, n: int, rounding: str, remainder: str) -> list[int]:
+def _per_installment(shares: int, n: int, rounding: Rounding, remainder: Remainder) -> list[Shares]:
     each = round_ratio(shares, n, rounding)
     amounts = [each] * n
     left = shares - each * n
-    if remainder == "last":
-        amounts[-1] += left
-    elif remainder == "first":
-        amounts[0] += left
-    elif remainder in ("spread_first", "spread_last"):
-        step = 1 if left > 0 else -1
-        order = range(n) if remainder == "spread_first" else range(n - 1, -1, -1)
-        for i in itertools.islice(order, abs(left)):
-            amounts[i] += step
+    match remainder:
+        case Remainder.LAST:
+            amounts[-1] += left
+        case Remainder.FIRST:
+            amounts[0] += left
+        case Remainder.SPREAD_FIRST | Remainder.SPREAD_LAST:
+            step = 1 if left > 0 else -1
+            order = range(n) if remainder is Remainder.SPREAD_FIRST else range(n - 1, -1, -1)
+            for i in itertools.islice(order, abs(int(left))):
+                amounts[i] += step
+        case Remainder.NONE:
+            pass
+        case _:
+            assert_never(remainder)
     return amounts
 
 
-def _apply_cliff(dates: list[date], amounts: list[Any], cliff: date) -> tuple[list[date], list[Any]]:
+def _apply_cliff(dates: list[date], amounts: list[Shares], cliff: date) -> tuple[list[date], list[Shares]]:
     """Installments before the cliff vest together on the cliff date."""
     before = [i for i, d in enumerate(dates) if d < cliff]
     if not before:
         return dates, amounts
-    held = sum(amounts[i] for i in before)
+    held = sum((amounts[i] for i in before), start=0)
     rest = [(d, a) for d, a in zip(dates, amounts) if d >= cliff]
     if rest and rest[0][0] == cliff:
         rest[0] = (cliff, rest[0][1] + held)
     else:
         rest.insert(0, (cliff, held))
     return [d for d, _ in rest], [a for _, a in rest]
+
+
+# ---- Expressions to closures ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Compiler:
+    """Folds typed expressions with the readings chosen, then turns them into closures over an evaluation context
+    (what the context offers: `event`, `occurrences(name)`, `figure(name)`)."""
+
+    readings: Mapping[str, str]
+    missing_day: MissingDay
+    trigger: str | None = None
+
+    def on(self, trigger: str) -> _Compiler:
+        return evolve(self, trigger=trigger)
+
+    def constant(self, expr: TExpr) -> Any:
+        folded = fold(expr, Known(self.readings, None, self.missing_day))
+        if not isinstance(folded, Const):
+            raise InternalError(f"not a constant: {printer.expression(expr.source)}")
+        return folded.value
+
+    def compile(self, expr: TExpr) -> Compiled:
+        return self._closure(fold(expr, Known(self.readings, None, self.missing_day)))
+
+    def rule_condition(self, rule: Rule) -> Compiled | None:
+        """The rule's condition, and that none of its exceptions (an agreement's overrides) holds."""
+        base = self.compile(rule.condition) if rule.condition is not None else None
+        exceptions = [self.compile(e) for e in rule.exceptions]
+        if not exceptions:
+            return base
+
+        def applies(ctx: Any) -> bool:
+            return (base is None or bool(base(ctx))) and not any(e(ctx) for e in exceptions)
+
+        return applies
+
+    def until(self, expr: TExpr) -> UntilPlan:
+        text = printer.expression(expr.source)
+        match expr:
+            case Call(function=Function.LATER_OF | Function.EARLIER_OF):
+                return UntilPlan(self.compile(expr), text, str(expr.function), tuple(map(self.compile, expr.args)))
+            case Arith():
+                return UntilPlan(self.compile(expr), text, str(expr.op), (self.compile(expr.left),
+                                                                            self.compile(expr.right)))
+            case _:
+                return UntilPlan(self.compile(expr), text, None)
+
+    def _closure(self, expr: TExpr) -> Compiled:
+        match expr:
+            case Const():
+                value = expr.value
+                return lambda ctx: value
+            case Ref():
+                return self._reference(expr)
+            case Arith():
+                return self._arithmetic(expr)
+            case Negate():
+                f = self._closure(expr.operand)
+                return lambda ctx: None if (v := f(ctx)) is None else -v
+            case Compare():
+                fl, fr, op = self._closure(expr.left), self._closure(expr.right), COMPARE[expr.op]
+
+                def compare(ctx: Any) -> bool:
+                    a, b = fl(ctx), fr(ctx)
+                    return a is not None and b is not None and op(a, b)
+
+                return compare
+            case Logic():
+                return self._logic(expr)
+            case Not():
+                f = self._closure(expr.operand)
+                return lambda ctx: not f(ctx)
+            case Member():
+                f, options, negated = self._closure(expr.value), expr.options, expr.negated
+                return lambda ctx: (f(ctx) in options) != negated
+            case Order():
+                fl, fr, before = self._dates(expr.left), self._dates(expr.right), expr.before
+                return lambda ctx: ordered(before, fl(ctx), fr(ctx))
+            case Within():
+                fl, fr, fw = self._dates(expr.left), self._dates(expr.right), self._closure(expr.window)
+                side, missing_day = expr.side, self.missing_day
+                return lambda ctx: within(fl(ctx), fw(ctx), side, fr(ctx), missing_day)
+            case Call():
+                return self._call(expr)
+            case _:
+                assert_never(expr)
+
+    def _reference(self, ref: Ref) -> Compiled:
+        name = ref.name
+        match ref.kind:
+            case RefKind.ATTRIBUTE:
+                return lambda ctx: ctx.event.attrs[name]
+            case RefKind.FIGURE:
+                return lambda ctx: ctx.figure(name)
+            case RefKind.EVENT if name == self.trigger:
+                return lambda ctx: ctx.event.date
+            case RefKind.EVENT:
+                return lambda ctx: _last(ctx.occurrences(name))
+            case RefKind.ASSUMPTION:
+                raise InternalError(f"the assumption {name} is read after its reading was chosen")
+            case _:
+                assert_never(ref.kind)
+
+    def _arithmetic(self, expr: Arith) -> Compiled:
+        left, right = expr.left, expr.right
+        if isinstance(right, Const) and right.type == DURATION and expr.op in (ArithOp.ADD, ArithOp.SUBTRACT):
+            span = right.value if expr.op is ArithOp.ADD else -right.value
+            return self._shift(self._closure(left), span)
+        op = arithmetic(expr.op, left.type, right.type, self.missing_day)
+        fl, fr = self._closure(left), self._closure(right)
+
+        def apply(ctx: Any) -> Any:
+            a, b = fl(ctx), fr(ctx)
+            return None if a is None or b is None else op(a, b)
+
+        return apply
+
+    def _shift(self, f: Compiled, span: Duration) -> Compiled:
+        """`date + 30 days`, the duration known now: the hot path of exercise windows."""
+        missing_day = self.missing_day
+        if span.months == 0 and abs(span.days) <= _MAX_DAYS:
+            days = timedelta(days=span.days)
+
+            def plus(ctx: Any) -> date | None:
+                d = f(ctx)
+                if d is None:
+                    return None
+                try:
+                    return d + days  # type: ignore[no-any-return]
+                except OverflowError:
+                    return shift(d, span.days)
+
+            return plus
+        return lambda ctx: None if (d := f(ctx)) is None else add(d, span, missing_day)
+
+    def _logic(self, expr: Logic) -> Compiled:
+        fns = [self._closure(operand) for operand in expr.operands]
+        deciding = expr.op is LogicOp.OR  # the operand value that decides: True for `or`, False for `and`
+
+        def decide(ctx: Any) -> bool:
+            for f in fns:
+                if bool(f(ctx)) is deciding:
+                    return deciding
+            return not deciding
+
+        return decide
+
+    def _dates(self, expr: TExpr) -> Callable[[Any], tuple[date, ...]]:
+        """An operand of before/after/within: every date it may stand for (an event: each occurrence)."""
+        if isinstance(expr, Ref) and expr.kind is RefKind.EVENT and expr.type.kind is TypeKind.EVENT \
+                and expr.name != self.trigger:
+            name = expr.name
+            return lambda ctx: ctx.occurrences(name)
+        f = self._closure(expr)
+        return lambda ctx: () if (v := f(ctx)) is None else (v,)
+
+    def _call(self, expr: Call) -> Compiled:
+        fns = [self._closure(arg) for arg in expr.args]
+        match expr.function:
+            case Function.WHOLE:
+                f = fns[0]
+                return lambda ctx: whole(f(ctx))
+            case Function.LATER_OF | Function.EARLIER_OF:
+                return self._extreme(expr)
+            case _:
+                assert_never(expr.function)
+
+    def _extreme(self, expr: Call) -> Compiled:
+        """later_of/earlier_of: the constant arguments folded into one, the others read each time."""
+        choose = extreme(expr.function)
+        bound = choose(*(a.value for a in expr.args if isinstance(a, Const)))
+        dynamic = [self._closure(a) for a in expr.args if not isinstance(a, Const)]
+        return lambda ctx: choose(bound, *(f(ctx) for f in dynamic))
+
+
+_MAX_DAYS = (date.max - date.min).days
+
+
+def _last(dates: tuple[date, ...]) -> date | None:
+    return dates[-1] if dates else None

@@ -26,10 +26,10 @@ import attrs
 from optionrules import ast
 from optionrules.errors import Diagnostic, did_you_mean
 from optionrules.files import read_source
+from optionrules.kinds import HEADERS
 from optionrules.parse import parse
 from optionrules.values import Duration
 
-HEADERS = ("agreement", "plan", "form")
 MAX_DEPTH = 8
 
 # A value for each parameter type, to check a form on its own (a grant checks it with its own values).

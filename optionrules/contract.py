@@ -1,28 +1,33 @@
 """The Python API: load a contract once, then ask it any number of questions.
 
-    contract = optionrules.load("agreement.contract")      # parsed, checked, compiled
+    contract = optionrules.load("agreement.contract")      # parsed, checked
     result = contract.evaluate([{"date": "2025-03-15", "event": "termination", "reason": "resignation"}],
                                as_of="2025-03-20")
     result.vested, result.exercise_deadline, result.to_dict()
+
+Every error it raises is an `OptionRulesError`: `ContractError` for a contract that does not check,
+`TimelineError` for events that cannot mean anything, `QueryError` for a question asked wrongly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from optionrules.check import check_source
-from optionrules.compile import Plan, compile_plan, readings_for
-from optionrules.errors import ContractError, Diagnostic
+from optionrules.compile import EvaluationPlan, compile_plan
+from optionrules.errors import ContractError, Diagnostic, QueryError
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.explain import Explanation, explain
 from optionrules.files import read_source
+from optionrules.kinds import Grant
 from optionrules.model import Model
+from optionrules.progress import Progress
 from optionrules.schedule import VestingTable, vesting_table
 from optionrules.timeline import Timeline, as_date, load_timeline, read_timeline
-from optionrules.whatif import AsOf, Progress, Vary, WhatIf, parse_vary, whatif
+from optionrules.whatif import AsOf, Vary, WhatIf, parse_vary, whatif
 
 
 class Contract:
@@ -30,8 +35,8 @@ class Contract:
 
     def __init__(self, model: Model):
         self.model = model
-        self._plans: dict[frozenset[tuple[str, str]], Plan] = {}  # by the full choice of readings
-        self._default_plan: Plan | None = None  # also among them; kept apart for the common query
+        self._plans: dict[frozenset[tuple[str, str]], EvaluationPlan] = {}  # by the full choice of readings
+        self._default_plan: EvaluationPlan | None = None  # also among them; kept apart for the common query
 
     def __repr__(self) -> str:
         return f"<Contract {self.model.name or self.model.file}>"
@@ -46,14 +51,17 @@ class Contract:
 
     @property
     def granted(self) -> int:
-        assert self.model.grant is not None
-        return self.model.grant.shares
+        grant = self.model.one(Grant)
+        assert grant is not None  # a contract that checked has its grant
+        return grant.shares
 
-    def plan(self, assume: dict[str, str] | None = None) -> Plan:
-        """The evaluation plan for these readings (the defaults where not given); raises ValueError."""
+    def plan(self, assume: Mapping[str, str] | None = None) -> EvaluationPlan:
+        """The evaluation plan for these readings (the defaults where not given); raises ReadingError."""
         if not assume and self._default_plan is not None:
             return self._default_plan
-        readings = readings_for(self.model, assume)
+        if assume is not None and not isinstance(assume, Mapping):
+            raise QueryError(f"assume takes {{assumption: reading}}, not {assume!r}")
+        readings = self.model.readings(assume)
         key = frozenset(readings.items())
         plan = self._plans.get(key)
         if plan is None:
@@ -70,14 +78,14 @@ class Contract:
         return load_timeline(path, self.model)
 
     def evaluate(self, events: Any = (), as_of: date | str | None = None,
-                 assume: dict[str, str] | None = None) -> Evaluation:
+                 assume: Mapping[str, str] | None = None) -> Evaluation:
         """The figures on `as_of` (default: today) after the events dated on or before it."""
         # a validated timeline and a date are taken as they are: a query costs a few microseconds
         timeline = events if type(events) is Timeline else self.timeline(events)
         return evaluate(self.plan(assume), timeline.events, as_of if type(as_of) is date else _as_of(as_of))
 
     def explain(self, events: Any = (), as_of: date | str | None = None,
-                assume: dict[str, str] | None = None) -> Explanation:
+                assume: Mapping[str, str] | None = None) -> Explanation:
         """Each figure's derivation, and what each other reading of each assumption would change."""
         plan = self.plan(assume)
         alternatives = {
@@ -85,33 +93,42 @@ class Contract:
             for name, assumption in self.model.assumptions.items()
             for reading in assumption.readings if reading != plan.readings[name]
         }
-        return explain(plan, self.timeline(events), _as_of(as_of), alternatives)
+        return explain(self.model, plan, self.timeline(events), _as_of(as_of), alternatives)
 
     def whatif(self, events: Any = (), vary: Sequence[str | Vary] = (), as_of: str | date = "event+0",
-               assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
-        """Every combination of the varied values (see `optionrules.whatif`); raises ValueError for bad specs."""
+               assume: Mapping[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
+        """Every combination of the varied values (see `optionrules.whatif`); raises QueryError for bad specs."""
+        if isinstance(vary, str):
+            vary = [vary]
         varies = [v if isinstance(v, Vary) else parse_vary(v, self) for v in vary]
         if not varies:
-            raise ValueError("vary at least one thing: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2")
+            raise QueryError("vary at least one thing: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2")
         when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
-        return whatif(self, self.timeline(events), varies, when, assume, progress)
+        return whatif(self, self.timeline(events), varies, when, dict(assume or {}), progress)
 
-    def schedule(self, events: Any = (), assume: dict[str, str] | None = None) -> VestingTable:
+    def schedule(self, events: Any = (), assume: Mapping[str, str] | None = None) -> VestingTable:
         """Every date on which a figure changes, with the clauses that changed it."""
         return vesting_table(self.plan(assume), self.timeline(events), self.model.heading)
 
     def evaluate_many(self, events: Any, dates: Iterable[date | str],
-                      assume: dict[str, str] | None = None) -> list[Evaluation]:
+                      assume: Mapping[str, str] | None = None) -> list[Evaluation]:
         timeline, plan = self.timeline(events), self.plan(assume)
         return [evaluate(plan, timeline.events, _as_of(d)) for d in dates]
 
 
 def _as_of(value: date | str | None) -> date:
-    return date.today() if value is None else as_date(value, "as-of date")
+    if value is None:
+        return date.today()
+    try:
+        return as_date(value, "as-of date")
+    except ValueError as error:
+        raise QueryError(str(error)) from None
 
 
 def loads(text: str, file: str = "<string>", values: dict[str, Any] | None = None) -> Contract:
     """A contract from its text; raises ContractError carrying every diagnostic."""
+    if not isinstance(text, str):
+        raise QueryError(f"loads takes the contract's text, not {type(text).__name__}")
     model, diagnostics = check_source(text, file, values)
     errors = [d for d in diagnostics if d.severity == "error"]
     if errors:
@@ -126,6 +143,8 @@ def loads(text: str, file: str = "<string>", values: dict[str, Any] | None = Non
 
 def load(path: str | Path) -> Contract:
     """A checked contract from a `.contract` file; raises ContractError carrying every diagnostic."""
+    if not isinstance(path, (str, Path)):
+        raise QueryError(f"load takes a path, not {type(path).__name__}")
     text, problems = read_source(path)
     if text is None:
         raise ContractError(problems)

@@ -88,3 +88,23 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.7)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+class QueryError(OptionRulesError, ValueError):
+    """A question asked in a way the contract cannot answer: an as-of date that is not a date, a what-if
+    that cannot be built, an argument of the wrong type."""
+
+    def __init__(self, message: str):
+        super().__init__([Diagnostic(message, where="<query>")])
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ReadingError(QueryError):
+    """A reading asked for that the contract's assumptions do not have."""
+
+
+class InternalError(Exception):
+    """A case the engine does not handle: a bug, reported as one."""

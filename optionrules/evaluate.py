@@ -1,30 +1,50 @@
-"""Evaluation: replay a timeline against a plan and report the figures on a date.
+"""Evaluation: replay a timeline against an evaluation plan and report the figures on a date.
 
-Every share of the grant is in exactly one bucket on every date:
+Every share of the grant is in exactly one bucket on every date (the figure table says which figures are
+the buckets of an award type); for an option:
 
     granted = exercised + exercisable + unvested + forfeited + expired
 
-An event the contract does not allow is reported as a violation and not applied.
-Events on the same day apply in the order the timeline lists them.
+An event the contract does not allow is reported as a violation and not applied. Events on the same day
+apply in the order the timeline lists them. With a trace, every step a clause takes is recorded as a fact.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, NamedTuple
 
 import attrs
 
-from optionrules import printer
-from optionrules.compile import EventPlan, Plan, ProRataPlan, RulePlan
-from optionrules.expressions import Compiler, describe
-from optionrules.model import FIGURES, ClauseRef
+from optionrules.compile import EvaluationPlan, EventPlan, HorizonPlan, PercentPlan, ProRataPlan, RulePlan
+from optionrules.figures import AwardType, reported
+from optionrules.kinds.words import Forfeit, VestWord
+from optionrules.model import ClauseRef
+from optionrules.printer import number
 from optionrules.records import record
 from optionrules.timeline import Event
-from optionrules.values import Shares, add, json_value, shift
+from optionrules.trace import (
+    AlreadyEnded,
+    Amount,
+    AnyFact,
+    Consented,
+    Exercised,
+    ForfeitedAll,
+    ForfeitedUnvested,
+    LockupExtended,
+    LockupStarted,
+    MilestoneReached,
+    NotApplied,
+    Nothing,
+    Repurchased,
+    ServiceEnded,
+    Trace,
+    Vested,
+    WindowSet,
+)
+from optionrules.values import Shares, add, shift
 from optionrules.vesting import VestingState
-
-_ONE_DAY = timedelta(days=1)
 
 
 @record
@@ -42,93 +62,6 @@ class Violation:
                 "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
 
 
-@record
-class Step:
-    """What a clause did during a replay, with its intermediate values: the stuff of `explain`."""
-
-    figure: str  # vested, exercised, forfeited, exercise_deadline, sale_blocked
-    clause: ClauseRef
-    date: date
-    event: int | None  # the index of the event in the timeline
-    text: str
-    assumptions: tuple[str, ...] = ()
-
-
-@attrs.define
-class Evaluation:
-    """The figures of one (timeline, as-of) query, and what is needed to name the clauses behind them."""
-
-    as_of: date
-    granted: int
-    vested: Shares
-    exercised: Shares
-    exercisable: Shares
-    unvested: Shares
-    forfeited: Shares
-    expired: Shares
-    exercise_deadline: date | None
-    sale_blocked: bool
-    violations: tuple[Violation, ...]
-    provenance: Provenance = attrs.field(repr=False)
-
-    def figures(self) -> dict[str, Any]:
-        return {figure: getattr(self, figure) for figure in FIGURES}
-
-    @property
-    def repurchasable(self) -> Shares:
-        """Exercised shares not vested yet: the company's repurchase right (early exercise) covers them."""
-        return max(0, self.exercised - self.vested)
-
-    @property
-    def sources(self) -> dict[str, tuple[ClauseRef, ...]]:
-        """For each figure, the clauses that produced it (an empty tuple for a zero figure)."""
-        p = self.provenance
-        vested = p.schedules + tuple(ref for day, _, _, ref in p.pulls if day <= self.as_of) \
-            + tuple(ref for day, ref in p.achieved if day <= self.as_of)
-        deadline = (p.forfeit_all[1],) if p.forfeit_all else p.deadline
-        return {
-            "vested": vested,
-            "exercised": p.exercise if self.exercised else (),
-            "exercisable": vested + deadline if self.exercisable else (),
-            "unvested": p.schedules if self.unvested else (),
-            "forfeited": ((p.forfeit_all[1],) if p.forfeit_all else p.vesting_end) if self.forfeited else (),
-            "expired": deadline if self.expired else (),
-            "exercise_deadline": deadline,
-            "sale_blocked": tuple(ref for start, end, ref in p.lockups if start <= self.as_of <= end),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object `optionrules eval` prints."""
-        sources = self.sources
-        return {
-            "as_of": self.as_of.isoformat(),
-            "granted": self.granted,
-            "vested": json_value(self.vested),
-            "exercised": json_value(self.exercised),
-            "exercisable": json_value(self.exercisable),
-            "unvested": json_value(self.unvested),
-            "forfeited": json_value(self.forfeited),
-            "expired": json_value(self.expired),
-            "exercise_deadline": self.exercise_deadline.isoformat() if self.exercise_deadline else None,
-            "sale_blocked": self.sale_blocked,
-            "violations": [v.to_dict() for v in self.violations],
-            "clauses": {figure: [ref.to_dict() for ref in dict.fromkeys(sources[figure])] for figure in FIGURES},
-        }
-
-
-class Figures(NamedTuple):
-    """The figures alone, in the order of FIGURES."""
-
-    vested: Shares
-    exercised: Shares
-    exercisable: Shares
-    unvested: Shares
-    forfeited: Shares
-    expired: Shares
-    exercise_deadline: date | None
-    sale_blocked: bool
-
-
 class Provenance(NamedTuple):
     """The clauses behind a replay's state, as they stood on the as-of date."""
 
@@ -143,11 +76,77 @@ class Provenance(NamedTuple):
     lockups: tuple[tuple[date, date, ClauseRef], ...]
 
 
+@attrs.frozen
+class Evaluation:
+    """The figures of one (timeline, as-of) query, the violations, and the clauses behind them.
 
-def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date, trace: list[Step] | None = None) -> Evaluation:
+    Each figure of the award type (`optionrules.figures`) is an attribute: `result.vested`.
+    """
+
+    as_of: date
+    award: AwardType
+    values: Mapping[str, Any]  # every figure the award type reports, by name
+    violations: tuple[Violation, ...]
+    provenance: Provenance = attrs.field(repr=False)
+    vesting_counts: tuple[tuple[ClauseRef, int], ...] = attrs.field(repr=False, default=())  # installments vested
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "values":  # not set yet (a copy being made)
+            raise AttributeError(name)
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(f"an evaluation of {_a(self.award)} has no figure {name!r}") from None
+
+    @property
+    def repurchasable(self) -> Shares:
+        """Exercised shares not vested yet: the company's repurchase right (early exercise) covers them."""
+        left: Shares = self.values["exercised"] - self.values["vested"]
+        return max(0, left)
+
+    def figures(self) -> dict[str, Any]:
+        """The figures but `granted`, by name, in the table's order."""
+        return {name: value for name, value in self.values.items() if name != "granted"}
+
+    @property
+    def sources(self) -> dict[str, tuple[ClauseRef, ...]]:
+        """For each figure, the clauses that produced it (an empty tuple for a zero figure)."""
+        p, values = self.provenance, self.values
+        vested = p.schedules + tuple(ref for day, _, _, ref in p.pulls if day <= self.as_of) \
+            + tuple(ref for day, ref in p.achieved if day <= self.as_of)
+        deadline = (p.forfeit_all[1],) if p.forfeit_all else p.deadline
+        return {
+            "granted": (),
+            "vested": vested,
+            "exercised": p.exercise if values["exercised"] else (),
+            "exercisable": vested + deadline if values["exercisable"] else (),
+            "unvested": p.schedules if values["unvested"] else (),
+            "forfeited": ((p.forfeit_all[1],) if p.forfeit_all else p.vesting_end) if values["forfeited"] else (),
+            "expired": deadline if values["expired"] else (),
+            "exercise_deadline": deadline,
+            "sale_blocked": tuple(ref for start, end, ref in p.lockups if start <= self.as_of <= end),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object `optionrules eval` prints."""
+        sources = self.sources
+        return {
+            "as_of": self.as_of.isoformat(),
+            **{figure.name: figure.to_json(self.values[figure.name]) for figure in reported(self.award)},
+            "violations": [v.to_dict() for v in self.violations],
+            "clauses": {name: [ref.to_dict() for ref in dict.fromkeys(refs)] for name, refs in sources.items()
+                        if name != "granted"},
+        }
+
+
+def _a(award: AwardType) -> str:
+    return f"an {award}" if str(award)[0] in "aeiou" else f"a {award}"
+
+
+def evaluate(plan: EvaluationPlan, events: Sequence[Event], as_of: date, trace: Trace | None = None) -> Evaluation:
     """Replay the events dated on or before `as_of`; report the figures on `as_of`.
 
-    With `trace`, every step a clause takes is appended to it, with its intermediate values.
+    With `trace`, every step a clause takes is appended to it as a fact.
     """
     replay = Replay(plan, trace)
     for event in events:
@@ -158,26 +157,39 @@ def evaluate(plan: Plan, events: tuple[Event, ...], as_of: date, trace: list[Ste
 
 
 class Replay:
-    """The state of one option while a timeline is replayed; also the context expressions read."""
+    """The state of one grant while a timeline is replayed; also the context compiled expressions read.
 
-    __slots__ = ("consented", "deadline", "deadline_refs", "event", "exercised", "forfeit_all", "lockups", "plan",
-                 "seen", "service_end", "trace", "vesting", "vesting_end_refs", "violations")
+    Its public face: `apply(event)`, `figures(day)`, `in_service(day)`, `service_end`, `deadline`, and the
+    context of expressions (`event`, `occurrences(name)`, `figure(name)`).
+    """
 
-    def __init__(self, plan: Plan, trace: list[Step] | None = None):
+    __slots__ = ("_consented", "_deadline", "_deadline_refs", "_exercised", "_forfeit_all", "_lockups",
+                 "_service_end", "_vesting", "_vesting_end_refs", "_violations", "event", "plan", "seen", "trace")
+
+    def __init__(self, plan: EvaluationPlan, trace: Trace | None = None):
         self.plan = plan
         self.trace = trace
         self.event: Event | None = None
         self.seen: dict[str, list[date]] = {}
-        self.service_end: date | None = None
-        self.vesting = VestingState(plan)
-        self.vesting_end_refs: tuple[ClauseRef, ...] = ()  # the clause that ended vesting
-        self.exercised: Any = 0  # shares bought and held (or, for units, settled)
-        self.forfeit_all: tuple[date, ClauseRef] | None = None
-        self.deadline = plan.expiration
-        self.deadline_refs: tuple[ClauseRef, ...] = (plan.term,)
-        self.lockups: list[list[Any]] = []  # [start, end, ref]
-        self.violations: list[Violation] = []
-        self.consented: set[Any] = set()  # payment methods consented to so far
+        self._service_end: date | None = None
+        self._vesting = VestingState(plan)
+        self._vesting_end_refs: tuple[ClauseRef, ...] = ()  # the clause that ended vesting
+        self._exercised: Shares = 0  # shares bought and held (or, for units, settled)
+        self._forfeit_all: tuple[date, ClauseRef] | None = None
+        self._deadline = plan.expiration
+        self._deadline_refs: tuple[ClauseRef, ...] = (plan.term,)
+        self._lockups: list[list[Any]] = []  # [start, end, ref]
+        self._violations: list[Violation] = []
+        self._consented: set[Any] = set()  # payment methods consented to so far
+
+    @property
+    def service_end(self) -> date | None:
+        return self._service_end
+
+    @property
+    def deadline(self) -> date:
+        """The last day of the exercise window as it stands."""
+        return self._deadline
 
     # ---- the context read by compiled expressions
 
@@ -189,10 +201,10 @@ class Replay:
         when = self.event.date
         if name == "in_service":
             return self.in_service(when)
-        return getattr(self.figures(when), name)
+        return self.figures(when)[name]
 
     def in_service(self, when: date) -> bool:
-        end = self.service_end
+        end = self._service_end
         return end is None or when < end or (when == end and self.plan.service_inclusive)
 
     # ---- applying events
@@ -200,36 +212,39 @@ class Replay:
     def apply(self, event: Event) -> None:
         self.event = event
         handler = self.plan.events[event.name]
-        if handler.requires and self._breaks_requirements(event, handler.requires):
+        if handler.requires and self._breaks_requirements(event, handler):
             pass  # a violation: the event is not applied
         elif handler.exercise:
             self._exercise(event)
         else:  # rules, milestones, lock-ups, consents
-            if handler.ends_service and self.service_end is not None:
-                assert self.plan.service_ref is not None
-                self._violation(event, self.plan.service_ref,
-                                f"service already ended on {self.service_end.isoformat()}")  # and nothing applies
-            elif self.forfeit_all is None and event.date <= self.deadline:  # the option is still alive
-                self._apply_rules(handler, event)
-            elif self.trace is not None and (handler.ends_service or handler.rules):
-                self._step("exercise_deadline", self.deadline_refs[-1] if self.forfeit_all is None else
-                           self.forfeit_all[1], "changes nothing: the option had already ended")
-            if handler.milestones and self.forfeit_all is None and event.date <= self.deadline:
-                self._milestones(handler, event)
-            for index in handler.starts_lockups:
-                self._start_lockup(index, event.date)
-            if handler.extends_lockups is not None:
-                self._extend_lockups(event, handler.extends_lockups)
-            if handler.consents_to is not None:
-                self.consented.add(event.attrs[handler.consents_to])
-                if self.trace is not None and self.plan.model.payment is not None:
-                    self._step("exercised", self.plan.model.payment.ref,
-                               f"consent to payment by {event.attrs[handler.consents_to]}")
+            self._apply_clauses(event, handler)
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]
         else:
             seen.append(event.date)
+
+    def _apply_clauses(self, event: Event, handler: EventPlan) -> None:
+        alive = self._forfeit_all is None and event.date <= self._deadline  # the option is still alive
+        if handler.ends_service and self._service_end is not None:
+            assert self.plan.service_ref is not None
+            self._violation(event, self.plan.service_ref,
+                            f"service already ended on {self._service_end.isoformat()}")  # and nothing applies
+        elif alive:
+            self._apply_rules(handler, event)
+        elif self.trace is not None and (handler.ends_service or handler.rules):
+            self._record(AlreadyEnded, self._deadline_refs[-1] if self._forfeit_all is None else self._forfeit_all[1])
+        if handler.milestones and alive:
+            self._milestones(handler, event)
+        for index in handler.starts_lockups:
+            self._start_lockup(index, event.date)
+        if handler.extends_lockups is not None:
+            self._extend_lockups(event, handler.extends_lockups)
+        if handler.consents_to is not None:
+            method = event.attrs[handler.consents_to]
+            self._consented.add(method)
+            if self.trace is not None and self.plan.payment is not None:
+                self._record(Consented, self.plan.payment.ref, method=method)
 
     def _apply_rules(self, handler: EventPlan, event: Event) -> None:
         """Service ends, then each rule whose condition holds takes effect, in the contract's order."""
@@ -240,230 +255,211 @@ class Replay:
             if rule.condition is None or rule.condition(self):
                 self._apply_rule(rule, event)
             elif self.trace is not None:
-                figure = _effect(rule)
-                self._step(figure, rule.ref, f"does not apply: `{_condition(rule)}` does not hold",
-                           rule.assumptions[figure])
+                figure = rule.effect
+                self._record(NotApplied, rule.ref, rule.assumptions[figure], figure=figure,
+                             condition=rule.condition_text)
 
     def _milestones(self, handler: EventPlan, event: Event) -> None:
         for which, condition in handler.milestones:
             if condition is None or condition(self):
-                added = self.vesting.achieve(which, event.date, self.plan.milestones[which].ref)
+                milestone = self.plan.milestones[which]
+                added = self._vesting.achieve(which, event.date, milestone.ref)
                 if self.trace is not None:
-                    milestone = self.plan.milestones[which]
-                    self._step("vested", milestone.ref, f"milestone reached: {printer.number(added)} shares vest"
-                               if added else "milestone reached too late, or after vesting ended: nothing vests")
+                    self._record(MilestoneReached, milestone.ref, shares=added)
 
-    def _breaks_requirements(self, event: Event, requires: Any) -> bool:
-        broken = [ref for ref, holds in requires if not holds(self)]
+    def _breaks_requirements(self, event: Event, handler: EventPlan) -> bool:
+        broken = [require.ref for require in handler.requires if not require.holds(self)]
         for ref in broken:
             self._violation(event, ref, ref.says or f"the condition of '{ref.name}' does not hold")
         return bool(broken)
 
-    def _step(self, figure: str, ref: ClauseRef, text: str, assumptions: tuple[str, ...] = ()) -> None:
+    def _record(self, fact: type[AnyFact], ref: ClauseRef, assumptions: tuple[str, ...] = (), **values: Any) -> None:
         assert self.trace is not None and self.event is not None
-        self.trace.append(Step(figure, ref, self.event.date, self.event.index, text, assumptions))
+        self.trace.append(fact(clause=ref, date=self.event.date, event=self.event.index, assumptions=assumptions,
+                               **values))
 
     def _violation(self, event: Event, ref: ClauseRef, why: str) -> None:
-        self.violations.append(Violation(event.index, event.date, event.name, ref, why))
+        self._violations.append(Violation(event.index, event.date, event.name, ref, why))
 
     def _end_service(self, event: Event) -> None:
         plan = self.plan
         assert plan.service_ref is not None
-        self.service_end = event.date
+        self._service_end = event.date
         self._end_vesting(event.date, plan.service_ref)
         if self.trace is not None:
-            last = "including" if plan.service_inclusive else "before"
-            self._step("forfeited", plan.service_ref, f"service ends on {event.date.isoformat()}: installments up to "
-                       f"and {last} that day vest, later ones do not")
+            self._record(ServiceEnded, plan.service_ref, inclusive=plan.service_inclusive)
 
     def _end_vesting(self, when: date, ref: ClauseRef) -> None:
-        if self.vesting.stop(when):
-            self.vesting_end_refs = (ref,)
+        if self._vesting.stop(when):
+            self._vesting_end_refs = (ref,)
 
     def _apply_rule(self, rule: RulePlan, event: Event) -> None:
         when = event.date
-        vest = rule.vest
-        if vest is not None and vest != "nothing":
-            say = self.trace is not None
-            if vest == "all_unvested":
-                _, text = self.vesting.all_unvested(when, rule.ref, say)
-            elif isinstance(vest, ProRataPlan):
-                _, text = self.vesting.pro_rata(vest, when, rule.ref, say)
-            else:
-                _, text = self.vesting.accelerate(vest, when, rule.ref, say)  # type: ignore[arg-type]
-            if say:
-                self._step("vested", rule.ref, text + _because(rule), rule.assumptions["vested"])
-        elif vest == "nothing" and self.trace is not None:
-            self._step("vested", rule.ref, "vests nothing" + _because(rule), rule.assumptions["vested"])
+        if rule.vest is not None:
+            amount = self._vest(rule, when)
+            if self.trace is not None:
+                self._record(Vested, rule.ref, rule.assumptions["vested"], amount=amount,
+                             condition=rule.condition_text)
         if rule.repurchase:
             self._repurchase(when, rule.ref)
-        if rule.forfeit == "unvested":
+        if rule.forfeit is Forfeit.UNVESTED:
             self._end_vesting(when, rule.ref)
             if self.trace is not None:
-                self._step("forfeited", rule.ref, f"shares unvested on {when.isoformat()} are forfeited",
-                           rule.assumptions["forfeited"])
-        elif rule.forfeit == "all" and self.forfeit_all is None:
-            self.forfeit_all = (when, rule.ref)
+                self._record(ForfeitedUnvested, rule.ref, rule.assumptions["forfeited"])
+        elif rule.forfeit is Forfeit.ALL and self._forfeit_all is None:
+            self._forfeit_all = (when, rule.ref)
             if self.trace is not None:
-                self._step("forfeited", rule.ref, "the option terminates, vested or not: "
-                           f"{printer.number(self.plan.granted - self.exercised)} shares not exercised are forfeited",
-                           rule.assumptions["forfeited"])
+                self._record(ForfeitedAll, rule.ref, rule.assumptions["forfeited"],
+                             shares=self.plan.granted - self._exercised)
         if rule.until is not None:
-            until = rule.until(self)
+            until = rule.until.value(self)
             if until is not None:
-                last_day = until if self.plan.until_inclusive else shift(until, -1)
-                before = self.deadline
-                self._set_window(last_day, rule.ref)
-                if self.trace is not None:
-                    text = self._until_text(rule, last_day)
-                    if self.deadline == before and last_day > before:
-                        text += f"; no later than the window already set, to {before.isoformat()}"
-                    self._step("exercise_deadline", rule.ref, text, rule.assumptions["exercise_deadline"])
+                self._set_window(until, rule)
 
-    def _until_text(self, rule: RulePlan, last_day: date) -> str:
-        plan = self.plan
-        compiler = Compiler(plan.model, plan.readings, plan.missing_day, rule.source.event)
-        text = "exercisable until " + describe(compiler, rule.source.exercisable_until, self)
-        if not plan.until_inclusive:
-            text += f", the last day being {last_day.isoformat()}"
-        if last_day > plan.expiration and plan.caps_windows:
-            text += f"; capped by the expiration date {plan.expiration.isoformat()}"
-        return text
+    def _vest(self, rule: RulePlan, when: date) -> Amount:
+        vest, vesting = rule.vest, self._vesting
+        match vest:
+            case VestWord.ALL_UNVESTED:
+                return vesting.all_unvested(when, rule.ref)
+            case VestWord.NOTHING:
+                return Nothing()
+            case ProRataPlan():
+                return vesting.pro_rata(vest, when, rule.ref, self.trace is not None)
+            case PercentPlan():
+                return vesting.percent(vest, when, rule.ref)
+            case HorizonPlan():
+                return vesting.due_within(vest, when, rule.ref)
+            case _:
+                raise AssertionError(vest)
 
-    def _set_window(self, last_day: date, ref: ClauseRef) -> None:
+    def _set_window(self, until: date, rule: RulePlan) -> None:
         """A rule's exercise window: it replaces the term's, and later windows only shorten it."""
         plan = self.plan
-        refs: tuple[ClauseRef, ...] = (ref,)
-        if plan.caps_windows and last_day > plan.expiration:
-            last_day, refs = plan.expiration, (ref, plan.term)
-        if self.deadline_refs == (plan.term,) or last_day < self.deadline:
-            self.deadline, self.deadline_refs = last_day, refs
-        elif last_day == self.deadline:
-            self.deadline_refs += refs
+        last_day = until if plan.until_inclusive else shift(until, -1)
+        before = self._deadline
+        capped = plan.caps_windows and last_day > plan.expiration
+        refs: tuple[ClauseRef, ...] = (rule.ref, plan.term) if capped else (rule.ref,)
+        window = plan.expiration if capped else last_day
+        if self._deadline_refs == (plan.term,) or window < self._deadline:
+            self._deadline, self._deadline_refs = window, refs
+        elif window == self._deadline:
+            self._deadline_refs += refs
+        if self.trace is not None:
+            assert rule.until is not None
+            self._record(WindowSet, rule.ref, rule.assumptions["exercise_deadline"], expression=rule.until.text,
+                         form=rule.until.form, parts=tuple(part(self) for part in rule.until.parts), value=until,
+                         last_day=last_day, until_inclusive=plan.until_inclusive,
+                         capped=plan.expiration if capped else None,
+                         kept=before if self._deadline == before and last_day > before else None)
 
     def _repurchase(self, when: date, ref: ClauseRef) -> None:
         """The company buys back the exercised shares that had not vested: they are forfeited."""
-        bought_back = max(0, self.exercised - self.vesting.vested(when))
-        self.exercised -= bought_back
+        bought_back = max(0, self._exercised - self._vesting.vested(when))
+        self._exercised -= bought_back
         if self.trace is not None:
-            self._step("forfeited", ref, f"the company repurchases the {printer.number(bought_back)} exercised "
-                       "shares not vested")
+            self._record(Repurchased, ref, shares=bought_back)
 
     def _exercise(self, event: Event) -> None:
         plan = self.plan
-        exercise = plan.model.exercise
+        exercise = plan.exercise
         assert exercise is not None
         shares = event.attrs[exercise.shares]
-        why = self._payment_problem(event, exercise.method)
+        why = plan.payment.problem(event.attrs[exercise.method], self._consented) \
+            if plan.payment is not None and exercise.method is not None else None
         if why is not None:
-            assert plan.model.payment is not None
-            self._violation(event, plan.model.payment.ref, why)
+            assert plan.payment is not None
+            self._violation(event, plan.payment.ref, why)
             return
         now = self.figures(event.date)
-        if self.forfeit_all is not None:
-            self._violation(event, self.forfeit_all[1],
-                            f"the option was terminated on {self.forfeit_all[0].isoformat()}")
-        elif now.exercise_deadline is None or event.date > now.exercise_deadline:
-            deadline = now.exercise_deadline.isoformat() if now.exercise_deadline else "none"
-            self._violation(event, self.deadline_refs[-1], f"after the exercise deadline ({deadline})")
-        elif shares > now.exercisable:
-            self._violation(event, exercise.ref, f"{printer.number(shares)} shares exceed the "
-                            f"{printer.number(now.exercisable)} exercisable on {event.date.isoformat()}")
+        deadline = now["exercise_deadline"]
+        if self._forfeit_all is not None:
+            self._violation(event, self._forfeit_all[1],
+                            f"the option was terminated on {self._forfeit_all[0].isoformat()}")
+        elif deadline is None or event.date > deadline:
+            shown = deadline.isoformat() if deadline else "none"
+            self._violation(event, self._deadline_refs[-1], f"after the exercise deadline ({shown})")
+        elif shares > now["exercisable"]:
+            self._violation(event, exercise.ref, f"{number(shares)} shares exceed the "
+                            f"{number(now['exercisable'])} exercisable on {event.date.isoformat()}")
         else:
-            self.exercised += int(shares)
+            self._exercised += shares  # exact: a fraction of a share stays one (a `require` may forbid it)
             if self.trace is not None:
-                self._step("exercised", exercise.ref, f"{printer.number(shares)} shares exercised of the "
-                           f"{printer.number(now.exercisable)} exercisable")
-
-    def _payment_problem(self, event: Event, method_attr: str | None) -> str | None:
-        payment = self.plan.model.payment
-        if payment is None or method_attr is None:
-            return None
-        method = event.attrs[method_attr]
-        if method in payment.always:
-            return None
-        if method in payment.with_consent and payment.consent is not None:
-            if method in self.consented:
-                return None
-            return f"payment by {method} needs a prior {payment.consent[0]} for it"
-        return f"payment by {method} is not allowed"
+                self._record(Exercised, exercise.ref, shares=shares, exercisable=now["exercisable"])
 
     def _start_lockup(self, index: int, when: date) -> None:
         lockup = self.plan.lockups[index]
         start = when if lockup.same_day else shift(when, 1)
         end = shift(add(start, lockup.period), -1)
-        self.lockups.append([start, end, lockup.ref])
+        self._lockups.append([start, end, lockup.ref])
         if self.trace is not None:
-            self._step("sale_blocked", lockup.ref, f"sales blocked {start.isoformat()} .. {end.isoformat()}: "
-                       f"{lockup.period} from {'the day of' if lockup.same_day else 'the day after'} "
-                       f"{when.isoformat()}", lockup.assumptions)
+            self._record(LockupStarted, lockup.ref, lockup.assumptions, start=start, end=end, period=lockup.period,
+                         same_day=lockup.same_day, on=when)
 
     def _extend_lockups(self, event: Event, attr: str) -> None:
         """An extension dated from the triggering event to the end of a lock-up lengthens it."""
-        for lockup in self.lockups:
+        for lockup in self._lockups:
             if shift(lockup[0], -1) <= event.date <= lockup[1]:
                 lockup[1] = shift(lockup[1], event.attrs[attr].days)
                 if self.trace is not None:
-                    self._step("sale_blocked", lockup[2], f"extended by {event.attrs[attr]} to "
-                               f"{lockup[1].isoformat()}")
+                    self._record(LockupExtended, lockup[2], days=event.attrs[attr], end=lockup[1])
 
     # ---- figures
 
-    def figures(self, as_of: date) -> Figures:
+    def figures(self, as_of: date) -> dict[str, Any]:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
         plan = self.plan
-        until = as_of if as_of <= self.deadline else self.deadline  # nothing vests once the option has ended
-        granted, vested, exercised = plan.granted, self.vesting.vested(until), self.exercised
-        sale_blocked = any(start <= as_of <= end for start, end, _ in self.lockups) if self.lockups else False
-        if self.forfeit_all is not None and as_of >= self.forfeit_all[0]:
+        until = as_of if as_of <= self._deadline else self._deadline  # nothing vests once the option has ended
+        granted, vesting = plan.granted, self._vesting
+        vested, exercised = vesting.vested(until), self._exercised
+        sale_blocked = any(start <= as_of <= end for start, end, _ in self._lockups) if self._lockups else False
+        if self._forfeit_all is not None and as_of >= self._forfeit_all[0]:
             if plan.settles:  # units settled before the forfeiture were delivered: they stay
-                exercised = self.vesting.vested(self.forfeit_all[0])
-            return Figures(vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
-        end = self.vesting.end
-        vesting_over = end is not None and as_of >= end
+                exercised = vesting.vested(self._forfeit_all[0])
+            return _option(granted, vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
+        vesting_over = vesting.ended(as_of)
         if plan.settles:  # units: delivered as they vest, nothing to exercise
             if vesting_over:
-                return Figures(vested, vested, 0, 0, granted - vested, 0, None, sale_blocked)
-            lapsed = self.vesting.lapsed(until)
+                return _option(granted, vested, vested, 0, 0, granted - vested, 0, None, sale_blocked)
+            lapsed = vesting.lapsed(until)
             unvested = granted - vested - lapsed
             expired = unvested if as_of > plan.expiration else 0
-            return Figures(vested, vested, 0, unvested - expired, lapsed, expired, None, sale_blocked)
+            return _option(granted, vested, vested, 0, unvested - expired, lapsed, expired, None, sale_blocked)
         if vesting_over:
             unvested, forfeited = 0, granted - max(vested, exercised)
             exercisable = max(0, vested - exercised)
         else:
-            lapsed = self.vesting.lapsed(until)
+            lapsed = vesting.lapsed(until)
             unvested, forfeited = granted - vested - lapsed, lapsed
             exercisable = vested - exercised
             if plan.early_exercise:  # unvested shares are exercisable too
                 exercisable, unvested = granted - lapsed - exercised, 0
-        deadline = self.deadline
+        deadline = self._deadline
         if as_of > deadline:
-            return Figures(vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline, sale_blocked)
-        return Figures(vested, exercised, exercisable, unvested, forfeited, 0, deadline, sale_blocked)
+            return _option(granted, vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline,
+                           sale_blocked)
+        return _option(granted, vested, exercised, exercisable, unvested, forfeited, 0, deadline, sale_blocked)
 
     def evaluation(self, as_of: date) -> Evaluation:
-        plan = self.plan
-        f = self.figures(as_of)
-        forfeit_all = self.forfeit_all if self.forfeit_all is not None and as_of >= self.forfeit_all[0] else None
-        vesting = self.vesting
-        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
-                                tuple(vesting.achieved.values()) if vesting.achieved else (), self.deadline_refs,
-                                self.vesting_end_refs, vesting.end, forfeit_all,
-                                tuple(map(tuple, self.lockups)) if self.lockups else ())
-        return Evaluation(as_of, plan.granted, f.vested, f.exercised, f.exercisable, f.unvested, f.forfeited,
-                          f.expired, f.exercise_deadline, f.sale_blocked, tuple(self.violations), provenance)
+        plan, vesting = self.plan, self._vesting
+        forfeit_all = self._forfeit_all if self._forfeit_all is not None and as_of >= self._forfeit_all[0] else None
+        provenance = Provenance(tuple(s.ref for s in plan.schedules), (plan.exercise.ref,) if plan.exercise else (),
+                                tuple(vesting.pulls), tuple(vesting.achieved.values()) if vesting.achieved else (),
+                                self._deadline_refs, self._vesting_end_refs, vesting.end, forfeit_all,
+                                tuple(map(tuple, self._lockups)) if self._lockups else ())  # type: ignore[arg-type]
+        counts = self._installment_counts(as_of) if self.trace is not None else ()
+        return Evaluation(as_of, plan.award, self.figures(as_of), tuple(self._violations), provenance, counts)
+
+    def _installment_counts(self, as_of: date) -> tuple[tuple[ClauseRef, int], ...]:
+        """How many installments of each schedule vested by `as_of` (or by the end of vesting)."""
+        end = self._vesting.end
+        if end is not None and as_of >= end:
+            return tuple((s.ref, s.count(end, self.plan.service_inclusive)) for s in self.plan.schedules)
+        return tuple((s.ref, s.count(as_of)) for s in self.plan.schedules)
 
 
-def _effect(rule: RulePlan) -> str:
-    if rule.vest is not None:
-        return "vested"
-    return "forfeited" if rule.forfeit is not None else "exercise_deadline"
-
-
-def _condition(rule: RulePlan) -> str:
-    return printer.expression(rule.source.condition) if rule.source.condition is not None else ""
-
-
-def _because(rule: RulePlan) -> str:
-    return f", as `{_condition(rule)}` holds" if rule.source.condition is not None else ""
+def _option(granted: int, vested: Shares, exercised: Shares, exercisable: Shares, unvested: Shares,
+            forfeited: Shares, expired: Shares, deadline: date | None, sale_blocked: bool) -> dict[str, Any]:
+    """The figures of an option (the order of the figure table)."""
+    return {"granted": granted, "vested": vested, "exercised": exercised, "exercisable": exercisable,
+            "unvested": unvested, "forfeited": forfeited, "expired": expired, "exercise_deadline": deadline,
+            "sale_blocked": sale_blocked}

@@ -5,18 +5,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from optionrules.compile import PlanSource
 from optionrules.errors import Span
-from optionrules.model import Example
+from optionrules.evaluate import evaluate
+from optionrules.kinds import Example
+from optionrules.kinds.tests import VIOLATIONS
 from optionrules.printer import show_value
 from optionrules.records import record
-from optionrules.timeline import Timeline
-
-if TYPE_CHECKING:
-    from optionrules.contract import Contract
+from optionrules.timeline import in_order
 
 
 @record
@@ -44,23 +44,22 @@ class ExampleResult:
         return not self.failures
 
 
-def run_example(contract: Contract, example: Example) -> ExampleResult:
-    timeline = Timeline.of(example.events)
-    result = contract.evaluate(timeline, example.as_of, example.assume)
+def run_example(contract: PlanSource, example: Example) -> ExampleResult:
+    result = evaluate(contract.plan(example.assume), in_order(example.events), example.as_of)
     failures = []
     for expectation in example.expectations:
-        if expectation.figure == "violations":
+        if expectation.figure == VIOLATIONS:
             actual: Any = len(result.violations) if isinstance(expectation.value, int) else \
                 tuple(v.clause.name for v in result.violations)
         else:
-            actual = getattr(result, expectation.figure)
+            actual = result.values[expectation.figure]
         if actual != expectation.value:
             failures.append(Failure(example.ref.name, expectation.figure, expectation.value, actual, expectation.span))
     return ExampleResult(example, failures)
 
 
-def run_examples(contract: Contract) -> list[ExampleResult]:
-    return [run_example(contract, example) for example in contract.model.examples]
+def run_examples(contract: PlanSource) -> list[ExampleResult]:
+    return [run_example(contract, example) for example in contract.model.all(Example)]
 
 
 def _show(value: Any) -> str:

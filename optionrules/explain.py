@@ -1,26 +1,52 @@
 """Explanations: for each figure, the clauses that produced it, on which events, with which
 intermediate values, and which assumptions it depended on.
 
-The derivations come from the evaluator's trace (`evaluate(..., trace=[])`) and the
-plan's installments; the assumptions' impact from evaluating each alternative reading.
+The derivations come from the evaluator's trace (`evaluate(..., trace=[])`), a list of facts this
+module turns into words; the assumptions' impact from evaluating each alternative reading.
 """
 
 from __future__ import annotations
 
 import html
-from bisect import bisect_left, bisect_right
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 import attrs
 
-from optionrules.compile import Plan, Schedule
-from optionrules.evaluate import Evaluation, Step, evaluate
-from optionrules.model import FIGURES, ClauseRef
+from optionrules.compile import EvaluationPlan, Installments
+from optionrules.evaluate import Evaluation, evaluate
+from optionrules.figures import reported
+from optionrules.model import ClauseRef, Model
 from optionrules.printer import number, show_value
 from optionrules.timeline import Event, Timeline
-from optionrules.values import json_value, plural
+from optionrules.trace import (
+    AllUnvested,
+    AlreadyEnded,
+    Amount,
+    AnyFact,
+    Consented,
+    DueWithin,
+    Exercised,
+    ForfeitedAll,
+    ForfeitedUnvested,
+    FullyVested,
+    InstallmentPart,
+    LockupExtended,
+    LockupStarted,
+    MilestoneReached,
+    NotApplied,
+    Nothing,
+    PercentOf,
+    ProRated,
+    Repurchased,
+    ServiceEnded,
+    Trace,
+    Vested,
+    WindowSet,
+    figure_of,
+)
+from optionrules.values import Rounding, json_value, plural
 
 
 @attrs.define
@@ -141,23 +167,25 @@ class Explanation:
                 f"<table>{rows}</table><pre>{html.escape(chr(10).join(self._assumptions_text()))}</pre>")
 
 
-def explain(plan: Plan, timeline: Timeline, as_of: date, alternatives: dict[str, Plan]) -> Explanation:
+def explain(model: Model, plan: EvaluationPlan, timeline: Timeline, as_of: date,
+            alternatives: dict[str, EvaluationPlan]) -> Explanation:
     """Explain one query. `alternatives` maps "assumption=reading" to the plan compiled with that reading."""
-    trace: list[Step] = []
+    trace: Trace = []
     result = evaluate(plan, timeline.events, as_of, trace)
-    steps = [step for step in trace if step.date <= as_of]
-    derivations = [_derive(figure, plan, result, steps) for figure in FIGURES]
-    impacts = _impacts(plan, timeline, as_of, result, alternatives)
+    facts = [fact for fact in trace if fact.date <= as_of]
+    derivations = [_derive(figure.name, plan, result, facts) for figure in reported(plan.award)
+                   if figure.name != "granted"]
+    impacts = _impacts(model, plan, timeline, as_of, result, alternatives)
     events = [e for e in timeline.events if e.date <= as_of]
-    return Explanation(plan.model.heading, as_of, events, result, derivations, impacts)
+    return Explanation(model.heading, as_of, events, result, derivations, impacts)
 
 
-# ---- one figure at a time ---------------------------------------------------------------------
+# ---- one figure at a time ---------------------------------------------------------------------------------------
 
 
-def _derive(figure: str, plan: Plan, result: Evaluation, steps: list[Step]) -> Derivation:
-    lines = [_from_step(step) for step in steps if step.figure == figure]
-    value = getattr(result, figure)
+def _derive(figure: str, plan: EvaluationPlan, result: Evaluation, facts: list[AnyFact]) -> Derivation:
+    lines = [_from_fact(fact) for fact in facts if figure_of(fact) == figure]
+    value = result.values[figure]
     deadline = result.exercise_deadline
     if figure == "vested":
         lines = _installment_lines(plan, result) + lines
@@ -180,22 +208,104 @@ def _derive(figure: str, plan: Plan, result: Evaluation, steps: list[Step]) -> D
     return Derivation(figure, value, lines)
 
 
-def _from_step(step: Step) -> Line:
-    return Line(step.text, step.clause, step.date, step.event, step.assumptions)
+def _from_fact(fact: AnyFact) -> Line:
+    return Line(fact_text(fact), fact.clause, fact.date, fact.event, fact.assumptions)
 
 
-def _installment_lines(plan: Plan, result: Evaluation) -> list[Line]:
+_ROUND = {Rounding.DOWN: "floor", Rounding.UP: "ceil", Rounding.HALF_UP: "round_half_up", Rounding.NONE: "exact"}
+
+
+def fact_text(fact: AnyFact) -> str:
+    """A fact of the trace in words."""
+    match fact:
+        case Vested():
+            because = f", as `{fact.condition}` holds" if fact.condition else ""
+            return _amount_text(fact.amount) + because
+        case NotApplied():
+            return f"does not apply: `{fact.condition}` does not hold"
+        case AlreadyEnded():
+            return "changes nothing: the option had already ended"
+        case MilestoneReached():
+            return f"milestone reached: {number(fact.shares)} shares vest" if fact.shares else \
+                "milestone reached too late, or after vesting ended: nothing vests"
+        case ServiceEnded():
+            last = "including" if fact.inclusive else "before"
+            return (f"service ends on {fact.date.isoformat()}: installments up to and {last} that day vest, "
+                    "later ones do not")
+        case ForfeitedUnvested():
+            return f"shares unvested on {fact.date.isoformat()} are forfeited"
+        case ForfeitedAll():
+            return f"the option terminates, vested or not: {number(fact.shares)} shares not exercised are forfeited"
+        case Repurchased():
+            return f"the company repurchases the {number(fact.shares)} exercised shares not vested"
+        case WindowSet():
+            return _window_text(fact)
+        case Consented():
+            return f"consent to payment by {fact.method}"
+        case Exercised():
+            return f"{number(fact.shares)} shares exercised of the {number(fact.exercisable)} exercisable"
+        case LockupStarted():
+            start = "the day of" if fact.same_day else "the day after"
+            return (f"sales blocked {fact.start.isoformat()} .. {fact.end.isoformat()}: {fact.period} from {start} "
+                    f"{fact.on.isoformat()}")
+        case LockupExtended():
+            return f"extended by {fact.days} to {fact.end.isoformat()}"
+        case _:
+            assert_never(fact)
+
+
+def _amount_text(amount: Amount) -> str:
+    match amount:
+        case AllUnvested():
+            return f"all unvested shares vest: {number(amount.shares)}"
+        case ProRated():
+            return "; ".join(_part_text(part) for part in amount.parts)
+        case PercentOf():
+            return (f"{number(amount.percent * 100)}% of the {number(amount.unvested)} unvested shares vest now, "
+                    f"taken from the {amount.order} installments: {number(amount.shares)}")
+        case DueWithin():
+            return f"the installments due by {amount.horizon.isoformat()} vest now: {number(amount.shares)}"
+        case Nothing():
+            return "vests nothing"
+        case _:
+            assert_never(amount)
+
+
+def _part_text(part: InstallmentPart | FullyVested) -> str:
+    if isinstance(part, FullyVested):
+        return f"{part.schedule}: fully vested, nothing pro-rata"
+    capped = f" (capped at {number(part.pulled)}, the shares still unvested)" if part.pulled < part.share else ""
+    return (f"pro-rata {_ROUND[part.rounding]}({number(part.amount)} × {part.served}/{part.period}) = "
+            f"{number(part.share)}: {part.served} of the {part.period} days from {part.previous.isoformat()} to "
+            f"{part.next.isoformat()}{capped}")
+
+
+def _window_text(fact: WindowSet) -> str:
+    """`exercisable until later_of(a, b) = later_of(2026-01-01, 2025-04-14) = 2026-01-01`, and what limited it."""
+    result = show_value(fact.value)
+    if fact.form in ("later_of", "earlier_of"):
+        shown = f"{fact.expression} = {fact.form}({', '.join(map(show_value, fact.parts))}) = {result}"
+    elif fact.form is not None:
+        shown = f"{fact.expression} = {show_value(fact.parts[0])} {fact.form} {show_value(fact.parts[1])} = {result}"
+    else:
+        shown = fact.expression if fact.expression == result else f"{fact.expression} = {result}"
+    text = "exercisable until " + shown
+    if not fact.until_inclusive:
+        text += f", the last day being {fact.last_day.isoformat()}"
+    if fact.capped is not None:
+        text += f"; capped by the expiration date {fact.capped.isoformat()}"
+    if fact.kept is not None:
+        text += f"; no later than the window already set, to {fact.kept.isoformat()}"
+    return text
+
+
+def _installment_lines(plan: EvaluationPlan, result: Evaluation) -> list[Line]:
     """How many installments of each schedule vested by the as-of date (or by the end of vesting)."""
     ended = result.provenance.vesting_ended
     if ended is not None and result.as_of < ended:
         ended = None
     lines = []
-    for schedule in plan.schedules:
-        if ended is not None:
-            search = bisect_right if plan.service_inclusive else bisect_left
-            count = search(schedule.dates, ended)
-        else:
-            count = bisect_right(schedule.dates, result.as_of)
+    for schedule, (_, count) in zip(plan.schedules, result.vesting_counts):
         text = _installments_text(schedule, count)
         if ended is not None and count < len(schedule.dates):
             text += f"; none after vesting ended on {ended.isoformat()}"
@@ -203,12 +313,12 @@ def _installment_lines(plan: Plan, result: Evaluation) -> list[Line]:
     return lines
 
 
-def _installments_text(schedule: Schedule, count: int) -> str:
+def _installments_text(schedule: Installments, count: int) -> str:
     if count == 0:
         first = schedule.dates[0].isoformat() if schedule.dates else "never"
         return f"no installment yet (the first falls on {first})"
     amounts = schedule.amounts[:count]
-    total = sum(amounts)
+    total = sum(amounts, start=0)
     span = f"{schedule.dates[0].isoformat()} to {schedule.dates[count - 1].isoformat()}"
     if len(set(amounts)) == 1:
         return f"{plural(count, 'installment')} × {number(amounts[0])} = {number(total)}, {span}"
@@ -232,11 +342,11 @@ def _exercisable_line(result: Evaluation) -> Line:
 # ---- assumptions ------------------------------------------------------------------------------------
 
 
-def _impacts(plan: Plan, timeline: Timeline, as_of: date, result: Evaluation,
-             alternatives: dict[str, Plan]) -> list[Impact]:
+def _impacts(model: Model, plan: EvaluationPlan, timeline: Timeline, as_of: date, result: Evaluation,
+             alternatives: dict[str, EvaluationPlan]) -> list[Impact]:
     impacts = []
     taken = result.figures()
-    for name, assumption in plan.model.assumptions.items():
+    for name, assumption in model.assumptions.items():
         reading = plan.readings[name]
         changes = {}
         for other in assumption.readings:

@@ -13,13 +13,13 @@ from optionrules.check import check
 from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic, did_you_mean
 from optionrules.files import read_source
-from optionrules.model import ATTRIBUTE_TYPES, Attr, Model
+from optionrules.model import Attr
 from optionrules.parse import parse
 from optionrules.records import record
 from optionrules.timeline import read_value
+from optionrules.types import ATTRIBUTE_TYPES
 
 ID = "id"
-_NO_ENUMS = Model(file="", text="")  # what reading a cell of a built-in type needs of a model
 
 
 @record
@@ -95,7 +95,7 @@ def _cell(text: str, name: str, declared: str) -> Any:
         text = text.replace(",", "").replace("_", "")
     if declared not in ATTRIBUTE_TYPES:
         return text  # an enum's member: the checker knows the enum
-    return read_value(text, Attr(name, declared, ATTRIBUTE_TYPES[declared]), _NO_ENUMS)
+    return read_value(text, Attr(name, declared, ATTRIBUTE_TYPES[declared]), {})
 
 
 def check_grants(form_path: str | Path, csv_path: str | Path) -> tuple[list[tuple[GrantRow, Contract | None]],

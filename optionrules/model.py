@@ -1,81 +1,35 @@
-"""The checked contract: declarations and clauses, resolved and typed.
+"""The checked contract: its vocabulary (enums, events, assumptions) and its clauses, typed.
 
-Records compare by identity (a clause is itself, wherever it is cited) except types and words,
-which compare by value.
-
-The checker builds a `Model` from the syntax tree; the compiler turns a model
-(plus a choice of readings for its assumptions) into an evaluation plan.
-Expressions that can only be evaluated against a timeline stay syntax nodes
-here, with the checker's name bindings beside them.
+The checker builds a `Model` from the syntax tree: each clause is the record its kind declares
+(`optionrules.kinds`), with its expressions typed (`optionrules.expressions`). The compiler turns a
+model and a choice of readings into an evaluation plan.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from datetime import date
-from decimal import Decimal
-from fractions import Fraction
+from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from optionrules import ast
 from optionrules.errors import Span
+from optionrules.expressions import EXPRESSIONS, Scope, assumptions_in
+from optionrules.figures import AwardType
 from optionrules.records import record
-from optionrules.values import Duration
+from optionrules.types import Type, TypeKind
 
-# The buckets of the grant (with `granted`, they partition it), then the other figures of an evaluation.
-SHARE_FIGURES = ("vested", "exercised", "exercisable", "unvested", "forfeited", "expired")
-FIGURES = (*SHARE_FIGURES, "exercise_deadline", "sale_blocked")
+if TYPE_CHECKING:
+    from optionrules.kinds.base import Clause
+
+    C = TypeVar("C", bound=Clause)
+
+E = TypeVar("E", bound=StrEnum)
 
 MAX_ENUM_CASES = 4096  # beyond, an event's cases are not analysed one by one (coverage, dispatch)
-
-# ---- Types of expressions ----------------------------------------------------------
-
-
-@record
-class Type:
-    """The type of an expression: a base kind, and for enums/events/sets a name."""
-
-    kind: str  # date, duration, number, money, percent, bool, text, enum, event, set, word
-    name: str | None = None
-
-    def __str__(self) -> str:
-        if self.kind == "enum":
-            return f"a {self.name}"
-        if self.kind == "event":
-            return f"the event {self.name}"
-        if self.kind == "set":
-            return f"a set of {self.name}"
-        return {"date": "a date", "duration": "a duration", "number": "a number", "money": "an amount of money",
-                "percent": "a percentage", "bool": "a condition", "text": "a text", "word": "a word",
-                "error": "a value in error", "undefined": "not defined yet"}[self.kind]
-
-
-DATE = Type("date")
-DURATION = Type("duration")
-NUMBER = Type("number")
-MONEY = Type("money")
-PERCENT = Type("percent")
-BOOL = Type("bool")
-TEXT = Type("text")
-ERROR = Type("error")  # of a name whose definition was in error, and reported: nothing more is said of it
-UNDEFINED = Type("undefined")  # of a grant or term field, before the clause that defines it
-
-# The types an event attribute may be declared with, beside the contract's enums.
-ATTRIBUTE_TYPES = {
-    "shares": NUMBER,  # a count of shares, not negative (may be fractional: a violation, not an error)
-    "int": NUMBER,  # a whole number
-    "days": DURATION,  # a whole number of days, not negative
-    "text": TEXT,
-    "date": DATE,
-    "money": MONEY,
-    "bool": BOOL,  # true or false
-}
-
-# ---- Declarations -------------------------------------------------------------------
 
 
 @record(eq=False)
@@ -96,6 +50,21 @@ class ClauseRef:
         return {"clause": self.name, "citation": self.citation, "file": self.span.file, "line": self.span.line}
 
 
+@record
+class Word(Generic[E]):
+    """A word chosen from a fixed set (`choices`), written directly or through an assumption."""
+
+    choices: type[E]
+    value: E | None = None
+    assumption: str | None = None
+
+    def resolve(self, readings: Mapping[str, str]) -> E:
+        if self.assumption is not None:
+            return self.choices(readings[self.assumption])
+        assert self.value is not None
+        return self.value
+
+
 @record(eq=False)
 class EnumType:
     name: str
@@ -106,7 +75,7 @@ class EnumType:
 @record(eq=False)
 class Attr:
     name: str
-    declared: str  # as written: shares, int, days, text, date, money, or an enum's name
+    declared: str  # as written: shares, int, days, text, date, money, bool, or an enum's name
     type: Type
 
 
@@ -132,243 +101,81 @@ class Assumption:
         return (self.default, *self.alternatives)
 
 
-@record
-class Word:
-    """A word chosen from a fixed set, written directly or through an assumption."""
-
-    word: str | None = None
-    assumption: str | None = None
-
-    def resolve(self, readings: dict[str, str]) -> str:
-        if self.assumption is not None:
-            return readings[self.assumption]
-        assert self.word is not None
-        return self.word
-
-
-# ---- Clauses --------------------------------------------------------------------------
-
-
-@record(eq=False)
-class Grant:
-    ref: ClauseRef
-    shares: int
-    grant_date: date
-    commencement: date
-    exercise_price: Decimal | None = None
-    currency: str | None = None
-    optionee: str | None = None
-    type: str | None = None
-
-
-@record(eq=False)
-class Term:
-    ref: ClauseRef
-    caps_windows: Word  # yes: no exercise window runs past the expiration date
-    expiration: ast.Expr  # computed for each choice of readings (`+ N months` may land on a missing day)
-
-
-@record(eq=False)
-class Conventions:
-    ref: ClauseRef
-    missing_day: Word
-    until: Word
-
-
-@record(eq=False)
-class Vesting:
-    """Installment vesting: `installments` tranches, one every `every`, counted from `start`."""
-
-    ref: ClauseRef
-    shares: int
-    installments: int
-    every: Duration
-    start: date
-    cliff: Duration | None
-    missing_day: Word
-    rounding: Word
-    basis: Word  # per_installment or cumulative
-    remainder: Word  # last, first, spread_first, spread_last or none
-
-
-@record(eq=False)
-class Service:
-    ref: ClauseRef
-    ends_on: str
-    through: Word  # inclusive: an installment dated on the last day of service vests
-
-
-@record(eq=False)
-class ProRata:
-    """Vest the interrupted installment in proportion to the days of it served."""
-
-    schedule: str | None
-    day_count: Word  # exclusive (T - L) or inclusive (T - L + 1)
-    rounding: Word
-
-
-@record(eq=False)
-class Acceleration:
-    """`percent(50%, rounding: down, from: last)`: that share of the unvested installments, taken from the
-    last, the first or each of them; or `next(12 months)`: the installments due within that time."""
-
-    percent: Fraction | None = None
-    rounding: Word | None = None
-    order: Word | None = None  # last, first or each
-    months: Duration | None = None
-
-
-@record(eq=False)
-class Rule:
-    """What an event does, when its condition holds."""
-
-    ref: ClauseRef
-    event: str
-    condition: ast.Expr | None
-    vest: Word | ProRata | Acceleration | None
-    forfeit: Word | None  # unvested or all
-    exercisable_until: ast.Expr | None
-    repurchase: Word | None = None  # unvested: the exercised shares not vested are bought back
-    exceptions: tuple[ast.Expr, ...] = ()  # conditions of the rules that override this one where they hold
-
-
-@record(eq=False)
-class Milestone:
-    """A tranche that vests when an event happens (and its condition holds), by a deadline."""
-
-    ref: ClauseRef
-    event: str
-    condition: ast.Expr | None
-    shares: int
-    deadline: date | None
-    accelerates: Word
-
-
-@record(eq=False)
-class Lockup:
-    ref: ClauseRef
-    event: str
-    period: Duration
-    starts: Word  # day_after or same_day
-    extended_by: tuple[str, str] | None  # (event, attribute of type days)
-
-
-@record(eq=False)
-class Exercise:
-    ref: ClauseRef
-    event: str
-    shares: str
-    method: str | None
-    early: Word | None = None  # allowed: unvested shares may be exercised (subject to a repurchase right)
-
-
-@record(eq=False)
-class Require:
-    ref: ClauseRef
-    event: str
-    that: ast.Expr
-
-
-@record(eq=False)
-class Payment:
-    ref: ClauseRef
-    always: frozenset[str]
-    with_consent: frozenset[str]
-    consent: tuple[str, str] | None  # (event, attribute naming the method)
-
-
-@record(eq=False)
-class Expectation:
-    figure: str  # a figure of the evaluation, or "violations"
-    value: Any  # a number, a date or None, a bool; for violations a count or a tuple of clause names
-    span: Span
-
-
-@record(eq=False)
-class Example:
-    """A timeline, an as-of date and the figures expected: a test the contract carries."""
-
-    ref: ClauseRef
-    events: tuple[Any, ...]  # timeline.Event
-    as_of: date
-    assume: dict[str, str]
-    expectations: tuple[Expectation, ...]
-
-
-@record(eq=False)
-class Invariant:
-    """A condition on the figures that must hold on every date of every timeline."""
-
-    ref: ClauseRef
-    that: ast.Expr
-
-
-# ---- Name bindings ----------------------------------------------------------------------
-
-
-@record(eq=False)
-class Binding:
-    """What a name in an expression refers to.
-
-    kind: constant (a grant or term field, `value`), event (a declared event),
-    trigger_attr (an attribute of the clause's triggering event), member (an enum
-    member), assumption, or figure (a figure of the evaluation on the event's
-    date: vested, exercisable, in_service, ...).
-    """
-
-    kind: str
-    name: str
-    value: object = None
-
-
 @attrs.define
 class Model:
     file: str
     text: str
     role: str = "agreement"  # agreement, plan, or form (checked with sample values of its parameters)
+    award: AwardType = AwardType.OPTION
     name: str | None = None
     title: str | None = None
     sources: dict[str, str] = attrs.Factory(dict)  # every file the contract is made of -> its text
     enums: dict[str, EnumType] = attrs.Factory(dict)
     events: dict[str, EventType] = attrs.Factory(dict)
     assumptions: dict[str, Assumption] = attrs.Factory(dict)
-    grant: Grant | None = None
-    term: Term | None = None
-    conventions: Conventions | None = None
-    vestings: list[Vesting] = attrs.Factory(list)
-    milestones: list[Milestone] = attrs.Factory(list)
-    settlement: ClauseRef | None = None  # units settle on vesting
-    service: Service | None = None
-    rules: list[Rule] = attrs.Factory(list)
-    lockups: list[Lockup] = attrs.Factory(list)
-    exercise: Exercise | None = None
-    requires: list[Require] = attrs.Factory(list)
-    payment: Payment | None = None
-    examples: list[Example] = attrs.Factory(list)
-    invariants: list[Invariant] = attrs.Factory(list)
-    bindings: dict[ast.Name, Binding] = attrs.Factory(dict)
-    types: dict[int, Type] = attrs.Factory(dict)  # id(expression node) -> its type
+    clauses: list[Clause] = attrs.Factory(list)  # the records of the clause kinds, in the order checked
 
     @property
     def heading(self) -> str:
         """How outputs name the contract: `name: title`."""
         return f"{self.name or PurePath(self.file).stem}: {self.title or ''}".rstrip(": ")
 
+    def all(self, kind: type[C]) -> list[C]:
+        """Every clause of a kind."""
+        return [clause for clause in self.clauses if type(clause) is kind]
+
+    def one(self, kind: type[C]) -> C | None:
+        """The clause of a kind the contract has once, if it has it."""
+        return next((clause for clause in self.clauses if type(clause) is kind), None)
+
+    def scope(self, constants: Mapping[str, tuple[Type, object]], trigger: str | None = None,
+              runtime: bool = False, silenced: frozenset[str] = frozenset()) -> Scope:
+        """The names an expression of this contract may use."""
+        return Scope(
+            enums={name: enum.members for name, enum in self.enums.items()},
+            events={name: {a.name: a.type for a in event.attrs.values()} for name, event in self.events.items()},
+            assumptions={name: a.readings for name, a in self.assumptions.items()},
+            constants=constants, trigger=trigger, runtime=runtime, silenced=silenced,
+        )
+
+    def readings(self, chosen: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The default reading of every assumption, with the chosen ones in their place (validated)."""
+        from optionrules.errors import ReadingError
+
+        readings = {name: assumption.default for name, assumption in self.assumptions.items()}
+        for name, reading in (chosen or {}).items():
+            if name not in self.assumptions:
+                known = ", ".join(self.assumptions) or "none"
+                raise ReadingError(f"unknown assumption {name!r} (this contract's: {known})")
+            if reading not in self.assumptions[name].readings:
+                options = ", ".join(self.assumptions[name].readings)
+                raise ReadingError(f"{reading!r} is not a reading of {name} (one of: {options})")
+            readings[name] = reading
+        return readings
+
     def enum_cases(self, event: str) -> list[dict[str, str]] | None:
         """Every combination of the event's enum attribute values (one empty case if it has none);
         None beyond MAX_ENUM_CASES."""
-        enum_attrs = [a for a in self.events[event].attrs.values() if a.type.kind == "enum"]
+        enum_attrs = [a for a in self.events[event].attrs.values() if a.type.kind is TypeKind.ENUM]
         domains = [self.enums[str(a.type.name)].members for a in enum_attrs]
         if math.prod(len(d) for d in domains) > MAX_ENUM_CASES:
             return None
         names = [a.name for a in enum_attrs]
         return [dict(zip(names, case)) for case in itertools.product(*domains)]
 
-    def assumptions_named_in(self, *expressions: Any) -> tuple[str, ...]:
-        """The assumptions these expressions name, each once, in the order met."""
-        names: dict[str, None] = {}
-        for node in ast.walk(*expressions):
-            binding = self.bindings.get(node) if isinstance(node, ast.Name) else None
-            if binding is not None and binding.kind == "assumption":
-                names[binding.name] = None
-        return tuple(names)
+
+def assumptions_of(*values: Any) -> tuple[str, ...]:
+    """The assumptions behind these values (words taken through an assumption, expressions that read one, and
+    the records holding them), each once, in the order met."""
+    names: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, Word):
+            if value.assumption is not None:
+                names[value.assumption] = None
+        elif isinstance(value, EXPRESSIONS):
+            names.update(dict.fromkeys(assumptions_in(value)))
+        elif isinstance(value, tuple):
+            names.update(dict.fromkeys(assumptions_of(*value)))
+        elif attrs.has(type(value)) and not isinstance(value, ClauseRef):
+            names.update(dict.fromkeys(assumptions_of(*(getattr(value, f.name) for f in attrs.fields(type(value))))))
+    return tuple(names)

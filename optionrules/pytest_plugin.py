@@ -20,7 +20,7 @@ from optionrules.files import SUFFIX
 if TYPE_CHECKING:  # the engine is imported when contract files are collected, not in every pytest session
     from optionrules.contract import Contract
     from optionrules.examples import Failure
-    from optionrules.model import Example
+    from optionrules.kinds import Example
 
 _HAS_EXAMPLES = re.compile(r"^example\b", re.MULTILINE)
 
@@ -50,12 +50,13 @@ class ContractFile(pytest.File):
     def collect(self) -> Iterator[ExampleItem]:
         from optionrules.contract import load
         from optionrules.errors import ContractError
+        from optionrules.kinds import Example
 
         try:
             contract = load(self.path)
         except ContractError as error:
             raise self.CollectError(f"{self.path} does not check:\n{error}") from None
-        for example in contract.model.examples:
+        for example in contract.model.all(Example):
             yield ExampleItem.from_parent(self, name=example.ref.name, contract=contract, example=example)
 
 

@@ -24,16 +24,30 @@ def record(cls: T) -> T: ...
 
 
 @overload
-def record(*, eq: bool = True) -> Callable[[T], T]: ...
+def record(*, eq: bool = True, kw_only: bool = False) -> Callable[[T], T]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(attrs.field,))
-def record(cls: Any = None, *, eq: bool = True) -> Any:
-    """Like `attrs.frozen`; `eq=False` for identity semantics (syntax nodes)."""
+def record(cls: Any = None, *, eq: bool = True, kw_only: bool = False) -> Any:
+    """Like `attrs.frozen`; `eq=False` for identity semantics (syntax nodes, clauses)."""
 
     def wrap(cls: T) -> T:
-        made: T = attrs.frozen(cls, eq=eq, repr=False)
+        made: T = attrs.frozen(cls, eq=eq, repr=False, kw_only=kw_only)
         made.__repr__ = _repr  # type: ignore[assignment]
         return made
 
     return wrap(cls) if cls is not None else wrap
+
+
+R = TypeVar("R")
+
+
+def evolve(instance: R, **changes: Any) -> R:
+    """A copy of a record with some fields changed (`attrs.evolve`, typed for records)."""
+    changed: R = attrs.evolve(instance, **changes)  # type: ignore[misc]
+    return changed
+
+
+def fields(instance: Any) -> tuple[Any, ...]:
+    """The values of a record's fields, in order."""
+    return tuple(getattr(instance, field.name) for field in attrs.fields(type(instance)))

@@ -6,9 +6,10 @@ import html
 from collections.abc import Sequence
 
 from optionrules.evaluate import Evaluation
-from optionrules.model import SHARE_FIGURES, ClauseRef
-from optionrules.printer import number
-from optionrules.schema import KINDS
+from optionrules.figures import Figure, FigureKind, reported
+from optionrules.kinds import KINDS, SAYS
+from optionrules.model import ClauseRef
+from optionrules.printer import number, show_value
 
 
 def _refs(refs: Sequence[ClauseRef]) -> str:
@@ -16,15 +17,13 @@ def _refs(refs: Sequence[ClauseRef]) -> str:
 
 
 def evaluation_text(result: Evaluation, heading: str) -> str:
-    """One as-of date: each figure, its value, and the clauses behind it."""
+    """One as-of date: each figure, its value, and the clauses behind it (for a number of shares, if any)."""
     rows: list[tuple[str, str, str]] = []
-    for figure in ("granted", *SHARE_FIGURES):
-        value = getattr(result, figure)
-        rows.append((figure, number(value), _refs(result.sources.get(figure, ())) if value else ""))
-    deadline = result.exercise_deadline.isoformat() if result.exercise_deadline else "none"
-    rows.append(("exercise deadline", deadline, _refs(result.sources.get("exercise_deadline", ()))))
-    rows.append(("sale blocked", "yes" if result.sale_blocked else "no",
-                 _refs(result.sources.get("sale_blocked", ()))))
+    sources = result.sources
+    for figure in reported(result.award):
+        value = result.values[figure.name]
+        shown = value or figure.kind is not FigureKind.SHARES
+        rows.append((figure.label, show_value(value), _refs(sources.get(figure.name, ())) if shown else ""))
     width = max(len(value) for _, value, _ in rows)
     lines = [heading, f"as of {result.as_of.isoformat()}", ""]
     lines += [f"  {name:<18} {value:>{width}}   {why}".rstrip() for name, value, why in rows]
@@ -44,13 +43,10 @@ def violations_text(result: Evaluation) -> list[str]:
 
 def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
     """Several as-of dates: one row each."""
-    columns = ["as of", *SHARE_FIGURES, "deadline", "sale blocked", "violations"]
-    rows = [
-        [r.as_of.isoformat(), *(number(getattr(r, f)) for f in SHARE_FIGURES),
-         r.exercise_deadline.isoformat() if r.exercise_deadline else "none",
-         "yes" if r.sale_blocked else "no", str(len(r.violations))]
-        for r in results
-    ]
+    figures: list[Figure] = [f for f in reported(results[0].award) if f.name != "granted"] if results else []
+    columns = ["as of", *(f.label for f in figures), "violations"]
+    rows = [[r.as_of.isoformat(), *(show_value(r.values[f.name]) for f in figures), str(len(r.violations))]
+            for r in results]
     lines = [heading, f"granted {number(results[0].granted)}" if results else "", ""]
     lines += table(columns, rows)
     return "\n".join(lines)
@@ -101,5 +97,5 @@ def kinds_text() -> str:
             doc = f": {key.doc}" if key.doc else ""
             lines.append(f"    {key.name:<18} {key.reads}{choices}, {flag}{doc}")
         lines.append("")
-    lines.append("Every clause may also carry `says: \"...\"`, the agreement's own words.")
+    lines.append(f"Every clause may also carry `{SAYS}: \"...\"`, the agreement's own words.")
     return "\n".join(lines)

@@ -11,15 +11,21 @@ from typing import Any
 
 import attrs
 
-from optionrules.compile import Plan
-from optionrules.evaluate import Evaluation, Step, evaluate
-from optionrules.model import FIGURES, ClauseRef
+from optionrules.compile import EvaluationPlan
+from optionrules.evaluate import Evaluation, evaluate
+from optionrules.figures import AwardType, Figure, reported
+from optionrules.model import ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
+from optionrules.trace import Trace
 from optionrules.values import csv_value, json_value
 
 _ONE_DAY = timedelta(days=1)
-_HEADER = ["date", *FIGURES, "clauses"]
+
+
+def _columns(award: AwardType) -> tuple[Figure, ...]:
+    """The figures a row shows: every figure of the award type but `granted`, the same on every row."""
+    return tuple(f for f in reported(award) if f.name != "granted")
 
 
 @attrs.define
@@ -35,7 +41,7 @@ class Change:
 
     def cells(self) -> list[str]:
         """The row as a table shows it."""
-        return [self.date.isoformat(), *(show_value(self.figures[f]) for f in FIGURES), self.citations]
+        return [self.date.isoformat(), *(show_value(v) for v in self.figures.values()), self.citations]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +55,12 @@ class Change:
 @attrs.define
 class VestingTable:
     title: str
+    award: AwardType
     rows: list[Change]
+
+    @property
+    def header(self) -> list[str]:
+        return ["date", *(f.name for f in _columns(self.award)), "clauses"]
 
     def to_json(self) -> str:
         return json.dumps([row.to_dict() for row in self.rows], indent=2, ensure_ascii=False)
@@ -57,20 +68,20 @@ class VestingTable:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(_HEADER)
+        writer.writerow(self.header)
         for row in self.rows:
-            writer.writerow([row.date.isoformat(), *(csv_value(row.figures[f]) for f in FIGURES), row.citations])
+            writer.writerow([row.date.isoformat(), *(csv_value(v) for v in row.figures.values()), row.citations])
         return out.getvalue()
 
     def table(self) -> str:
         from optionrules.render import table
 
-        return "\n".join([self.title, "", *table(_HEADER, [row.cells() for row in self.rows])])
+        return "\n".join([self.title, "", *table(self.header, [row.cells() for row in self.rows])])
 
     def _repr_html_(self) -> str:
         from optionrules.render import html_table
 
-        return f"<p><b>{html.escape(self.title)}</b></p>" + html_table(_HEADER, [row.cells() for row in self.rows])
+        return f"<p><b>{html.escape(self.title)}</b></p>" + html_table(self.header, [row.cells() for row in self.rows])
 
     def plot(self) -> Any:
         from optionrules.charts import schedule_chart
@@ -78,9 +89,9 @@ class VestingTable:
         return schedule_chart(self)
 
 
-def vesting_table(plan: Plan, timeline: Timeline, title: str) -> VestingTable:
+def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> VestingTable:
     """Evaluate on every date something can change; keep the dates where something did."""
-    trace: list[Step] = []
+    trace: Trace = []
     last_event = timeline.events[-1].date if timeline.events else plan.expiration
     final = evaluate(plan, timeline.events, max(last_event, plan.expiration) + _ONE_DAY, trace)
     candidates = _candidates(plan, timeline, final, trace)
@@ -95,15 +106,15 @@ def vesting_table(plan: Plan, timeline: Timeline, title: str) -> VestingTable:
                    if previous is None or previous[f] != v}
         rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
         previous = figures
-    return VestingTable(title, rows)
+    return VestingTable(title, plan.award, rows)
 
 
-def _candidates(plan: Plan, timeline: Timeline, final: Evaluation, trace: list[Step]) -> list[date]:
+def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:
     """Installment and event dates, and the day after each deadline, lock-up and the expiration."""
-    days = {plan.model.grant.grant_date if plan.model.grant else plan.expiration, plan.expiration + _ONE_DAY}
+    days = {plan.grant_date, plan.expiration + _ONE_DAY}
     days.update(plan.dates)
     days.update(e.date for e in timeline.events)
-    days.update(step.date for step in trace)
+    days.update(fact.date for fact in trace)
     if final.exercise_deadline is not None:
         days.add(final.exercise_deadline + _ONE_DAY)
     for start, end, _ in final.provenance.lockups:
@@ -111,9 +122,9 @@ def _candidates(plan: Plan, timeline: Timeline, final: Evaluation, trace: list[S
     return sorted(days)
 
 
-def _why(plan: Plan, result: Evaluation, day: date, trace: list[Step],
+def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
          changes: dict[str, Any]) -> tuple[ClauseRef, ...]:
-    refs = [step.clause for step in trace if step.date == day]
+    refs = [fact.clause for fact in trace if fact.date == day]
     refs += [s.ref for s in plan.schedules if day in s.dates]
     p = result.provenance
     if "expired" in changes and result.expired:

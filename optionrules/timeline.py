@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from optionrules.errors import Diagnostic, TimelineError, did_you_mean
-from optionrules.model import Attr, Model
+from optionrules.model import Attr, EnumType, Model
 from optionrules.records import record
 from optionrules.values import Duration, json_value
 
@@ -155,7 +155,7 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
             problem(f"missing {attr.name!r} ({attr.declared})", attr.name)
             continue
         try:
-            values[attr.name] = read_value(raw[attr.name], attr, model)
+            values[attr.name] = read_value(raw[attr.name], attr, model.enums)
         except ValueError as error:
             problem(str(error), attr.name)
     if len(diagnostics) > errors_before or when is None:
@@ -163,10 +163,11 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
     return Event(index, when, name, values)
 
 
-def read_value(value: Any, attr: Attr, model: Model) -> Any:
+def read_value(value: Any, attr: Attr, enums: Mapping[str, EnumType]) -> Any:
+    """A value given for an event's attribute (or a form's parameter), as its declared type reads it."""
     declared = attr.declared
-    if declared in model.enums:
-        members = model.enums[declared].members
+    if declared in enums:
+        members = enums[declared].members
         if value not in members:
             raise ValueError(f"{value!r} is not a {declared} (one of: {', '.join(members)})")
         return value

@@ -8,21 +8,46 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
+from typing import assert_never
 
 from optionrules.records import record
 
-# What to do when `date + N months` lands on a day the month does not have.
-LAST_DAY_OF_MONTH = "last_day_of_month"  # 2021-01-31 + 1 month = 2021-02-28
-FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2021-01-31 + 1 month = 2021-03-01
-MISSING_DAY_POLICIES = (LAST_DAY_OF_MONTH, FIRST_OF_NEXT_MONTH)
+
+class MissingDay(StrEnum):
+    """Where `date + N months` lands when the month has no such day."""
+
+    LAST_DAY_OF_MONTH = "last_day_of_month"  # 2021-01-31 + 1 month = 2021-02-28
+    FIRST_OF_NEXT_MONTH = "first_of_next_month"  # 2021-01-31 + 1 month = 2021-03-01
+
+
+class Rounding(StrEnum):
+    """To whole shares; `none` keeps fractions of a share."""
+
+    DOWN = "down"
+    UP = "up"
+    HALF_UP = "half_up"
+    NONE = "none"
+
+
+WHOLE_ROUNDINGS = (Rounding.DOWN, Rounding.UP, Rounding.HALF_UP)
 
 Shares = int | Fraction  # whole shares, or fractions of a share where a schedule keeps them
 
 UNITS = ("day", "week", "month", "year")  # of durations: `30 days`, `12 months`
 UNIT_WORDS = {word: unit for unit in UNITS for word in (unit, unit + "s")}
 
-ROUNDING_MODES = ("down", "up", "half_up")  # to whole shares; `none` keeps fractions of a share
+
+@record
+class Money:
+    """An amount in a currency, as a grant states its price: `USD 0.50`."""
+
+    currency: str | None  # None where the amount came from a form's parameter without one
+    amount: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.currency or ''} {self.amount:,f}".strip()
 
 
 @record
@@ -77,8 +102,10 @@ def json_value(value: object) -> object:
         return value.days
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Fraction):
-        return int(value) if value.denominator == 1 else float(value)
+    if isinstance(value, Fraction):  # exact, never a float: `0.5`, or `1/3` without a finite decimal
+        from optionrules.figures import exact_shares
+
+        return exact_shares(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -102,7 +129,7 @@ def days_in_month(year: int, month: int) -> int:
     return _DAYS_IN_MONTH[month - 1]
 
 
-def add_months(start: date, months: int, missing_day: str = LAST_DAY_OF_MONTH) -> date:
+def add_months(start: date, months: int, missing_day: MissingDay = MissingDay.LAST_DAY_OF_MONTH) -> date:
     """`start + months` on the same day of the month, per the missing-day policy.
 
     Dates stay within the calendar: past year 9999 is 9999-12-31, before year 1 is 0001-01-01.
@@ -116,7 +143,7 @@ def add_months(start: date, months: int, missing_day: str = LAST_DAY_OF_MONTH) -
     last = days_in_month(year, month0 + 1)
     if start.day <= last:
         return date(year, month0 + 1, start.day)
-    if missing_day == FIRST_OF_NEXT_MONTH:
+    if missing_day is MissingDay.FIRST_OF_NEXT_MONTH:
         return shift(date(year, month0 + 1, last), 1)
     return date(year, month0 + 1, last)
 
@@ -129,22 +156,28 @@ def shift(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-def add(start: date, duration: Duration, missing_day: str = LAST_DAY_OF_MONTH) -> date:
+def add(start: date, duration: Duration, missing_day: MissingDay = MissingDay.LAST_DAY_OF_MONTH) -> date:
     """`start + duration`: the months first (from the anchor), then the days."""
     moved = add_months(start, duration.months, missing_day) if duration.months else start
     return shift(moved, duration.days) if duration.days else moved
 
 
-def round_ratio(numerator: int, denominator: int, mode: str) -> int:
-    """numerator / denominator rounded to a whole number, exactly (denominator > 0)."""
-    if mode == "down":
-        return numerator // denominator
-    if mode == "up":
-        return -((-numerator) // denominator)
-    if mode == "half_up":
-        return (2 * numerator + denominator) // (2 * denominator)
-    raise ValueError(f"unknown rounding mode {mode!r}")
+def round_ratio(numerator: int, denominator: int, mode: Rounding) -> Shares:
+    """numerator / denominator rounded to a whole number, exactly (denominator > 0); `none` keeps the fraction."""
+    match mode:
+        case Rounding.DOWN:
+            return numerator // denominator
+        case Rounding.UP:
+            return -((-numerator) // denominator)
+        case Rounding.HALF_UP:
+            return (2 * numerator + denominator) // (2 * denominator)
+        case Rounding.NONE:
+            exact = Fraction(numerator, denominator)
+            return exact.numerator if exact.denominator == 1 else exact
+        case _:
+            assert_never(mode)
 
 
-def round_fraction(value: Fraction, mode: str) -> int:
-    return round_ratio(value.numerator, value.denominator, mode)
+def round_shares(value: Shares, mode: Rounding) -> Shares:
+    exact = Fraction(value)
+    return round_ratio(exact.numerator, exact.denominator, mode)

@@ -22,27 +22,26 @@ import json
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from optionrules import ast
-from optionrules.compile import Plan
-from optionrules.evaluate import Figures, Replay
-from optionrules.expressions import Compiled, Compiler
+from optionrules.compile import EvaluationPlan, PlanSource
+from optionrules.evaluate import Replay
+from optionrules.expressions import Const, subexpressions
+from optionrules.figures import buckets
+from optionrules.kinds import Grant, Require, Rule
 from optionrules.model import Model
+from optionrules.progress import Progress
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline
+from optionrules.types import TEXT
 from optionrules.values import Duration, Shares, add
 
-if TYPE_CHECKING:
-    from optionrules.contract import Contract
-
 _ONE_DAY = timedelta(days=1)
-Progress = Callable[[int, int], None]
 
 
 @record
@@ -100,14 +99,15 @@ def variants(model: Model, representative: bool = False) -> list[Variant]:
 def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
     if declared in model.enums:
         return list(model.enums[declared].members)
-    assert model.grant is not None  # verify() needs a checked agreement
-    granted = model.grant.shares
+    grant = model.one(Grant)
+    assert grant is not None  # verify() needs a checked agreement
+    granted = grant.shares
     domains: dict[str, list[Any]] = {
         "shares": [1, 0, Fraction(1, 2), granted, granted + 1],
         "int": [1, 0],
         "days": [Duration(days=30), Duration(days=0)],
         "text": _texts(model) + ["something else"],
-        "date": [model.grant.grant_date],
+        "date": [grant.grant_date],
         "money": [1],
         "bool": [True, False],
     }
@@ -116,9 +116,10 @@ def _domain(model: Model, declared: str, representative: bool) -> list[Any]:
 
 
 def _texts(model: Model) -> list[str]:
-    """The strings the contract's conditions compare attributes with: the values that matter."""
-    roots = [r.that for r in model.requires] + [r.condition for r in model.rules]
-    return list(dict.fromkeys(node.value for node in ast.walk(*roots) if isinstance(node, ast.StringLit)))
+    """The texts the contract's conditions compare attributes with: the values that matter."""
+    roots = [r.that for r in model.all(Require)] + [r.condition for r in model.all(Rule) if r.condition is not None]
+    return list(dict.fromkeys(node.value for root in roots for node in subexpressions(root)
+                              if isinstance(node, Const) and node.type == TEXT))
 
 
 # ---- checking one timeline ------------------------------------------------------------------------------
@@ -130,26 +131,27 @@ class _Context:
     __slots__ = ("as_of", "figures", "replay")
     event = None
 
-    def __init__(self, replay: Replay, figures: Figures, as_of: date):
+    def __init__(self, replay: Replay, figures: Mapping[str, Any], as_of: date):
         self.replay, self.figures, self.as_of = replay, figures, as_of
 
     def figure(self, name: str) -> Any:
         if name == "in_service":
             return self.replay.in_service(self.as_of)
-        return getattr(self.figures, name)
+        return self.figures[name]
 
     def occurrences(self, name: str) -> tuple[date, ...]:
         return self.replay.occurrences(name)
 
 
-class Checker:
+class InvariantChecker:
     """The invariants, checked on every as-of date of a timeline."""
 
-    def __init__(self, plan: Plan, own: Sequence[tuple[str, Compiled]]):
+    def __init__(self, plan: EvaluationPlan):
         self.plan = plan
-        self.own = own
+        self.own = plan.invariants
         self.granted = plan.granted
         self.expiration = plan.expiration
+        self.buckets = tuple(f.name for f in buckets(plan.award))
 
     def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> dict[str, tuple[str, date]]:
         """Each invariant that fails: its message on the first day it fails; empty if all hold."""
@@ -162,7 +164,8 @@ class Checker:
             figures = replay.figures(day)
             for name, message in self._figures(replay, figures, day, vested):
                 failures.setdefault(name, (message, day))
-            return figures.vested
+            now: Shares = figures["vested"]
+            return now
 
         try:
             for day in sorted(as_ofs):
@@ -179,26 +182,29 @@ class Checker:
             failures.setdefault("no evaluation raises", (f"{type(error).__name__}: {error}", day))
         return failures
 
-    def _figures(self, replay: Replay, f: Figures, day: date, vested_before: Shares) -> Iterator[tuple[str, str]]:
+    def _figures(self, replay: Replay, f: Mapping[str, Any], day: date, vested_before: Shares
+                 ) -> Iterator[tuple[str, str]]:
         """The invariants that fail on one day, each with what it found."""
-        buckets = (f.exercised, f.exercisable, f.unvested, f.forfeited, f.expired)
-        if sum(buckets) != self.granted or min(buckets) < 0:
-            yield "partition", (f"exercised {f.exercised} + exercisable {f.exercisable} + unvested {f.unvested} + "
-                                f"forfeited {f.forfeited} + expired {f.expired} != granted {self.granted}")
-        if f.vested < vested_before:
-            yield "vested never decreases", f"vested fell from {vested_before} to {f.vested}"
-        bound = self.granted if self.plan.early_exercise else f.vested  # early exercise: unvested shares too
-        if f.exercisable > bound - f.exercised:
+        parts = [f[name] for name in self.buckets]
+        if sum(parts) != self.granted or min(parts) < 0:
+            shown = " + ".join(f"{name} {f[name]}" for name in self.buckets)
+            yield "partition", f"{shown} != granted {self.granted}"
+        vested, exercised, exercisable, deadline = f["vested"], f["exercised"], f["exercisable"], \
+            f["exercise_deadline"]
+        if vested < vested_before:
+            yield "vested never decreases", f"vested fell from {vested_before} to {vested}"
+        bound = self.granted if self.plan.early_exercise else vested  # early exercise: unvested shares too
+        if exercisable > bound - exercised:
             yield "exercisable <= vested - exercised (granted - exercised with early exercise)", \
-                f"exercisable {f.exercisable} > {bound} - exercised {f.exercised}"
-        if day > self.expiration and f.exercisable:
+                f"exercisable {exercisable} > {bound} - exercised {exercised}"
+        if day > self.expiration and exercisable:
             yield "nothing exercisable after the expiration date", \
-                f"{f.exercisable} exercisable after {self.expiration.isoformat()}"
+                f"{exercisable} exercisable after {self.expiration.isoformat()}"
         end = replay.service_end
-        if end is not None and end <= min(day, self.expiration) and f.exercise_deadline is not None \
-                and f.exercise_deadline < end:  # a termination after the expiration ends nothing left
+        if end is not None and end <= min(day, self.expiration) and deadline is not None \
+                and deadline < end:  # a termination after the expiration ends nothing left
             yield "the deadline never precedes the end of service", \
-                f"deadline {f.exercise_deadline.isoformat()} before the end of service {end.isoformat()}"
+                f"deadline {deadline.isoformat()} before the end of service {end.isoformat()}"
         if self.own:
             context = _Context(replay, f, day)
             for name, holds in self.own:
@@ -219,16 +225,13 @@ _shared: dict[str, Any] = {}  # what forked workers inherit: the checker and the
 MARGIN = Duration(months=3)  # explored past the expiration date
 
 
-def verify(contract: Contract, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
+def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
            jobs: int | None = None, progress: Progress | None = None) -> Report:
     started = time.perf_counter()
     plan = contract.plan(assume)
     model = contract.model
-    assert model.grant is not None
-    compiler = Compiler(model, plan.readings, plan.missing_day)
-    own = [(i.ref.name, compiler.compile(i.that)) for i in model.invariants]
-    checker = Checker(plan, own)
-    first, last = model.grant.grant_date, add(plan.expiration, margin)
+    checker = InvariantChecker(plan)
+    first, last = plan.grant_date, add(plan.expiration, margin)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     months = list(itertools.takewhile(lambda d: d <= last, (add(first, Duration(months=k)) for k in itertools.count())))
     singles, pairs = variants(model), variants(model, representative=True)
@@ -263,7 +266,7 @@ def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:
 def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, tuple[Event, ...]]]]:
     """One slice of the search: a single event on every day, or every pair starting with one event-month."""
     kind, index = unit
-    checker: Checker = _shared["checker"]
+    checker: InvariantChecker = _shared["checker"]
     found: dict[str, tuple[str, str, date, tuple[Event, ...]]] = {}
     count = evaluated = 0
     starts: list[tuple[Event, ...]]
@@ -287,7 +290,7 @@ def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, t
 # ---- shrinking -------------------------------------------------------------------------------------------
 
 
-def _shrink(checker: Checker, name: str, message: str, day: date, events: tuple[Event, ...],
+def _shrink(checker: InvariantChecker, name: str, message: str, day: date, events: tuple[Event, ...],
             earliest: date) -> Counterexample:
     """Fewer events, then earlier dates, while the same invariant still fails."""
 

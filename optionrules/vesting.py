@@ -4,6 +4,9 @@ Every scheduled installment of every schedule has a global index (plan.dates, pl
 Accelerations and pro-rata vesting *pull* shares out of future installments and vest them on the
 day of the event; the installment keeps vesting the rest on its date. So a partial acceleration
 never counts a share twice, and vesting stays a sum of whole installments and pulls.
+
+Each way of vesting returns what it vested, as a trace amount (`trace.Amount`); the parts of a
+pro-rata computation are built only when a trace is kept.
 """
 
 from __future__ import annotations
@@ -13,20 +16,19 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from optionrules.kinds.words import AccelerationOrder
 from optionrules.model import ClauseRef
-from optionrules.printer import number
-from optionrules.values import Shares, add, round_ratio
+from optionrules.trace import AllUnvested, DueWithin, FullyVested, InstallmentPart, PercentOf, ProRated
+from optionrules.values import Rounding, Shares, add, round_ratio, round_shares
 
 if TYPE_CHECKING:
-    from optionrules.compile import AccelerationPlan, Plan, ProRataPlan
-
-_ROUND = {"down": "floor", "up": "ceil", "half_up": "round_half_up"}
+    from optionrules.compile import EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan
 
 
 class VestingState:
     __slots__ = ("achieved", "end", "end_index", "inclusive", "plan", "pulled", "pulls")
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: EvaluationPlan):
         self.plan = plan
         self.inclusive = plan.service_inclusive  # an installment dated on the last day of service vests
         self.pulls: list[tuple[date, int, Shares, ClauseRef]] = []  # (day, installment, shares, clause)
@@ -63,6 +65,10 @@ class VestingState:
                     and (self.end is None or self.end > deadline):
                 lost += milestone.shares
         return lost
+
+    def ended(self, when: date) -> bool:
+        """Whether vesting had ended by `when` (nothing vests after the end of service, or a forfeiture)."""
+        return self.end is not None and when >= self.end
 
     def _remaining(self, index: int) -> Shares:
         remaining: Shares = self.plan.amounts[index] - self.pulled.get(index, 0)
@@ -103,48 +109,45 @@ class VestingState:
         self.achieved[which] = (when, ref)
         return milestone.shares
 
-    # ---- the kinds of vesting a rule can order; each returns what vested, and (when `say`) how
+    # ---- the kinds of vesting a rule can order
 
-    def all_unvested(self, when: date, ref: ClauseRef, say: bool = False) -> tuple[Shares, str]:
-        added = sum((self.pull(when, i, self._remaining(i), ref) for i in self._future(when)), start=0)
+    def all_unvested(self, when: date, ref: ClauseRef) -> AllUnvested:
+        added: Shares = sum((self.pull(when, i, self._remaining(i), ref) for i in self._future(when)), start=0)
         for which, milestone in enumerate(self.plan.milestones):
             if milestone.accelerates:
                 added += self.achieve(which, when, ref)
-        return added, f"all unvested shares vest: {number(added)}" if say else ""
+        return AllUnvested(added)
 
-    def accelerate(self, plan: AccelerationPlan, when: date, ref: ClauseRef, say: bool = False
-                   ) -> tuple[Shares, str]:
+    def due_within(self, plan: HorizonPlan, when: date, ref: ClauseRef) -> DueWithin:
+        horizon = add(when, plan.within, self.plan.missing_day)
+        due = [i for i in self._future(when) if self.plan.dates[i] <= horizon]
+        return DueWithin(horizon, sum((self.pull(when, i, self._remaining(i), ref) for i in due), start=0))
+
+    def percent(self, plan: PercentPlan, when: date, ref: ClauseRef) -> PercentOf:
         future = self._future(when)
-        if plan.months is not None:
-            horizon = add(when, plan.months, self.plan.missing_day)
-            due = [i for i in future if self.plan.dates[i] <= horizon]
-            added = sum((self.pull(when, i, self._remaining(i), ref) for i in due), start=0)
-            return added, f"the installments due by {horizon.isoformat()} vest now: {number(added)}" if say else ""
-        assert plan.percent is not None and plan.rounding is not None
-        unvested = sum((self._remaining(i) for i in future), start=0)
-        target = _scale(unvested, plan.percent, plan.rounding)
-        if plan.order == "each":
-            added = sum((self.pull(when, i, _scale(self._remaining(i), plan.percent, plan.rounding), ref)
-                         for i in future), start=0)
+        unvested: Shares = sum((self._remaining(i) for i in future), start=0)
+        if plan.order is AccelerationOrder.EACH:
+            added: Shares = sum((self.pull(when, i, _scale(self._remaining(i), plan.percent, plan.rounding), ref)
+                                 for i in future), start=0)
         else:
+            target = _scale(unvested, plan.percent, plan.rounding)
             added = 0
-            order = future if plan.order == "first" else reversed(future)
-            for i in order:
+            for i in (future if plan.order is AccelerationOrder.FIRST else reversed(future)):
                 if added >= target:
                     break
                 added += self.pull(when, i, target - added, ref)
-        return added, (f"{number(plan.percent * 100)}% of the {number(unvested)} unvested shares vest now, "
-                       f"taken from the {plan.order} installments: {number(added)}") if say else ""
+        return PercentOf(plan.percent, unvested, plan.order, added)
 
-    def pro_rata(self, plan: ProRataPlan, when: date, ref: ClauseRef, say: bool = False) -> tuple[Shares, str]:
+    def pro_rata(self, plan: ProRataPlan, when: date, ref: ClauseRef, traced: bool) -> ProRated:
         """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
         search = bisect_right if self.inclusive else bisect_left
         added: Shares = 0
-        parts = []
+        parts: list[InstallmentPart | FullyVested] = []
         for schedule in plan.schedules:
             j = search(schedule.dates, when)
             if j >= len(schedule.dates):
-                parts.append(f"{schedule.ref.name}: fully vested, nothing pro-rata")
+                if traced:
+                    parts.append(FullyVested(schedule.ref.name))
                 continue
             previous = schedule.dates[j - 1] if j else schedule.start
             period = max(1, (schedule.dates[j] - previous).days)  # two installments on one day: at the calendar's end
@@ -154,14 +157,11 @@ class VestingState:
                 else Fraction(amount * served, period)
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
-            if say:
-                parts.append(f"pro-rata {_ROUND[plan.rounding]}({number(amount)} × {served}/{period}) = "
-                             f"{number(share)}: {served} of the {period} days from {previous.isoformat()} to "
-                             f"{schedule.dates[j].isoformat()}"
-                             + (f" (capped at {number(pulled)}, the shares still unvested)" if pulled < share else ""))
-        return added, "; ".join(parts)
+            if traced:
+                parts.append(InstallmentPart(schedule.ref.name, amount, served, period, previous, schedule.dates[j],
+                                             share, pulled, plan.rounding))
+        return ProRated(tuple(parts), added)
 
 
-def _scale(shares: Shares, percent: Fraction, rounding: str) -> Shares:
-    exact = Fraction(shares) * percent
-    return exact if rounding == "none" else round_ratio(exact.numerator, exact.denominator, rounding)
+def _scale(shares: Shares, percent: Fraction, rounding: Rounding) -> Shares:
+    return round_shares(Fraction(shares) * percent, rounding)

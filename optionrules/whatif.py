@@ -13,23 +13,21 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from optionrules.compile import PlanSource
+from optionrules.errors import QueryError
 from optionrules.evaluate import evaluate
-from optionrules.model import FIGURES
+from optionrules.figures import AwardType, reported
 from optionrules.printer import show_value
+from optionrules.progress import Progress
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline, as_date, in_order, read_value
 from optionrules.values import UNIT_WORDS, Duration, add, csv_value, json_value
-
-if TYPE_CHECKING:
-    from optionrules.contract import Contract
-
-Progress = Callable[[int, int], None]
 
 _RANGE = re.compile(r"^(?P<start>\S+)\s*\.\.\s*(?P<end>\S+?)(\s+step\s+(?P<step>\d+)\s*(?P<unit>\w+))?$")
 
@@ -44,12 +42,12 @@ class Vary:
     values: tuple[Any, ...]
 
 
-def parse_vary(spec: str, contract: Contract) -> Vary:
+def parse_vary(spec: str, contract: PlanSource) -> Vary:
     """`EVENT.date=START..END [step N unit]`, `EVENT.date=D1,D2`, `EVENT.ATTR=v1,v2`, `assume NAME=r1,r2`."""
     label, sep, raw = spec.partition("=")
     label, raw = label.strip(), raw.strip()
     if not sep or not label or not raw:
-        raise ValueError(f"--vary {spec!r}: write NAME=VALUES: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 "
+        raise QueryError(f"--vary {spec!r}: write NAME=VALUES: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 "
                          "or assume NAME=R1,R2")
     model = contract.model
     if label.startswith("assume "):
@@ -57,35 +55,35 @@ def parse_vary(spec: str, contract: Contract) -> Vary:
         readings = _split(raw)
         assumption = model.assumptions.get(name)
         if assumption is None:
-            raise ValueError(f"--vary {spec!r}: no assumption {name!r} (this contract's: "
+            raise QueryError(f"--vary {spec!r}: no assumption {name!r} (this contract's: "
                              f"{', '.join(model.assumptions) or 'none'})")
         for reading in readings:
             if reading not in assumption.readings:
-                raise ValueError(f"--vary {spec!r}: {reading!r} is not a reading of {name} "
+                raise QueryError(f"--vary {spec!r}: {reading!r} is not a reading of {name} "
                                  f"(one of: {', '.join(assumption.readings)})")
         return Vary(f"assume {name}", None, name, tuple(readings))
     event, dot, field = label.partition(".")
     if event not in model.events:
-        raise ValueError(f"--vary {spec!r}: unknown event {event!r} (this contract's: {', '.join(model.events)})")
+        raise QueryError(f"--vary {spec!r}: unknown event {event!r} (this contract's: {', '.join(model.events)})")
     if not dot or not field:
-        raise ValueError(f"--vary {spec!r}: name the field, e.g. {event}.date")
+        raise QueryError(f"--vary {spec!r}: name the field, e.g. {event}.date")
     if field == "date":
         return Vary(label, event, "date", _dates(raw, spec))
     attr = model.events[event].attrs.get(field)
     if attr is None:
         fields = ", ".join(["date", *model.events[event].attrs])
-        raise ValueError(f"--vary {spec!r}: {event} has no field {field!r} (it has: {fields})")
+        raise QueryError(f"--vary {spec!r}: {event} has no field {field!r} (it has: {fields})")
     try:
-        values = tuple(read_value(_number_or_text(v), attr, model) for v in _split(raw))
+        values = tuple(read_value(_number_or_text(v), attr, model.enums) for v in _split(raw))
     except ValueError as error:
-        raise ValueError(f"--vary {spec!r}: {error}") from None
+        raise QueryError(f"--vary {spec!r}: {error}") from None
     return Vary(label, event, field, values)
 
 
 def _split(raw: str) -> list[str]:
     values = [v.strip() for v in raw.split(",")]
     if not all(values):
-        raise ValueError(f"an empty value in {raw!r}")
+        raise QueryError(f"an empty value in {raw!r}")
     return values
 
 
@@ -107,14 +105,14 @@ def _dates(raw: str, spec: str) -> tuple[date, ...]:
             return tuple(as_date(v) for v in _split(raw))
         start, end = as_date(match["start"]), as_date(match["end"])
     except ValueError as error:
-        raise ValueError(f"--vary {spec!r}: {error}") from None
+        raise QueryError(f"--vary {spec!r}: {error}") from None
     amount, unit = int(match["step"] or 1), match["unit"] or "day"
     if unit not in UNIT_WORDS:
-        raise ValueError(f"--vary {spec!r}: step unit {unit!r} is not days, weeks, months or years")
+        raise QueryError(f"--vary {spec!r}: step unit {unit!r} is not days, weeks, months or years")
     if amount == 0:
-        raise ValueError(f"--vary {spec!r}: the step must be at least 1 {UNIT_WORDS[unit]}")
+        raise QueryError(f"--vary {spec!r}: the step must be at least 1 {UNIT_WORDS[unit]}")
     if end < start:
-        raise ValueError(f"--vary {spec!r}: the range is empty ({end.isoformat()} is before {start.isoformat()})")
+        raise QueryError(f"--vary {spec!r}: the range is empty ({end.isoformat()} is before {start.isoformat()})")
     step = Duration.of(amount, UNIT_WORDS[unit])
     dates: list[date] = []
     for k in itertools.count():
@@ -140,15 +138,15 @@ class AsOf:
             try:
                 return cls(fixed=as_date(text, "--as-of"))
             except ValueError as error:
-                raise ValueError(f"{error}; or write event+N (N days after the varied event)") from None
+                raise QueryError(f"{error}; or write event+N (N days after the varied event)") from None
         dated = [v.event for v in varies if v.event is not None and v.field == "date"]
         name = match[1]
         if name == "event":
             if not dated:
-                raise ValueError("--as-of event+N needs a varied date: --vary EVENT.date=...")
+                raise QueryError("--as-of event+N needs a varied date: --vary EVENT.date=...")
             name = str(dated[0])
         elif name not in dated:
-            raise ValueError(f"--as-of {text!r}: {name!r} is not an event whose date is varied")
+            raise QueryError(f"--as-of {text!r}: {name!r} is not an event whose date is varied")
         return cls(event=name, days=int(match[2].replace(" ", "")) if match[2] else 0)
 
     def on(self, added: dict[str, date]) -> date:
@@ -162,11 +160,12 @@ class WhatIf:
     """One row per combination: the varied values under their --vary names, the as-of date, the figures."""
 
     columns: list[str]
+    award: AwardType
     rows: list[dict[str, Any]]
 
     @property
     def header(self) -> list[str]:
-        return [*self.columns, "as_of", *FIGURES]
+        return [*self.columns, "as_of", *(f.name for f in reported(self.award) if f.name != "granted")]
 
     def to_json(self) -> str:
         rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
@@ -199,7 +198,7 @@ class WhatIf:
         return sweep_chart(self, figure)
 
 
-def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: AsOf,
+def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: AsOf,
            assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
     """Evaluate every combination of the varied values; each plan is compiled once."""
     events = _varied_events(contract, varies)
@@ -225,10 +224,10 @@ def whatif(contract: Contract, base: Timeline, varies: Sequence[Vary], as_of: As
         rows.append(row)
         if progress is not None:
             progress(n + 1, len(combinations))
-    return WhatIf([v.label for v in varies], rows)
+    return WhatIf([v.label for v in varies], contract.model.award, rows)
 
 
-def _varied_events(contract: Contract, varies: Sequence[Vary]) -> list[str]:
+def _varied_events(contract: PlanSource, varies: Sequence[Vary]) -> list[str]:
     """The events added to the timeline; each needs its date and every attribute varied (one value will do)."""
     groups: dict[str, list[Vary]] = {}
     for vary in varies:
@@ -238,9 +237,9 @@ def _varied_events(contract: Contract, varies: Sequence[Vary]) -> list[str]:
         given = {v.field for v in group}
         missing = [f for f in ["date", *contract.model.events[name].attrs] if f not in given]
         if missing:
-            raise ValueError(f"--vary: the added {name} event needs "
+            raise QueryError(f"--vary: the added {name} event needs "
                              + ", ".join(f"{name}.{f}=..." for f in missing) + " (a single value will do)")
     if len({v.label for v in varies}) != len(varies):
-        raise ValueError("--vary: the same field is varied twice")
+        raise QueryError("--vary: the same field is varied twice")
     return list(groups)
 

@@ -24,6 +24,7 @@ import pytest
 
 import optionrules
 from optionrules.examples import junit_xml, run_examples
+from optionrules.kinds import Example
 
 pytest_plugins = ["pytester"]
 
@@ -91,7 +92,7 @@ def with_block(reference_text: str, block: str) -> tuple[str, int]:
 
 
 def test_the_reference_has_fourteen_example_blocks(reference: optionrules.Contract, reference_text: str):
-    assert [e.ref.name for e in reference.model.examples] == EXAMPLES
+    assert [e.ref.name for e in reference.model.all(Example)] == EXAMPLES
     assert len(re.findall(r"^example ", reference_text, re.MULTILINE)) == 14
 
 

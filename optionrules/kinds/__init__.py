@@ -1,0 +1,35 @@
+"""The clause kinds of the language, one family a module; each kind is one declaration (`base.kind`).
+
+    header       agreement, plan, form, uses: what the file is, and what it builds on
+    vocabulary   event, assume: what can happen, and the readings of ambiguous text
+    grant        grant, term, conventions: the constants, and the date conventions
+    vesting      vesting, milestone, service, settlement: how shares vest
+    rules        rule, lockup, require: what events do
+    exercise     exercise, payment: exercising an option
+    tests        example, invariant: what the contract carries to test itself
+
+A new kind is a record class in one of these modules (or a new one imported here); the checker reads
+it, `optionrules kinds` lists it, and the compiler and the evaluator give it its meaning.
+"""
+
+from optionrules.kinds import exercise, grant, header, rules, tests, vesting, vocabulary
+from optionrules.kinds.base import KINDS, Clause, Conditional, Key, Kind, Reading, Triggered
+from optionrules.kinds.exercise import Exercise, Payment
+from optionrules.kinds.grant import Conventions, Grant, Term
+from optionrules.kinds.header import Agreement, Form, Plan, Uses
+from optionrules.kinds.rules import Horizon, Lockup, Percent, ProRata, Require, Rule, Vest
+from optionrules.kinds.tests import Example, Expectation, Invariant
+from optionrules.kinds.vesting import Milestone, Service, Settlement, Vesting
+from optionrules.kinds.vocabulary import Assume, EventDeclaration
+
+SAYS = "says"  # every clause may quote the agreement's own words
+SAYS_DOC = "the agreement's own words for this clause"
+HEADERS = tuple(name for name, k in KINDS.items() if k.header)
+
+__all__ = [
+    "HEADERS", "KINDS", "SAYS", "SAYS_DOC", "Agreement", "Assume", "Clause", "Conditional", "Conventions",
+    "EventDeclaration", "Example", "Exercise", "Expectation", "Form", "Grant", "Horizon", "Invariant", "Key", "Kind",
+    "Lockup", "Milestone", "Payment", "Percent", "Plan", "ProRata", "Reading", "Require", "Rule", "Service",
+    "Settlement", "Term", "Triggered", "Uses", "Vest", "Vesting", "exercise", "grant", "header", "rules", "tests",
+    "vesting", "vocabulary",
+]

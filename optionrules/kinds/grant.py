@@ -1,0 +1,92 @@
+"""The grant and its term (the constants of the contract), and the date conventions the text leaves open."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar, Self
+
+import attrs
+
+from optionrules import ast
+from optionrules.expressions import TExpr
+from optionrules.kinds.base import Clause, Reading, key, kind
+from optionrules.kinds.readers import DATES, Choice, Constant, Text, Whole
+from optionrules.kinds.words import GrantType, Inclusivity, YesNo
+from optionrules.model import Word
+from optionrules.records import evolve
+from optionrules.types import DATE, MONEY, NUMBER, Type
+from optionrules.values import MissingDay, Money
+
+
+class Price(Constant):
+    """An amount of money, with its currency where it is written: `USD 0.50`."""
+
+    def __init__(self) -> None:
+        super().__init__(MONEY)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> Money | None:
+        amount = super().read_one(node, key, cx)
+        if amount is None:
+            return None
+        return Money(node.currency if isinstance(node, ast.MoneyLit) else None, amount)
+
+
+class DateExpression(Constant):
+    """A date expression, kept as written: its value depends on the readings (`+ N months` may land on a
+    missing day), so it is computed for each choice of them."""
+
+    def __init__(self) -> None:
+        super().__init__(DATE)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> TExpr | None:
+        if super().read_one(node, key, cx) is None:
+            return None
+        return cx.typer().expect(node, DATE, f"`{key}`")
+
+
+@kind("grant", "the grant: how many shares, at what price, from when", singleton=True, required=True, phase=4)
+class Grant(Clause):
+    optionee: str | None = key(Text())
+    type: Word[GrantType] | None = key(Choice(GrantType))
+    shares: int = key(Whole(minimum=1), required=True)
+    exercise_price: Money | None = key(Price())
+    grant_date: date = key(DATES, required=True)
+    commencement: date = key(DATES, doc="the vesting commencement date (default: the grant date)")
+
+    DEFINES: ClassVar[Mapping[str, Type]] = {"shares": NUMBER, "grant_date": DATE, "commencement": DATE,
+                                             "exercise_price": MONEY}
+
+    def validate(self, reading: Reading) -> Self | None:
+        return self if self.commencement is not None else evolve(self, commencement=self.grant_date)
+
+    def constants(self) -> Mapping[str, object]:
+        return {"shares": self.shares, "grant_date": self.grant_date, "commencement": self.commencement,
+                "exercise_price": self.exercise_price.amount if self.exercise_price else None}
+
+
+@kind("term", "the option's term: it expires on the expiration date", singleton=True, required=True, phase=5)
+class Term(Clause):
+    expiration: TExpr = key(DateExpression(), required=True)
+    caps_windows: Word[YesNo] = key(Choice(YesNo), required=True,
+                                    doc="yes: no exercise window runs past the expiration date")
+    expires: date = attrs.field(default=date.max)  # the expiration date under the default readings
+
+    DEFINES: ClassVar[Mapping[str, Type]] = {"expiration": DATE}
+
+    def validate(self, reading: Reading) -> Self | None:
+        expires = reading.value_of(self.expiration, reading.node("expiration"), "`expiration`")
+        return evolve(self, expires=expires) if expires is not None else None
+
+    def constants(self) -> Mapping[str, Any]:
+        return {"expiration": self.expires}
+
+
+@kind("conventions", "the date and deadline conventions the text leaves open", singleton=True, required=True,
+      phase=3)
+class Conventions(Clause):
+    missing_day: Word[MissingDay] = key(Choice(MissingDay), required=True,
+                                        doc="where `date + N months` lands when that day does not exist in the "
+                                            "month")
+    until: Word[Inclusivity] = key(Choice(Inclusivity), required=True,
+                                   doc="whether an `exercisable_until` date is itself a day exercise is allowed")

@@ -1,0 +1,233 @@
+"""How the value of a key is read: one reader per shape of value, shared by every kind.
+
+A reader takes the values written after `key:` and returns the checked value, or None once it has
+reported why it cannot. It also says, for `optionrules kinds`, what it takes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from optionrules import ast
+from optionrules.errors import did_you_mean
+from optionrules.expressions import TExpr
+from optionrules.kinds.base import Reading
+from optionrules.model import Word
+from optionrules.types import DATE, TEXT, Type, TypeKind
+
+T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
+
+
+class Reader(Generic[T]):
+    """Reads the values of one key; most keys take a single value (`read_one`)."""
+
+    shape = "a value"
+    choices: tuple[str, ...] = ()
+
+    def read(self, values: tuple[ast.Value, ...], key: str, cx: Reading) -> T | None:
+        if len(values) != 1:
+            cx.error(f"`{key}` takes one value", values[1])
+            return None
+        return self.read_one(values[0], key, cx)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> T | None:
+        raise NotImplementedError
+
+
+class Text(Reader[str]):
+    """A "string" (or a form's parameter of type text)."""
+
+    shape = "a \"text\""
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> str | None:
+        if isinstance(node, ast.Name) and cx.constants.get(node.id, (None,))[0] == TEXT:
+            return str(cx.constants[node.id][1])  # a form's text parameter
+        if not isinstance(node, ast.StringLit):
+            cx.error(f"`{key}` must be a \"string\"", node)
+            return None
+        return node.value
+
+
+class Choice(Reader[Word[E]]):
+    """One word of a fixed set, or an assumption whose readings are all such words."""
+
+    def __init__(self, enum: type[E], *only: E):
+        self.enum = enum
+        self.choices = tuple(str(member) for member in (only or tuple(enum)))
+
+    @property
+    def shape(self) -> str:  # type: ignore[override]
+        return " | ".join(self.choices)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> Word[E] | None:
+        if not isinstance(node, ast.Name):
+            cx.error(f"`{key}` must be one of: {', '.join(self.choices)}", node)
+            return None
+        return cx.word(node, key, self.choices, self.enum)
+
+
+class Bare(Reader[str]):
+    """A single word, any word (the readings of an assumption)."""
+
+    shape = "a word"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> str | None:
+        if not isinstance(node, ast.Name):
+            cx.error(f"`{key}` must be a single word", node)
+            return None
+        return node.id
+
+
+class BareWords(Reader[tuple[str, ...]]):
+    """A comma-separated list of words."""
+
+    shape = "word, word, ..."
+
+    def read(self, values: tuple[ast.Value, ...], key: str, cx: Reading) -> tuple[str, ...] | None:
+        words = []
+        for value in values:
+            if not isinstance(value, ast.Name):
+                cx.error(f"`{key}` must be a list of words", value)
+                return None
+            words.append(value.id)
+        return tuple(words)
+
+
+class Constant(Reader[Any]):
+    """An expression of the type, folded now (the default readings of assumptions)."""
+
+    def __init__(self, type_: Type):
+        self.type = type_
+        self.shape = str(type_)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> Any | None:
+        value = cx.constant(node, self.type, f"`{key}`")
+        if value is None:
+            return None
+        if isinstance(value, date) and value in (date.max, date.min) and not isinstance(node, ast.DateLit):
+            cx.error(f"`{key}` falls outside the calendar (0001-01-01 .. 9999-12-31)", node)
+            return None
+        return value
+
+
+class Whole(Constant):
+    """A whole number, at least `minimum` (and at most `maximum`)."""
+
+    def __init__(self, minimum: int = 0, maximum: int | None = None):
+        from optionrules.types import NUMBER
+
+        super().__init__(NUMBER)
+        self.minimum, self.maximum = minimum, maximum
+        self.shape = f"a whole number (at least {minimum:,})"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> int | None:
+        value = super().read_one(node, key, cx)
+        if value is None:
+            return None
+        if value != int(value) or value < self.minimum:
+            cx.error(f"`{key}` must be a whole number of at least {self.minimum}, not {value}", node)
+            return None
+        if self.maximum is not None and value > self.maximum:
+            cx.error(f"more than {self.maximum:,} {key}", node)
+            return None
+        return int(value)
+
+
+class Expression(Reader[TExpr]):
+    """An expression of the type evaluated when the clause's event happens (or, for an invariant, on every
+    date): it may read events, figures and the event's attributes."""
+
+    def __init__(self, type_: Type, runtime: bool = True):
+        self.type = type_
+        self.runtime = runtime
+        self.shape = f"{type_} (an expression)"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> TExpr | None:
+        return cx.typer(runtime=self.runtime).expect(node, self.type, f"`{key}`")
+
+
+class EventName(Reader[str]):
+    """The name of a declared event."""
+
+    shape = "an event"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> str | None:
+        if not isinstance(node, ast.Name):
+            cx.error(f"`{key}` must name an event", node)
+            return None
+        return cx.event(node)
+
+
+class EventAttribute(Reader[tuple[str, str]]):
+    """`event.attribute`, an attribute declared with the type `declared` (any type if None)."""
+
+    def __init__(self, declared: str | None = None):
+        self.declared = declared
+        self.shape = f"event.attribute (of type {declared})" if declared else "event.attribute"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> tuple[str, str] | None:
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            cx.error(f"`{key}` must name an event's attribute, as in `event.attribute`", node)
+            return None
+        event = cx.event(node.value)
+        if event is None:
+            return None
+        attrs = cx.model.events[event].attrs
+        if node.attr not in attrs:
+            cx.error(f"the event {event} has no attribute '{node.attr}'", node, did_you_mean(node.attr, attrs))
+            return None
+        attr = attrs[node.attr]
+        if self.declared is not None and attr.declared != self.declared:
+            if attr.type.kind is not TypeKind.ERROR:
+                cx.error(f"`{key}` needs an attribute of type {self.declared}, not {attr.declared}", node)
+            return None
+        return event, node.attr
+
+
+class TriggerAttribute(Reader[str]):
+    """An attribute of the clause's own event: `shares` or `exercise.shares`."""
+
+    shape = "an attribute of the event"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> str | None:
+        trigger = cx.clause.trigger.id if cx.clause.trigger else ""
+        attrs = cx.model.events[trigger].attrs
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == trigger:
+            name = node.attr
+        elif isinstance(node, ast.Name):
+            name = node.id
+        else:
+            cx.error(f"`{key}` must name an attribute of {trigger}", node)
+            return None
+        if name not in attrs:
+            cx.error(f"the event {trigger} has no attribute '{name}'", node, did_you_mean(name, attrs))
+            return None
+        return name
+
+
+class Raw(Reader[tuple[ast.Value, ...]]):
+    """Values read where the file is put together (`optionrules.compose`), taken as written here."""
+
+    def __init__(self, shape: str):
+        self.shape = shape
+
+    def read(self, values: tuple[ast.Value, ...], key: str, cx: Reading) -> tuple[ast.Value, ...]:
+        return values
+
+
+class Record(Reader[ast.Record]):
+    """`{ name: value ... }`, taken as written (its entries are read by the clause's kind)."""
+
+    shape = "{ name: value ... }"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> ast.Record | None:
+        if not isinstance(node, ast.Record):
+            cx.error(f"`{key}` takes {{ name: value ... }}", node)
+            return None
+        return node
+
+
+DATES = Constant(DATE)

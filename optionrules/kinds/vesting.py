@@ -1,0 +1,102 @@
+"""Vesting: installment schedules, milestone tranches, the service condition, settlement of units."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, Self
+
+from optionrules.kinds.base import Clause, Conditional, Reading, key, kind
+from optionrules.kinds.readers import DATES, Choice, Constant, EventName, Whole
+from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, SettlementTiming, YesNo
+from optionrules.model import Model, Word
+from optionrules.records import evolve
+from optionrules.types import DURATION
+from optionrules.values import Duration, MissingDay, Rounding, round_ratio
+
+MAX_INSTALLMENTS = 10_000
+
+
+@kind("vesting", "an installment schedule: installment k falls on start + k periods", named=True)
+class Vesting(Clause):
+    shares: int = key(Whole(minimum=1), doc="the shares this schedule vests (default: the whole grant)")
+    installments: int = key(Whole(minimum=1, maximum=MAX_INSTALLMENTS), required=True)
+    every: Duration = key(Constant(DURATION), required=True)
+    start: date = key(DATES, name="from", doc="the anchor date (default: the commencement date)")
+    cliff: Duration | None = key(Constant(DURATION),
+                                 doc="nothing vests before start + cliff; earlier installments vest then")
+    missing_day: Word[MissingDay] = key(Choice(MissingDay), doc="default: the conventions' missing_day")
+    rounding: Word[Rounding] = key(Choice(Rounding), required=True,
+                                   doc="down, up or half_up to whole shares; none keeps fractions of a share")
+    basis: Word[RoundingBasis] = key(Choice(RoundingBasis), name="rounding_basis", required=True)
+    remainder: Word[Remainder] = key(Choice(Remainder),
+                                     doc="where shares left by per-installment rounding go (required for "
+                                         "per_installment)")
+
+    def validate(self, reading: Reading) -> Self | None:
+        if self.every.months < 0 or self.every.days < 0 or self.every == Duration():
+            reading.error("`every` must be a positive duration", reading.node("every"))
+            return None
+        if self.cliff is not None and (self.cliff.months < 0 or self.cliff.days < 0):
+            reading.error("`cliff` cannot be negative", reading.node("cliff"))
+            return None
+        from optionrules.kinds.grant import Conventions, Grant
+
+        grant, conventions = reading.model.one(Grant), reading.model.one(Conventions)
+        shares = self.shares if self.shares is not None else grant.shares if grant else None
+        start = self.start if self.start is not None else grant.commencement if grant else None
+        missing_day = self.missing_day or (conventions.missing_day if conventions else None)
+        if shares is None or start is None or missing_day is None:
+            return None  # the missing grant or conventions clause is reported as such
+        vesting = evolve(self, shares=shares, start=start, missing_day=missing_day,
+                               remainder=self.remainder or Word(Remainder, Remainder.NONE))
+        vesting.check_allocation(reading)
+        return vesting
+
+    def check_allocation(self, reading: Reading) -> None:
+        """Per-installment rounding must say where the remainder goes, and must not over-allocate."""
+        for readings in reading_sets(reading.model, self.rounding, self.basis, self.remainder):
+            rounding = self.rounding.resolve(readings)
+            if self.basis.resolve(readings) is not RoundingBasis.PER_INSTALLMENT or rounding is Rounding.NONE:
+                continue
+            n = self.installments
+            each = int(round_ratio(self.shares, n, rounding))
+            left = self.shares - each * n
+            remainder = self.remainder.resolve(readings)
+            if left and remainder is Remainder.NONE:
+                reading.error(f"{n} installments of {each:,} make {each * n:,}, not {self.shares:,}; say where "
+                              "the difference goes", reading.clause.kind_span,
+                              "remainder: last, first, spread_first or spread_last")
+            elif left < 0 and (remainder in (Remainder.SPREAD_FIRST, Remainder.SPREAD_LAST)
+                               or each * (n - 1) > self.shares):
+                reading.error(f"rounding up {n} installments of {each:,} over-allocates {self.shares:,} shares",
+                              reading.clause.kind_span)
+
+
+def reading_sets(model: Model, *words: Word[Any] | None) -> Iterator[dict[str, str]]:
+    """Every combination of the readings of the assumptions behind these words."""
+    names = sorted({w.assumption for w in words if w is not None and w.assumption is not None})
+    for combination in itertools.product(*(model.assumptions[n].readings for n in names)):
+        yield dict(zip(names, combination))
+
+
+@kind("milestone", "a tranche that vests when an event happens (and its condition holds), and is forfeited if "
+                   "that has not happened by the deadline", named=True, trigger=True, condition=True)
+class Milestone(Conditional):
+    shares: int = key(Whole(minimum=1), required=True)
+    deadline: date | None = key(DATES, doc="the last day the event can vest the tranche")
+    accelerates: Word[YesNo] = key(Choice(YesNo), required=True,
+                                   doc="whether `vest: all_unvested` reaches this tranche")
+
+
+@kind("service", "the service condition: which event ends service", singleton=True)
+class Service(Clause):
+    ends_on: str = key(EventName(), required=True)
+    through: Word[Inclusivity] = key(Choice(Inclusivity), required=True,
+                                     doc="inclusive: an installment dated on the last day of service vests")
+
+
+@kind("settlement", "units that settle on vesting, with no exercise and no price (RSUs)", singleton=True)
+class Settlement(Clause):
+    on: Word[SettlementTiming] = key(Choice(SettlementTiming), required=True)
