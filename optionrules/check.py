@@ -371,6 +371,8 @@ class ClauseReading:
         record = self._build(kind)
         if record is not None:
             record = record.validate(self)
+        if record is not None and self._divides_by_zero(record):
+            record = None
         checker = self.checker
         if record is None:
             checker.failed.add((kind.name, self.trigger))
@@ -378,9 +380,6 @@ class ClauseReading:
             if kind.declares and self.clause.name is not None:
                 checker.silenced.add(self.clause.name.id)  # a declaration that failed: its name is not reported
             return
-        for expr in _expressions(record):
-            for division in divisions_by_zero(expr):
-                self.error("division by zero", division.source)
         checker.record_of[id(self.clause)] = record
         record.enter(self.model)
         checker.define(record)
@@ -408,6 +407,13 @@ class ClauseReading:
             else:
                 fields[key.field] = read
         return kind.record(**fields) if ok else None
+
+    def _divides_by_zero(self, record: Clause) -> bool:
+        """Report each division by a constant zero in the clause's expressions; whether there was one."""
+        divisions = [d for expr in _expressions(record) for d in divisions_by_zero(expr)]
+        for division in divisions:
+            self.error("division by zero", division.source)
+        return bool(divisions)
 
     def _ref(self) -> ClauseRef:
         clause = self.clause

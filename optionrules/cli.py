@@ -13,8 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from optionrules.figures import FIGURES, FigureKind
-
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 
@@ -50,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Check equity agreements written as .contract files and evaluate them against timelines.",
         epilog="Exit codes: 0 clean, 1 problems found, 2 usage or input error.",
     )
+    from optionrules import __version__
+
+    parser.add_argument("--version", action="version", version=f"optionrules {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     check = commands.add_parser("check", help="check contract files and report every problem",
@@ -96,9 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_grants(sweep)
     sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
-    sweep.add_argument("--figure", default="exercisable",
-                       choices=[f.name for f in FIGURES if f.kind is FigureKind.SHARES and f.name != "granted"],
-                       help="the figure to chart (default: exercisable)")
+    sweep.add_argument("--figure", default="exercisable", metavar="FIGURE",
+                       help="the figure to chart: a number of shares, e.g. vested (default: exercisable)")
     sweep.set_defaults(run=_whatif)
 
     table = commands.add_parser("schedule", help="the vesting table: every date a figure changes, and why",
@@ -331,6 +331,7 @@ def _whatif(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise InputError(f"optionrules: {error}") from None
     if args.chart:
+        _chart_figure(args.figure, sweep.header)
         _chart(lambda: sweep.plot(args.figure), args.chart)
     print({"table": sweep.table, "csv": sweep.to_csv, "json": sweep.to_json}[args.format]().rstrip("\n"))
     return EXIT_OK
@@ -344,6 +345,18 @@ def _schedule(args: argparse.Namespace) -> int:
         _chart(table.plot, args.chart)
     print({"table": table.table, "csv": table.to_csv, "json": table.to_json}[args.format]().rstrip("\n"))
     return EXIT_OK
+
+
+def _chart_figure(figure: str, columns: list[str]) -> None:
+    """--figure names a number of shares the sweep reports."""
+    from optionrules.errors import did_you_mean
+    from optionrules.figures import BY_NAME, FigureKind
+
+    charted = [c for c in columns if c in BY_NAME and BY_NAME[c].kind is FigureKind.SHARES]
+    if figure not in charted:
+        hint = did_you_mean(figure, charted)
+        raise InputError(f"optionrules: --figure: {figure!r} is not a number of shares the sweep reports "
+                         f"(one of: {', '.join(charted)}){'; ' + hint if hint else ''}")
 
 
 def _chart(draw: Any, path: str) -> None:

@@ -234,6 +234,7 @@ class EvaluationPlan:
     term: ClauseRef
     caps_windows: bool
     schedules: tuple[Installments, ...]
+    schedule_refs: tuple[ClauseRef, ...]  # the schedules' clauses (kept apart: every evaluation cites them)
     dates: tuple[date, ...]  # every installment of every schedule, in date order
     amounts: tuple[Shares, ...]  # the shares of each of those installments
     cumulative: tuple[Shares, ...]  # cumulative[i]: shares vested by the first i installments
@@ -241,6 +242,7 @@ class EvaluationPlan:
     settles: bool  # units settle on vesting: no exercise
     early_exercise: bool  # unvested shares may be exercised
     exercise: ExercisePlan | None
+    exercise_refs: tuple[ClauseRef, ...]  # the exercise clause, if any
     payment: PaymentPlan | None
     service_ref: ClauseRef | None
     service_inclusive: bool
@@ -274,6 +276,7 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
         term=term.ref,
         caps_windows=term.caps_windows.resolve(readings) is YesNo.YES,
         schedules=tuple(schedules.values()),
+        schedule_refs=tuple(s.ref for s in schedules.values()),
         dates=tuple(d for d, _, _ in merged),
         amounts=tuple(a for _, a, _ in merged),
         cumulative=(0, *itertools.accumulate(a for _, a, _ in merged)),
@@ -283,6 +286,7 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
         early_exercise=exercise is not None and exercise.early is not None
         and exercise.early.resolve(readings) is EarlyExercise.ALLOWED,
         exercise=ExercisePlan(exercise.ref, exercise.shares, exercise.method) if exercise else None,
+        exercise_refs=(exercise.ref,) if exercise else (),
         payment=PaymentPlan(payment.ref, frozenset(payment.always), frozenset(payment.with_consent),
                             payment.consent[0] if payment.consent else None) if payment else None,
         service_ref=service.ref if service else None,
@@ -622,6 +626,9 @@ class _Compiler:
         choose = extreme(expr.function)
         bound = choose(*(a.value for a in expr.args if isinstance(a, Const)))
         dynamic = [self._closure(a) for a in expr.args if not isinstance(a, Const)]
+        if len(dynamic) == 1:  # the common window: a fixed date and one computed from the event
+            (f,) = dynamic
+            return lambda ctx: choose(bound, f(ctx))
         return lambda ctx: choose(bound, *(f(ctx) for f in dynamic))
 
 

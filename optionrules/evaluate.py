@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, assert_never
 
 import attrs
 
@@ -76,7 +76,7 @@ class Provenance(NamedTuple):
     lockups: tuple[tuple[date, date, ClauseRef], ...]
 
 
-@attrs.frozen
+@attrs.define
 class Evaluation:
     """The figures of one (timeline, as-of) query, the violations, and the clauses behind them.
 
@@ -216,7 +216,7 @@ class Replay:
             pass  # a violation: the event is not applied
         elif handler.exercise:
             self._exercise(event)
-        else:  # rules, milestones, lock-ups, consents
+        else:
             self._apply_clauses(event, handler)
         seen = self.seen.get(event.name)
         if seen is None:
@@ -225,6 +225,7 @@ class Replay:
             seen.append(event.date)
 
     def _apply_clauses(self, event: Event, handler: EventPlan) -> None:
+        """Rules, milestones, lock-ups and consents, in that order."""
         alive = self._forfeit_all is None and event.date <= self._deadline  # the option is still alive
         if handler.ends_service and self._service_end is not None:
             assert self.plan.service_ref is not None
@@ -296,8 +297,8 @@ class Replay:
     def _apply_rule(self, rule: RulePlan, event: Event) -> None:
         when = event.date
         if rule.vest is not None:
-            amount = self._vest(rule, when)
-            if self.trace is not None:
+            amount = self._vest(rule, when, self.trace is not None)
+            if amount is not None:
                 self._record(Vested, rule.ref, rule.assumptions["vested"], amount=amount,
                              condition=rule.condition_text)
         if rule.repurchase:
@@ -316,21 +317,24 @@ class Replay:
             if until is not None:
                 self._set_window(until, rule)
 
-    def _vest(self, rule: RulePlan, when: date) -> Amount:
+    def _vest(self, rule: RulePlan, when: date, traced: bool) -> Amount | None:
+        """Vest what the rule orders; how, if traced."""
         vest, vesting = rule.vest, self._vesting
         match vest:
-            case VestWord.ALL_UNVESTED:
-                return vesting.all_unvested(when, rule.ref)
-            case VestWord.NOTHING:
-                return Nothing()
             case ProRataPlan():
-                return vesting.pro_rata(vest, when, rule.ref, self.trace is not None)
+                return vesting.pro_rata(vest, when, rule.ref, traced)
+            case VestWord.ALL_UNVESTED:
+                return vesting.all_unvested(when, rule.ref, traced)
+            case VestWord.NOTHING:
+                return Nothing() if traced else None
             case PercentPlan():
-                return vesting.percent(vest, when, rule.ref)
+                return vesting.percent(vest, when, rule.ref, traced)
             case HorizonPlan():
-                return vesting.due_within(vest, when, rule.ref)
+                return vesting.due_within(vest, when, rule.ref, traced)
+            case None:
+                return None
             case _:
-                raise AssertionError(vest)
+                assert_never(vest)
 
     def _set_window(self, until: date, rule: RulePlan) -> None:
         """A rule's exercise window: it replaces the term's, and later windows only shorten it."""
@@ -442,8 +446,8 @@ class Replay:
     def evaluation(self, as_of: date) -> Evaluation:
         plan, vesting = self.plan, self._vesting
         forfeit_all = self._forfeit_all if self._forfeit_all is not None and as_of >= self._forfeit_all[0] else None
-        provenance = Provenance(tuple(s.ref for s in plan.schedules), (plan.exercise.ref,) if plan.exercise else (),
-                                tuple(vesting.pulls), tuple(vesting.achieved.values()) if vesting.achieved else (),
+        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
+                                tuple(vesting.achieved.values()) if vesting.achieved else (),
                                 self._deadline_refs, self._vesting_end_refs, vesting.end, forfeit_all,
                                 tuple(map(tuple, self._lockups)) if self._lockups else ())  # type: ignore[arg-type]
         counts = self._installment_counts(as_of) if self.trace is not None else ()

@@ -102,6 +102,8 @@ def extreme(function: Function) -> Callable[..., Any]:
     pick = max if function is Function.LATER_OF else min
 
     def choose(*values: Any) -> Any:
+        if None not in values:
+            return pick(values)
         known = [v for v in values if v is not None]
         return pick(known) if known else None
 

@@ -93,9 +93,8 @@ def kinds_text() -> str:
         lines.append(f"    {kind.doc}")
         for key in kind.keys:
             flag = "required" if key.required else "optional"
-            choices = f" ({' | '.join(key.choices)})" if key.choices else ""
             doc = f": {key.doc}" if key.doc else ""
-            lines.append(f"    {key.name:<18} {key.reads}{choices}, {flag}{doc}")
+            lines.append(f"    {key.name:<18} {key.reads}, {flag}{doc}")
         lines.append("")
     lines.append(f"Every clause may also carry `{SAYS}: \"...\"`, the agreement's own words.")
     return "\n".join(lines)

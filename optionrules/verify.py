@@ -71,7 +71,7 @@ class Counterexample:
 
 
 @attrs.define
-class Report:
+class VerifyReport:
     timelines: int
     evaluations: int
     seconds: float
@@ -226,7 +226,7 @@ MARGIN = Duration(months=3)  # explored past the expiration date
 
 
 def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
-           jobs: int | None = None, progress: Progress | None = None) -> Report:
+           jobs: int | None = None, progress: Progress | None = None) -> VerifyReport:
     started = time.perf_counter()
     plan = contract.plan(assume)
     model = contract.model
@@ -251,7 +251,7 @@ def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: D
         if progress is not None:
             progress(done, len(units))
     counterexamples = [_shrink(checker, name, *failure, first) for name, failure in failures.items()]
-    return Report(timelines + 1, evaluations + 3, time.perf_counter() - started, counterexamples)
+    return VerifyReport(timelines + 1, evaluations + 3, time.perf_counter() - started, counterexamples)
 
 
 def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:

@@ -5,8 +5,8 @@ Accelerations and pro-rata vesting *pull* shares out of future installments and 
 day of the event; the installment keeps vesting the rest on its date. So a partial acceleration
 never counts a share twice, and vesting stays a sum of whole installments and pulls.
 
-Each way of vesting returns what it vested, as a trace amount (`trace.Amount`); the parts of a
-pro-rata computation are built only when a trace is kept.
+Each way of vesting returns the shares it vested and, when a trace is kept (`traced`), how: a trace
+amount (`trace.Amount`). A plain query builds no record of it.
 """
 
 from __future__ import annotations
@@ -111,19 +111,20 @@ class VestingState:
 
     # ---- the kinds of vesting a rule can order
 
-    def all_unvested(self, when: date, ref: ClauseRef) -> AllUnvested:
+    def all_unvested(self, when: date, ref: ClauseRef, traced: bool) -> AllUnvested | None:
         added: Shares = sum((self.pull(when, i, self._remaining(i), ref) for i in self._future(when)), start=0)
         for which, milestone in enumerate(self.plan.milestones):
             if milestone.accelerates:
                 added += self.achieve(which, when, ref)
-        return AllUnvested(added)
+        return AllUnvested(added) if traced else None
 
-    def due_within(self, plan: HorizonPlan, when: date, ref: ClauseRef) -> DueWithin:
+    def due_within(self, plan: HorizonPlan, when: date, ref: ClauseRef, traced: bool) -> DueWithin | None:
         horizon = add(when, plan.within, self.plan.missing_day)
         due = [i for i in self._future(when) if self.plan.dates[i] <= horizon]
-        return DueWithin(horizon, sum((self.pull(when, i, self._remaining(i), ref) for i in due), start=0))
+        added: Shares = sum((self.pull(when, i, self._remaining(i), ref) for i in due), start=0)
+        return DueWithin(horizon, added) if traced else None
 
-    def percent(self, plan: PercentPlan, when: date, ref: ClauseRef) -> PercentOf:
+    def percent(self, plan: PercentPlan, when: date, ref: ClauseRef, traced: bool) -> PercentOf | None:
         future = self._future(when)
         unvested: Shares = sum((self._remaining(i) for i in future), start=0)
         if plan.order is AccelerationOrder.EACH:
@@ -136,9 +137,9 @@ class VestingState:
                 if added >= target:
                     break
                 added += self.pull(when, i, target - added, ref)
-        return PercentOf(plan.percent, unvested, plan.order, added)
+        return PercentOf(plan.percent, unvested, plan.order, added) if traced else None
 
-    def pro_rata(self, plan: ProRataPlan, when: date, ref: ClauseRef, traced: bool) -> ProRated:
+    def pro_rata(self, plan: ProRataPlan, when: date, ref: ClauseRef, traced: bool) -> ProRated | None:
         """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
         search = bisect_right if self.inclusive else bisect_left
         added: Shares = 0
@@ -160,7 +161,7 @@ class VestingState:
             if traced:
                 parts.append(InstallmentPart(schedule.ref.name, amount, served, period, previous, schedule.dates[j],
                                              share, pulled, plan.rounding))
-        return ProRated(tuple(parts), added)
+        return ProRated(tuple(parts), added) if traced else None
 
 
 def _scale(shares: Shares, percent: Fraction, rounding: Rounding) -> Shares:

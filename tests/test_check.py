@@ -524,3 +524,74 @@ def test_a_rule_on_an_event_with_too_many_cases_to_analyse_is_not_said_never_to_
     c = contract(rules=ENDS + extra)
     assert c.evaluate([{"date": "2021-01-15", "event": "big", "a": "y", "b": "m0", "c": "m63"}],
                       "2021-01-15").vested == 4_800
+
+
+# ---- Readings in conditions, and other typing cases that once crashed the checker ---------------------------
+
+READING = """\
+enum reason_t { quit, cause }
+event termination(reason: reason_t)
+assume a_reading "§1" {
+  reads: "x"
+  default: yes
+  alternatives: no
+}
+"""
+
+
+@pytest.mark.parametrize(("condition", "message", "at"), [
+    ("not a_reading", "the operand of `not` must be a condition, not a reading of a_reading", "a_reading"),
+    ("a_reading = 5", "cannot compare a reading of a_reading with a number", "a_reading = 5"),
+    ("a_reading in {5}", "a number cannot be among the values of a reading of a_reading", "5}"),
+])
+def test_a_reading_used_as_a_condition_is_a_located_error(condition, message, at):
+    rule = f'rule r "§2" on termination when {condition} {{\n  forfeit: unvested\n}}\n'
+    diagnostics = check(BASE + READING + rule)
+    assert located(diagnostics) == [(message, BASE_LINES + READING.count("\n") + 1, rule.index(at) + 1)]
+
+
+def test_a_reading_compared_with_one_of_its_readings_checks_clean():
+    rule = 'rule r "§2" on termination when a_reading = yes {\n  forfeit: unvested\n}\n'
+    assert check(BASE + READING + rule) == []
+
+
+def test_the_cli_reports_a_reading_used_as_a_condition_and_exits_1(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "reading.contract"
+    path.write_text(BASE + READING + 'rule r "§2" on termination when not a_reading {\n  forfeit: unvested\n}\n')
+    result = subprocess.run([sys.executable, "-m", "optionrules", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert f"{path}:{BASE_LINES + 8}:37: error: the operand of `not` must be a condition" in result.stdout
+    assert "internal error" not in result.stderr
+
+
+def test_a_division_by_zero_in_a_condition_is_reported():
+    rule = 'rule r "§2" on termination when 30 / (2 - 2) > 1 {\n  forfeit: unvested\n}\n'
+    ((message, line, column),) = located(check(BASE + READING + rule))
+    assert (message, line, column) == ("division by zero", BASE_LINES + 8, 33)
+
+
+def test_a_negative_cliff_is_reported():
+    vesting = ('service "s" {\n  ends_on: termination\n  through: inclusive\n}\n'
+               'vesting v "§3" {\n  installments: 4\n  every: 1 month\n  cliff: -1 month\n  rounding: down\n'
+               '  rounding_basis: cumulative\n}\n')
+    diagnostics = check(BASE + READING + vesting)
+    assert ("`cliff` cannot be negative", BASE_LINES + 15, 10) in located(diagnostics)
+
+
+def test_a_value_after_in_must_be_a_constant():
+    rule = 'rule r "§2" on termination when reason in {quit, in_service} {\n  forfeit: unvested\n}\n'
+    assert located(check(BASE + READING + rule))[0][0] == "a condition cannot be among the values of a reason_t"
+
+
+def test_every_kind_of_the_registry_is_listed_by_kinds():
+    from optionrules.kinds import KINDS
+    from optionrules.render import kinds_text
+
+    text = kinds_text()
+    for name, kind in KINDS.items():
+        assert f"\n{name}" in text or text.startswith(name), name
+        for key in kind.keys:
+            assert f"    {key.name} " in text, (name, key.name)

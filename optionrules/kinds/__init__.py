@@ -22,6 +22,12 @@ from optionrules.kinds.tests import Example, Expectation, Invariant
 from optionrules.kinds.vesting import Milestone, Service, Settlement, Vesting
 from optionrules.kinds.vocabulary import Assume, EventDeclaration
 
+# The registry in the order of the families above (each module registers its kinds as it is imported).
+_FAMILIES = [header, vocabulary, grant, vesting, rules, exercise, tests]
+_ordered = sorted(KINDS.values(), key=lambda k: [f.__name__ for f in _FAMILIES].index(k.record.__module__))
+KINDS.clear()
+KINDS.update((k.name, k) for k in _ordered)
+
 SAYS = "says"  # every clause may quote the agreement's own words
 SAYS_DOC = "the agreement's own words for this clause"
 HEADERS = tuple(name for name, k in KINDS.items() if k.header)
