@@ -146,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
+    _add_lsp(commands)
     return parser
 
 
@@ -493,4 +494,26 @@ def _kinds(args: argparse.Namespace) -> int:
     from optionrules.render import kinds_text
 
     print(kinds_text())
+    return EXIT_OK
+
+
+# ---- lsp ------------------------------------------------------------------------------------
+
+LSP_INSTALL_HINT = "optionrules lsp needs pygls: pip install 'optionrules[lsp]'"
+
+
+def _add_lsp(commands: Any) -> None:
+    lsp = commands.add_parser("lsp", help="the language server for editors (over stdio)",
+                              description="A Language Server Protocol server over stdin and stdout: diagnostics "
+                                          "as you type, hover, completion, go to definition, symbols, formatting "
+                                          "and quick fixes. Editors start it; it needs the [lsp] extra.")
+    lsp.set_defaults(run=_lsp)
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from optionrules.lsp.server import serve
+    except ImportError as error:
+        raise InputError(f"{LSP_INSTALL_HINT} ({error})") from None
+    serve()
     return EXIT_OK

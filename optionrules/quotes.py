@@ -90,10 +90,10 @@ def _rest_in_order(text: str, parts: list[str], at: int) -> int | None:
 
 
 def nearest_passage(source: str, quote: str) -> Passage | None:
-    """The stretch of the source, as many words long as the quote, sharing the most words with it."""
+    """The stretch of the source, about as many words long as the quote, sharing the most words with it."""
     words = [(m.start(), m.end(), m[0].lower()) for m in _WORD.finditer(source)]
     wanted = Counter(w.lower() for w in _WORD.findall(ELLIPSIS.sub(" ", quote)))
-    size = min(sum(wanted.values()), len(words))
+    size = min(sum(wanted.values()) * 5 // 4 + 1, len(words))  # room for a word or two changed; ends trimmed
     if size == 0:
         return None
     window = Counter(w for _, _, w in words[:size])
