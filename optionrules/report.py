@@ -6,7 +6,7 @@ schedule as a table and, with matplotlib, a chart. No script, no network, nothin
 every text from the contract or the agreement is escaped, and the page forbids scripts outright.
 
     from optionrules.report import write_report
-    write_report("contracts/capstone_liggett_2002.contract", "report.html")
+    write_report("agreement.contract", "report.html")
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def _examples(model: Model) -> str:
 
 
 def _event(event: Event) -> str:
-    """As an example writes it: `termination(2004-03-15, reason: without_cause)`."""
+    """As an example writes it: `termination(2025-03-15, reason: resignation)`."""
     attributes = [f"{k}: {show_value(v)}" for k, v in event.attrs.items()]
     return f"{event.name}({', '.join([event.date.isoformat(), *attributes])})"
 

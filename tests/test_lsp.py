@@ -314,7 +314,8 @@ def test_definition_of_a_plans_clause_opens_the_plan(editor: Editor):
     plan = plan_path.read_text(encoding="utf-8")
     for word, declared in [("capstone_2000_plan.change_of_control_acceleration", "rule change_of_control_acceleration"),
                            ("termination\n  when reason != cause", "event termination"),
-                           ('"capstone_2000_plan.contract"', "plan capstone_2000_plan")]:
+                           ('"capstone_2000_plan.contract"', "plan capstone_2000_plan"),
+                           ("capstone_2000_plan \"Art. II §1", "plan capstone_2000_plan")]:
         found = editor.request(types.TEXT_DOCUMENT_DEFINITION, types.DefinitionParams(
             document(uri), position_of(text, word)))
         assert found is not None, word

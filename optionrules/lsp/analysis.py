@@ -91,7 +91,8 @@ def symbol_at(document: Document, line: int, column: int) -> Symbol | None:
     if contains(item.kind_span, line, column):
         return _kind_symbol(item.kind)
     if item.name is not None and contains(item.name.span, line, column):
-        return _own_clause_symbol(document, item)
+        return _base_clause_symbol(document, item.name.id) if item.kind == "uses" else \
+            _own_clause_symbol(document, item)
     if item.overrides is not None and contains(item.overrides.span, line, column):
         return _base_clause_symbol(document, item.overrides.id)
     node = _innermost(item, line, column)

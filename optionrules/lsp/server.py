@@ -151,10 +151,6 @@ def complete(ls: ContractServer, params: types.CompletionParams) -> types.Comple
     document = ls.documents.get(params.text_document.uri)
     if document is None:
         return types.CompletionList(is_incomplete=False, items=[])
-    text = ls.workspace.get_text_document(params.text_document.uri).source
-    if text != document.text:  # completion asked before the change was checked
-        ls.refresh(params.text_document.uri)
-        document = ls.documents[params.text_document.uri]
     found = completions(document, params.position.line + 1, params.position.character + 1)
     return types.CompletionList(is_incomplete=False, items=[
         types.CompletionItem(c.label, kind=COMPLETION_KINDS.get(c.what), detail=c.detail or None) for c in found])
