@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # every agreement of the library (plans and forms are verified through the agreements that use them)
 AGREEMENTS := $(CONTRACT) contracts/acme/grant_maria_lopez.contract $(sort $(wildcard contracts/forms/*.contract contracts/sec/*.contract))
 
-.PHONY: demo test lint typecheck contracts unit bench clean
+.PHONY: demo test lint typecheck contracts unit bench clean vscode-extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ contracts: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The VS Code extension, packaged for `code --install-extension editors/vscode/optionrules-0.1.0.vsix`.
+VSIX := editors/vscode/optionrules-0.1.0.vsix
+vscode-extension: $(VSIX)
+
+$(VSIX): $(addprefix editors/vscode/,package.json package-lock.json extension.js language-configuration.json \
+		syntaxes/optionrules.tmLanguage.json README.md)
+	cd editors/vscode && npm ci --no-audit --no-fund && npm run package
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -147,6 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
                                 description="The language reference: every clause kind and its keys.")
     kinds.set_defaults(run=_kinds)
+    _add_lsp(commands)
+    _add_report(commands)
     return parser
 
 
@@ -507,4 +509,54 @@ def _kinds(args: argparse.Namespace) -> int:
     from optionrules.render import kinds_text
 
     print(kinds_text())
+    return EXIT_OK
+
+
+# ---- lsp ------------------------------------------------------------------------------------
+
+LSP_INSTALL_HINT = "optionrules lsp needs pygls: pip install 'optionrules[lsp]'"
+
+
+def _add_lsp(commands: Any) -> None:
+    lsp = commands.add_parser("lsp", help="the language server for editors (over stdio)",
+                              description="A Language Server Protocol server over stdin and stdout: diagnostics "
+                                          "as you type, hover, completion, go to definition, symbols, formatting "
+                                          "and quick fixes. Editors start it; it needs the [lsp] extra.")
+    lsp.set_defaults(run=_lsp)
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from optionrules.lsp.server import serve
+    except ImportError as error:
+        raise InputError(f"{LSP_INSTALL_HINT} ({error})") from None
+    serve()
+    return EXIT_OK
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser("report", help="an HTML page: the agreement's text beside its clauses",
+                                 description="Write one self-contained HTML page to review an encoding: the "
+                                             "agreement's text (the header's `source:`) with each clause's quote "
+                                             "highlighted and linked to the clause, the examples and their "
+                                             "results, and the vesting schedule (a chart with the [plot] extra).")
+    report.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+    report.add_argument("--out", required=True, metavar="FILE.html", help="where to write the page")
+    report.set_defaults(run=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from optionrules.errors import ContractError
+    from optionrules.report import write_report
+
+    try:
+        write_report(args.contract, args.out)
+    except ContractError as error:
+        raise InputError(str(error)) from None
+    except OSError as error:
+        raise InputError(f"optionrules: report: cannot write {args.out}: {error.strerror or error}") from None
+    print(f"wrote {args.out}")
     return EXIT_OK

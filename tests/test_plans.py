@@ -208,9 +208,11 @@ def test_two_files_declaring_the_same_plan_name(tmp_path):
 
 
 def test_the_json_cites_a_plan_clause_in_the_plan_file():
-    # Maria Lopez's grant takes its post-termination window from the plan's rule at line 34 of the plan file
+    # Maria Lopez's grant takes its post-termination window from the plan's rule post_termination
+    plan = (ROOT / "contracts" / "acme" / "acme_2021_plan.contract").read_text(encoding="utf-8").split("\n")
+    line = next(n for n, text in enumerate(plan, 1) if text.startswith("rule post_termination "))
     grant = optionrules.load(ROOT / "contracts" / "acme" / "grant_maria_lopez.contract")
     result = grant.evaluate([termination("2023-06-30", "resignation")], "2023-07-01").to_dict()
     (deadline,) = result["clauses"]["exercise_deadline"]
-    assert (deadline["clause"], deadline["citation"], deadline["line"]) == ("post_termination", "Plan §7(a)", 34)
+    assert (deadline["clause"], deadline["citation"], deadline["line"]) == ("post_termination", "Plan §7(a)", line)
     assert deadline["file"].endswith("acme_2021_plan.contract")

@@ -12,7 +12,7 @@ A new kind is a record class in one of these modules (or a new one imported here
 it, `optionrules kinds` lists it, and the compiler and the evaluator give it its meaning.
 """
 
-from optionrules.kinds import exercise, grant, header, rules, tests, vesting, vocabulary
+from optionrules.kinds import exercise, grant, header, readers, rules, tests, vesting, vocabulary
 from optionrules.kinds.base import KINDS, Clause, Conditional, Key, Kind, Reading, Triggered
 from optionrules.kinds.exercise import Exercise, Payment
 from optionrules.kinds.grant import Conventions, Grant, Term
@@ -30,10 +30,11 @@ KINDS.update((k.name, k) for k in _ordered)
 
 SAYS = "says"  # every clause may quote the agreement's own words
 SAYS_DOC = "the agreement's own words for this clause"
+SAYS_KEY = Key(SAYS, SAYS, readers.Text(), doc=SAYS_DOC)
 HEADERS = tuple(name for name, k in KINDS.items() if k.header)
 
 __all__ = [
-    "HEADERS", "KINDS", "SAYS", "SAYS_DOC", "Agreement", "Assume", "Clause", "Conditional", "Conventions",
+    "HEADERS", "KINDS", "SAYS", "SAYS_DOC", "SAYS_KEY", "Agreement", "Assume", "Clause", "Conditional", "Conventions",
     "EventDeclaration", "Example", "Exercise", "Expectation", "Form", "Grant", "Horizon", "Invariant", "Key", "Kind",
     "Lockup", "Milestone", "Payment", "Percent", "Plan", "ProRata", "Reading", "Require", "Rule", "Service",
     "Settlement", "Term", "Triggered", "Uses", "Vest", "Vesting", "exercise", "grant", "header", "rules", "tests",
