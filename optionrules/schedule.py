@@ -6,7 +6,7 @@ import csv
 import html
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import attrs
@@ -16,9 +16,8 @@ from optionrules.evaluate import Evaluation, Step, evaluate
 from optionrules.model import FIGURES, ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
-from optionrules.values import csv_value, json_value
+from optionrules.values import csv_value, json_value, shift
 
-_ONE_DAY = timedelta(days=1)
 _HEADER = ["date", *FIGURES, "clauses"]
 
 
@@ -59,7 +58,8 @@ class VestingTable:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(_HEADER)
         for row in self.rows:
-            writer.writerow([row.date.isoformat(), *(csv_value(row.figures[f]) for f in FIGURES), row.citations])
+            cells = [row.date, *(row.figures[f] for f in FIGURES), row.citations]
+            writer.writerow([csv_value(cell) for cell in cells])
         return out.getvalue()
 
     def table(self) -> str:
@@ -82,7 +82,7 @@ def vesting_table(plan: Plan, timeline: Timeline, title: str) -> VestingTable:
     """Evaluate on every date something can change; keep the dates where something did."""
     trace: list[Step] = []
     last_event = timeline.events[-1].date if timeline.events else plan.expiration
-    final = evaluate(plan, timeline.events, max(last_event, plan.expiration) + _ONE_DAY, trace)
+    final = evaluate(plan, timeline.events, shift(max(last_event, plan.expiration), 1), trace)
     candidates = _candidates(plan, timeline, final, trace)
     rows: list[Change] = []
     previous: dict[str, Any] | None = None
@@ -100,14 +100,14 @@ def vesting_table(plan: Plan, timeline: Timeline, title: str) -> VestingTable:
 
 def _candidates(plan: Plan, timeline: Timeline, final: Evaluation, trace: list[Step]) -> list[date]:
     """Installment and event dates, and the day after each deadline, lock-up and the expiration."""
-    days = {plan.model.grant.grant_date if plan.model.grant else plan.expiration, plan.expiration + _ONE_DAY}
+    days = {plan.model.grant.grant_date if plan.model.grant else plan.expiration, shift(plan.expiration, 1)}
     days.update(plan.dates)
     days.update(e.date for e in timeline.events)
     days.update(step.date for step in trace)
     if final.exercise_deadline is not None:
-        days.add(final.exercise_deadline + _ONE_DAY)
+        days.add(shift(final.exercise_deadline, 1))
     for start, end, _ in final.provenance.lockups:
-        days.update((start, end + _ONE_DAY))
+        days.update((start, shift(end, 1)))
     return sorted(days)
 
 
@@ -119,7 +119,7 @@ def _why(plan: Plan, result: Evaluation, day: date, trace: list[Step],
     if "expired" in changes and result.expired:
         refs += p.deadline
     if "sale_blocked" in changes:
-        refs += [ref for start, end, ref in p.lockups if day in (start, end + _ONE_DAY)]
+        refs += [ref for start, end, ref in p.lockups if day in (start, shift(end, 1))]
     if not refs and day > plan.expiration:
         refs.append(plan.term)
     return tuple(dict.fromkeys(refs))
