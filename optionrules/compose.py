@@ -25,7 +25,7 @@ import attrs
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, did_you_mean
-from optionrules.files import read_source
+from optionrules.files import SUFFIX, FileError, decode, read_contract, root_of
 from optionrules.parse import parse
 from optionrules.values import Duration
 
@@ -157,18 +157,22 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     loaded = next((base for base in composition.bases.values() if base.file == name), None)
     if loaded is not None:  # used twice (a plan under the form and under the agreement): read once
         return loaded
-    text, problems = read_source(path)
+    text, problem = _read_base(path, stack[0], kind)
     if text is None:
-        composition.error(f"cannot read the {kind} {path_node.value}: {problems[0].message}", path_node,
+        composition.error(f"cannot read the {kind} {path_node.value}: {problem}", path_node,
                           "the path is relative to this file; nothing else was checked")
         composition.unreadable = True
         return None
     module, syntax = _parse_base(text, name)
+    header = _header(module)
+    if header is None:  # not a contract: none of its text is shown (it may be anything the path led to)
+        composition.error(f"{path_node.value} is not a contract file: a {kind} starts with `{kind} NAME \"title\"`",
+                          path_node)
+        return None
     composition.sources[name] = text
     composition.diagnostics.extend(syntax)
     composition.broken.extend(module.broken)
-    header = _header(module)
-    if header is None or header.kind != kind or header.name is None:
+    if header.kind != kind or header.name is None:
         composition.error(f"{path_node.value} is not a {kind}: it must start with `{kind} NAME \"title\"`", path_node)
         return None
     other = composition.bases.get(header.name.id)
@@ -180,6 +184,18 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     composition.bases[base.name] = base
     _gather(composition, module, base.name, [*stack, name], None)
     return base
+
+
+def _read_base(path: Path, contract: str, kind: str) -> tuple[str | None, str]:
+    """The text of a plan or form: a `.contract` file inside the contract's root; or why it cannot be read."""
+    if path.suffix != SUFFIX:
+        return None, f"a {kind} is a {SUFFIX} file"
+    try:
+        raw = read_contract(path, root_of(contract), kind)
+    except FileError as error:
+        return None, error.message
+    text, problems = decode(raw, str(path))
+    return text, problems[0].message if problems else ""
 
 
 @functools.lru_cache(maxsize=32)
