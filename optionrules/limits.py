@@ -10,7 +10,8 @@ from datetime import date
 from optionrules.values import Duration, add
 
 MiB = 1024 * 1024
-CONTRACT_BYTES = 4 * MiB  # a contract, plan or form file
+CONTRACT_BYTES = 1 * MiB  # a contract, plan or form file (the largest bundled one: 16 KB), parsed in 20 s at most
+MAX_ITEMS = 10_000  # top-level items of a contract file (the reference agreement has 41)
 TIMELINE_BYTES = 16 * MiB  # a timeline (JSON)
 GRANTS_BYTES = 4 * MiB  # a CSV file of grants
 MAX_GRANTS = 10_000  # rows of a CSV file of grants: each is checked as a contract (some 0.5 ms each)

@@ -17,10 +17,12 @@ from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerState, LexerThread, LineCounter
 from lark.utils import TextSlice
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, Span, did_you_mean, line_and_column
+from optionrules.limits import MAX_ITEMS
 from optionrules.values import UNIT_WORDS
 
 MAX_NESTING = 100
@@ -30,6 +32,24 @@ _lock = threading.Lock()  # the node builder stamps spans with the file being pa
 
 
 _OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+
+
+class _ItemLexerThread(LexerThread):
+    """Lark's lexer thread for one item of a file: its line counter starts at the item's line and column,
+    found in the file's index of line starts. (Lark counts the newlines from the start of the file to the
+    item each time, which made a file of many items quadratic.)"""
+
+    @classmethod
+    def from_text(cls, lexer: Any, text_or_slice: Any) -> _ItemLexerThread:
+        text = TextSlice.cast_from(text_or_slice)
+        counter = LineCounter("\n")  # type: ignore[no-untyped-call]
+        line, column = line_and_column(text.text, text.start)
+        counter.char_pos, counter.line, counter.column = text.start, line, column
+        counter.line_start_pos = text.start - column + 1
+        return cls(lexer, LexerState(text, counter))
+
+
+_PLUGINS = {"LexerThread": _ItemLexerThread}
 
 
 def grammar_text() -> str:
@@ -53,7 +73,7 @@ def parser() -> Lark:
     if _parser is None:
         with _lock:
             if _parser is None:  # another thread may have built it meanwhile
-                _parser = _from_tables() or Lark(grammar_text(), transformer=_ToAst(), **_OPTIONS)
+                _parser = _from_tables() or Lark(grammar_text(), transformer=_ToAst(), _plugins=_PLUGINS, **_OPTIONS)
     return _parser
 
 
@@ -62,7 +82,8 @@ def _from_tables() -> Lark | None:
 
     if _fingerprint() != (tables.GRAMMAR_SHA256, tables.LARK_VERSION):
         return None
-    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=_ToAst())  # type: ignore[no-untyped-call,no-any-return]
+    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=_ToAst(),  # type: ignore[no-untyped-call,no-any-return]
+                                _plugins=_PLUGINS)
 
 
 def _fingerprint() -> tuple[str, str]:
@@ -167,6 +188,10 @@ def _split_items(text: str, file: str) -> tuple[list[tuple[int, int]], list[ast.
     bounds = [(s, e) for s, e in zip(starts, starts[1:] + [n])]
     if in_long_string_since is not None:  # already reported: do not parse the item it swallowed
         bounds = [(s, e) for s, e in bounds if not s <= in_long_string_since < e]
+    if len(bounds) > MAX_ITEMS:
+        errors.append(Diagnostic(f"more than {MAX_ITEMS:,} items in one file: the rest is not read (the limit for "
+                                 "a contract)", _span_at(text, file, bounds[MAX_ITEMS][0])))
+        bounds = bounds[:MAX_ITEMS]
     return bounds, comments, errors
 
 
