@@ -36,8 +36,8 @@ _root: contextvars.ContextVar[Path | None] = contextvars.ContextVar("root", defa
 class FileError(OptionRulesError):
     """A file that is refused or cannot be read or written: one diagnostic naming it."""
 
-    def __init__(self, message: str, where: str):
-        super().__init__([Diagnostic(message, where=where)])
+    def __init__(self, message: str, where: str, span: Span | None = None):
+        super().__init__([Diagnostic(message, span, None if span else where)])
         self.message = message
 
 
@@ -57,13 +57,13 @@ def root_of(contract: str | Path) -> Path:
     return named if named is not None else Path(contract).parent
 
 
-def inside_root(path: str | Path, root: Path, what: str) -> None:
+def inside_root(path: str | Path, root: Path, what: str, remedy: str = "name a wider --root to read it") -> None:
     """Refuse a path that leads (through `..`, an absolute path or a link) out of `root`, or a `.contract` name
     that leads to a file of another name; nothing is opened, so nothing is said about what lies outside."""
     real, real_root = os.path.realpath(path), os.path.realpath(root)
     if os.path.commonpath([real, real_root]) != real_root:
         raise FileError(f"the {what} is outside the folder {root} (a path or link out of it is not followed; "
-                        "name a wider --root to read it)", str(path))
+                        f"{remedy})", str(path))
     if str(path).endswith(SUFFIX) and not real.endswith(SUFFIX):
         raise FileError(f"the {what} is a link to a file that is not a {SUFFIX} file: not read", str(path))
 
@@ -145,6 +145,18 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
     except UnicodeDecodeError as error:
         line, column = line_and_column(raw, error.start)
         return None, [Diagnostic("the file is not valid UTF-8 text", Span(name, line, column, line, column + 1))]
+
+
+def read_text(path: str | Path, limit: int, what: str) -> str:
+    """The UTF-8 text (a byte order mark dropped) of a file named on the command line, or of standard input
+    for `-`: a regular file of at most `limit` bytes, not reached through a link out of its own folder (a
+    committed `grants.csv -> /proc/self/environ` is refused); FileError otherwise."""
+    if str(path) != STDIN:
+        inside_root(path, Path(path).parent, what, "name the file itself")
+    text, problems = decode(read_bytes(path, limit, what), display_name(path))
+    if text is None:
+        raise FileError(problems[0].message, display_name(path), problems[0].span)
+    return text
 
 
 def contract_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:

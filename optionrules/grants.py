@@ -12,7 +12,7 @@ from optionrules import ast
 from optionrules.check import check
 from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic, Problems, did_you_mean
-from optionrules.files import FileError, decode, read_bytes, read_source
+from optionrules.files import FileError, display_name, read_source, read_text
 from optionrules.limits import GRANTS_BYTES, MAX_GRANTS
 from optionrules.model import ATTRIBUTE_TYPES, Attr, Model
 from optionrules.parse import parse
@@ -40,19 +40,14 @@ def form_parameters(module: ast.Module) -> dict[str, str] | None:
 
 def read_grants(parameters: dict[str, str], csv_path: str | Path) -> tuple[list[GrantRow], list[Diagnostic]]:
     """The rows of the CSV file, their cells read as the form's parameters; a diagnostic per problem, naming the
-    line (as the file counts them: a quoted cell may hold newlines) and the column."""
-    name = str(csv_path)
-    try:
-        text, problems = decode(read_bytes(csv_path, GRANTS_BYTES, "grants file"), name)
-    except FileError as error:
-        return [], error.diagnostics
-    if text is None:
-        return [], problems
-    reader = csv.reader(io.StringIO(text, newline=""))
+    line (as the file counts them: a quoted cell may hold newlines) and the column. A file that cannot be read
+    (or read as CSV, or has more than MAX_GRANTS rows) raises FileError."""
+    name = display_name(csv_path)
+    reader = csv.reader(io.StringIO(read_text(csv_path, GRANTS_BYTES, "grants file"), newline=""))
     try:
         return _rows(parameters, reader, name)
     except csv.Error as error:  # a cell over csv.field_size_limit() (128 KiB), a quote never closed
-        return [], [Diagnostic(f"not a readable CSV file: {error}", where=f"{name}:{reader.line_num}")]
+        raise FileError(f"not a readable CSV file: {error}", f"{name}:{reader.line_num}") from None
 
 
 def _rows(parameters: dict[str, str], reader: Any, name: str) -> tuple[list[GrantRow], list[Diagnostic]]:
@@ -67,8 +62,8 @@ def _rows(parameters: dict[str, str], reader: Any, name: str) -> tuple[list[Gran
     for number, row in enumerate(reader, start=1):
         line = reader.line_num
         if number > MAX_GRANTS:
-            return [], [Diagnostic(f"more than {MAX_GRANTS:,} rows: not read (the limit for a grants file)",
-                                   where=f"{name}:{line}")]
+            raise FileError(f"more than {MAX_GRANTS:,} rows: not read (the limit for a grants file)",
+                            f"{name}:{line}")
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -132,7 +127,8 @@ def _cell(text: str, name: str, declared: str) -> Any:
 def check_grants(form_path: str | Path, csv_path: str | Path) -> tuple[list[tuple[GrantRow, Contract | None]],
                                                                        list[Diagnostic], dict[str, str]]:
     """Check every grant of the CSV file with the form: the contracts made, every problem, the sources.
-    The form is read and parsed once; each grant is checked as the agreement it makes with the form."""
+    The form is read and parsed once; each grant is checked as the agreement it makes with the form. A grants
+    file that cannot be read raises FileError."""
     form_file = str(form_path)
     text, problems = read_source(form_path)
     if text is None:
@@ -162,7 +158,10 @@ def check_grants(form_path: str | Path, csv_path: str | Path) -> tuple[list[tupl
 
 def load_grants(form_path: str | Path, csv_path: str | Path) -> dict[str, Contract]:
     """Each grant of the CSV file as a checked contract, by id; raises ContractError with every problem."""
-    made, problems, sources = check_grants(form_path, csv_path)
+    try:
+        made, problems, sources = check_grants(form_path, csv_path)
+    except FileError as error:
+        raise ContractError(error.diagnostics) from None
     if problems:
         raise ContractError(problems, sources)
     return {grant.id: contract for grant, contract in made if contract is not None}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from optionrules.errors import Diagnostic, Problems, TimelineError, did_you_mean, line_and_column
-from optionrules.files import FileError, decode, display_name, read_bytes
+from optionrules.files import FileError, display_name, read_text
 from optionrules.limits import TIMELINE_BYTES
 from optionrules.model import Attr, Model
 from optionrules.records import record
@@ -86,11 +86,9 @@ def load_timeline(path: str | Path, model: Model) -> Timeline:
     """Read and validate a timeline file (standard input for `-`); raises TimelineError with every problem."""
     name = display_name(path)
     try:
-        text, problems = decode(read_bytes(path, TIMELINE_BYTES, "timeline"), name)
+        text = read_text(path, TIMELINE_BYTES, "timeline")
     except FileError as error:
         raise TimelineError(error.diagnostics) from None
-    if text is None:
-        raise TimelineError(problems)
     return read_timeline(parse_json(text, name), model, name)
 
 
