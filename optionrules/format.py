@@ -84,10 +84,11 @@ class _Formatter:
 
     def _clause(self, clause: ast.Clause) -> None:
         comments = self._header_comments(clause)
-        self.out.extend(_Line(c) for c in comments[1:])  # the first stays on the header's first line
+        # the last comment stays on the header's first line, the others go before it: all in their order
+        self.out.extend(_Line(c) for c in comments[:-1])
         lines = [_Line(code) for code in self._header_lines(clause)]
         if comments:
-            lines[0] = _Line(lines[0].code, comments[0])
+            lines[0] = _Line(lines[0].code, comments[-1])
         self.out.extend(lines)
         if clause.entries:
             self._entries(clause.entries, INDENT, clause.span.end_line)
