@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # every agreement of the library (plans and forms are verified through the agreements that use them)
 AGREEMENTS := $(CONTRACT) contracts/acme/grant_maria_lopez.contract $(sort $(wildcard contracts/forms/*.contract contracts/sec/*.contract))
 
-.PHONY: demo test lint typecheck contracts unit bench clean vscode-extension
+.PHONY: demo test lint typecheck contracts unit bench tables clean vscode-extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ $(VSIX): $(addprefix editors/vscode/,package.json package-lock.json extension.js
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The parser tables shipped with the package, made anew after a change to grammar/optionrules.lark (a test
+# fails while they are stale): Python literals, loaded without pickle and without a cache file.
+tables: $(STAMP)
+	$(BIN)/python -c 'import sys; from optionrules.parse import tables_text; sys.stdout.write(tables_text())' \
+		> grammar/tables.py.new && mv grammar/tables.py.new grammar/tables.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -54,8 +54,10 @@ def _in_file_order(d: Diagnostic) -> tuple[str, int, int]:
     return (d.span.file, d.span.line, d.span.column) if d.span else (d.where or "", 0, 0)
 
 
-def check(module: ast.Module, text: str, values: dict[str, Any] | None = None) -> tuple[Model, list[Diagnostic]]:
-    checker = Checker(compose(module, text, values), module, text)
+def check(module: ast.Module, text: str, values: dict[str, Any] | None = None,
+          unsaved: Mapping[str, str] | None = None) -> tuple[Model, list[Diagnostic]]:
+    """Check a parsed file; `unsaved`: the text of the plans and forms an editor has open, by path."""
+    checker = Checker(compose(module, text, values, unsaved), module, text)
     checker.run()
     return checker.model, checker.diagnostics
 

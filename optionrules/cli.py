@@ -1,6 +1,10 @@
 """The `optionrules` command: a thin shell over the Python API.
 
 Exit codes: 0 clean, 1 problems found, 2 usage or input error.
+
+Everything a person reads (messages, diagnostics, tables) is printed through `_say`, which shows control
+characters and bidirectional overrides from input as escapes; JSON, CSV and the text `fmt` prints are data,
+printed as they are (JSON escapes control characters itself, CSV cells are guarded against formulas).
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
+
+from optionrules.errors import OptionRulesError, visible
+from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -23,23 +30,88 @@ class InputError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (cast(TextIO, _Stream(stream)) for stream in streams)
     try:
-        result: int = args.run(args)
+        return _run(args)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: argparse.Namespace) -> int:
+    from optionrules.files import reading_root
+
+    try:
+        with reading_root(_root(args)):
+            result: int = args.run(args)
         return result
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        _say(str(error), sys.stderr)
         return EXIT_INPUT
-    except BrokenPipeError:
-        sys.stderr.close()
-        return EXIT_OK
+    except OptionRulesError as error:  # a file that cannot be read or written, or input that means nothing
+        _say(str(error), sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: a bug must not show users a traceback
         if os.environ.get("OPTIONRULES_DEBUG"):
             raise
-        print(f"optionrules: internal error: {type(error).__name__}: {error}\n"
-              "Please report it; run with OPTIONRULES_DEBUG=1 for the traceback.", file=sys.stderr)
+        _say(f"optionrules: internal error: {type(error).__name__}: {error}\n"
+             "Please report it; run with OPTIONRULES_DEBUG=1 for the traceback.", sys.stderr)
         return 70
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    """Print text a person reads: control characters and bidirectional overrides from input made visible."""
+    print(visible(text), file=stream or sys.stdout)
+
+
+class _Stream:
+    """A standard stream whose reader may go away (`optionrules check | head`). What is written after that
+    is dropped, so that the command finishes its work and exits with the code that work had: never 0 where
+    problems were found. Text that the stream's encoding cannot hold (a lone surrogate from input) is
+    written as escapes, not an error."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        """The reader went away: the descriptor now leads to /dev/null, for what is buffered and what comes."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _root(args: argparse.Namespace) -> str | None:
+    root = getattr(args, "root", None)
+    if root is not None and not Path(root).is_dir():
+        raise InputError(f"optionrules: --root: no folder {root}")
+    return root
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,8 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check contract files and report every problem",
                                 description="Parse and check .contract files (directories are searched "
                                             "for *.contract); report every problem with file:line:col.")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file, a directory, or - (standard input)")
     check.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    _add_root(check)
     check.add_argument("--grants", metavar="FILE.csv",
                        help="also check every grant of this CSV file (a row a grant) with the form among PATHs")
     check.set_defaults(run=_check)
@@ -87,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
                                        "--vary 'termination.reason=resignation,death,cause' "
                                        "--vary 'assume pro_rata_days=exclusive,inclusive'")
     sweep.add_argument("contract", metavar="CONTRACT", help="the .contract file")
-    sweep.add_argument("--timeline", metavar="BASE.json", help="the base events (default: none)")
+    sweep.add_argument("--timeline", metavar="BASE.json", help="the base events, - for standard input (default: none)")
     sweep.add_argument("--vary", action="append", required=True, metavar="SPEC",
                        help="EVENT.date=START..END [step N days|weeks|months|years], EVENT.date=D1,D2, "
                             "EVENT.ATTR=V1,V2 or 'assume NAME=R1,R2' (repeatable)")
@@ -99,17 +172,21 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw a chart of --figure")
     sweep.add_argument("--figure", default="exercisable", metavar="FIGURE",
                        help="the figure to chart: a number of shares, e.g. vested (default: exercisable)")
+    sweep.add_argument("--max-rows", type=_count, default=MAX_ROWS, metavar="N",
+                       help=f"refuse a sweep of more than N combinations (default: {MAX_ROWS:,})")
+    _add_root(sweep)
     sweep.set_defaults(run=_whatif)
 
     table = commands.add_parser("schedule", help="the vesting table: every date a figure changes, and why",
                                 description="Every date on which a figure changes, with the clause that "
                                             "changed it.")
     table.add_argument("contract", metavar="CONTRACT", help="the .contract file")
-    table.add_argument("--timeline", metavar="FILE.json", help="the events (default: none)")
+    table.add_argument("--timeline", metavar="FILE.json", help="the events, - for standard input (default: none)")
     _add_assume(table)
     _add_grants(table)
     table.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
     table.add_argument("--chart", metavar="FILE.png|FILE.svg", help="also draw the figures over time")
+    _add_root(table)
     table.set_defaults(run=_schedule)
 
     test = commands.add_parser("test", help="run the example blocks of contracts",
@@ -119,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
     test.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     test.add_argument("-v", "--verbose", action="store_true", help="print each example that passes too")
+    _add_root(test)
     test.set_defaults(run=_test)
 
     check_all = commands.add_parser("verify", help="check invariants over every bounded timeline",
@@ -130,9 +208,13 @@ def _parser() -> argparse.ArgumentParser:
     check_all.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     _add_assume(check_all)
     _add_grants(check_all)
-    check_all.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    check_all.add_argument("--jobs", type=int, metavar="N",
+                           help="worker processes (default and at most: one per core)")
     check_all.add_argument("--counterexample", metavar="FILE.json",
                            help="write the first counterexample's timeline there, ready for `eval --timeline`")
+    check_all.add_argument("--max-evaluations", type=_count, default=MAX_EVALUATIONS, metavar="N",
+                           help=f"refuse a search of more than N evaluations (default: {MAX_EVALUATIONS:,})")
+    _add_root(check_all)
     check_all.set_defaults(run=_verify)
 
     fmt = commands.add_parser("fmt", help="print contracts in the canonical layout, or check or rewrite them",
@@ -142,6 +224,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = fmt.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="show a diff and exit 1 where a file is not canonical")
     mode.add_argument("--write", action="store_true", help="rewrite files in place (atomically)")
+    _add_root(fmt)
     fmt.set_defaults(run=_fmt)
 
     kinds = commands.add_parser("kinds", help="list the clause kinds of the language and their keys",
@@ -156,7 +239,8 @@ def _add_query(parser: argparse.ArgumentParser, several: bool) -> None:
     """A contract, a timeline and as-of dates: what eval and explain ask about."""
     parser.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     parser.add_argument("--timeline", metavar="FILE.json",
-                        help='the events: {"events": [{"date": ..., "event": ..., ...}]} (default: none)')
+                        help='the events: {"events": [{"date": ..., "event": ..., ...}]}, or - for standard input '
+                             "(default: none)")
     if several:
         parser.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
                             help="the date to report on (repeatable; default: today)")
@@ -164,6 +248,23 @@ def _add_query(parser: argparse.ArgumentParser, several: bool) -> None:
         parser.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
     _add_assume(parser)
     _add_grants(parser)
+    _add_root(parser)
+
+
+def _add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", metavar="DIR",
+                        help="read contracts, and the plans and forms they use, inside DIR (default: the folder "
+                             "of each contract); paths and links leading out of it are refused")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _add_grants(parser: argparse.ArgumentParser) -> None:
@@ -212,37 +313,49 @@ def _readings(contract: Any, pairs: list[str]) -> dict[str, str]:
 def _check(args: argparse.Namespace) -> int:
     from optionrules.check import check_source
     from optionrules.errors import render_all
-    from optionrules.files import contract_files, read_source
+    from optionrules.files import contract_files, display_name, read_source
 
-    files = problems = unreadable = grants = 0
+    paths, unsearchable = contract_files(args.paths)
+    if unsearchable:
+        _say(render_all(unsearchable), sys.stderr)
+    checked = problems = grants = 0
     forms = []  # the forms among the files: --grants makes its grants from one of them
-    for path in contract_files(args.paths):
-        files += 1
+    for path in paths:
         text, diagnostics = read_source(path)
         if text is None:
-            unreadable += 1
-            print(render_all(diagnostics), file=sys.stderr)
+            _say(render_all(diagnostics), sys.stderr)
             continue
-        model, diagnostics = check_source(text, str(path))
+        checked += 1
+        model, diagnostics = check_source(text, display_name(path))
         if model.role == "form":
             forms.append(path)
         if diagnostics:
             problems += len(diagnostics)
-            print(render_all(diagnostics, model.sources))
-    if files == 0:
-        print("optionrules: no .contract files found", file=sys.stderr)
+            _say(render_all(diagnostics, model.sources))
+    if not paths and not unsearchable:
+        _say("optionrules: no .contract files found", sys.stderr)
         return EXIT_INPUT
     if args.grants:
         grants, grant_problems = _check_grants(forms, args.grants)
         problems += grant_problems
     if not args.quiet:
-        noun = "file" if files == 1 else "files"
-        summary = f"{problems} problem{'s' if problems != 1 else ''}" if problems else "no problems"
-        made = f" and {grants} grant{'s' if grants != 1 else ''}" if args.grants else ""
-        print(f"checked {files} {noun}{made}: {summary}")
-    if unreadable:
+        _say(_check_summary(checked, len(paths), len(unsearchable), problems, grants if args.grants else None))
+    if checked < len(paths) or unsearchable:
         return EXIT_INPUT
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _check_summary(checked: int, files: int, unsearchable: int, problems: int, grants: int | None) -> str:
+    """`checked 3 files: no problems`; never "no problems" where a file or folder was not read."""
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    made = f" and {count(grants, 'grant')}" if grants is not None else ""
+    if checked == files and not unsearchable:
+        return f"checked {count(files, 'file')}{made}: {count(problems, 'problem') if problems else 'no problems'}"
+    unread = [f"{files - checked} could not be read"] if checked < files else []
+    unread += [f"{count(unsearchable, 'folder')} could not be searched"] if unsearchable else []
+    return f"checked {checked} of {count(files, 'file')}{made}: {count(problems, 'problem')}; {'; '.join(unread)}"
 
 
 # ---- eval -----------------------------------------------------------------------------------
@@ -275,7 +388,7 @@ def _check_grants(forms: Sequence[Path], csv_path: str) -> tuple[int, int]:
         raise InputError(f"optionrules: --grants needs exactly one form among the paths ({len(forms)} found)")
     made, problems, sources = check_grants(forms[0], csv_path)
     if problems:
-        print(render_all(problems, sources))
+        _say(render_all(problems, sources))
     return len(made), len(problems)
 
 
@@ -303,10 +416,7 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
         return EXIT_OK
     heading = contract.model.heading
-    if len(results) == 1:
-        print(evaluation_text(results[0], heading))
-    else:
-        print(evaluations_table(results, heading))
+    _say(evaluation_text(results[0], heading) if len(results) == 1 else evaluations_table(results, heading))
     return EXIT_OK
 
 
@@ -320,7 +430,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(explanation.text())
+        _say(explanation.text())
     return EXIT_OK
 
 
@@ -329,13 +439,13 @@ def _whatif(args: argparse.Namespace) -> int:
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
     try:
-        sweep = contract.whatif(timeline, args.vary, args.as_of, assume, _progress_bar())
+        result = contract.whatif(timeline, args.vary, args.as_of, assume, _progress_bar("rows"), args.max_rows)
     except ValueError as error:
         raise InputError(f"optionrules: {error}") from None
     if args.chart:
-        _chart_figure(args.figure, sweep.header)
-        _chart(lambda: sweep.plot(args.figure), args.chart)
-    print({"table": sweep.table, "csv": sweep.to_csv, "json": sweep.to_json}[args.format]().rstrip("\n"))
+        _chart_figure(args.figure, result.header)
+        _chart(lambda: result.plot(args.figure), args.chart)
+    _output(args.format, result.table, result.to_csv, result.to_json)
     return EXIT_OK
 
 
@@ -345,7 +455,7 @@ def _schedule(args: argparse.Namespace) -> int:
     table = contract.schedule(timeline, _readings(contract, args.assume))
     if args.chart:
         _chart(table.plot, args.chart)
-    print({"table": table.table, "csv": table.to_csv, "json": table.to_json}[args.format]().rstrip("\n"))
+    _output(args.format, table.table, table.to_csv, table.to_json)
     return EXIT_OK
 
 
@@ -359,6 +469,14 @@ def _chart_figure(figure: str, columns: list[str]) -> None:
         hint = did_you_mean(figure, charted)
         raise InputError(f"optionrules: --figure: {figure!r} is not a number of shares the sweep reports "
                          f"(one of: {', '.join(charted)}){'; ' + hint if hint else ''}")
+
+
+def _output(form: str, table: Any, csv: Any, json: Any) -> None:
+    """A table for a person to read; CSV and JSON as data."""
+    if form == "table":
+        _say(table())
+    else:
+        print({"csv": csv, "json": json}[form]().rstrip("\n"))
 
 
 def _chart(draw: Any, path: str) -> None:
@@ -375,24 +493,38 @@ def _chart(draw: Any, path: str) -> None:
         raise InputError(f"optionrules: --chart: cannot write {path}: {error.strerror or error}") from None
 
 
-def _progress_bar() -> Any:
-    """A progress bar on a terminal, for sweeps long enough to need one."""
-    if not sys.stderr.isatty():
-        return None
+def _progress_bar(unit: str) -> Any:
+    """For work long enough to need it: its size said before it starts; on a terminal, a progress bar."""
     shown = [-1]
 
     def progress(done: int, total: int) -> None:
         if total < 2000:
+            return
+        if done == 0:
+            print(f"optionrules: {total:,} {unit} to evaluate", file=sys.stderr)
+        if not sys.stderr.isatty():
             return
         percent = done * 100 // total
         if percent != shown[0]:
             shown[0] = percent
             bar = "#" * (percent // 4)
             end = "\n" if done == total else ""
-            print(f"\r  [{bar:<25}] {percent:3d}%  {done:,}/{total:,} evaluations", end=end, file=sys.stderr,
-                  flush=True)
+            print(f"\r  [{bar:<25}] {percent:3d}%  {done:,}/{total:,} {unit}", end=end, file=sys.stderr, flush=True)
 
     return progress
+
+
+def _contract_files(args: argparse.Namespace) -> list[Path]:
+    """The files named and found, for the commands that stop at the first one they cannot read."""
+    from optionrules.errors import render_all
+    from optionrules.files import contract_files
+
+    paths, unsearchable = contract_files(args.paths)
+    if unsearchable:
+        raise InputError(render_all(unsearchable))
+    if not paths:
+        raise InputError("optionrules: no .contract files found")
+    return paths
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -402,39 +534,37 @@ def _test(args: argparse.Namespace) -> int:
     from optionrules.contract import Contract
     from optionrules.errors import render_all
     from optionrules.examples import ExampleResult, junit_xml, run_examples
-    from optionrules.files import contract_files, read_source
+    from optionrules.files import check_writable, display_name, read_source, write_text
 
+    if args.junit_xml:
+        check_writable(args.junit_xml, "JUnit report")  # before any work
     started = time.perf_counter()
     passed = failed = 0
     suites: list[tuple[str, list[ExampleResult], list[str]]] = []
-    paths = list(contract_files(args.paths))
-    if not paths:
-        raise InputError("optionrules: no .contract files found")
-    for path in paths:
+    for path in _contract_files(args):
         text, problems = read_source(path)
         if text is None:
             raise InputError(render_all(problems))
-        model, diagnostics = check_source(text, str(path))
+        name = display_name(path)
+        model, diagnostics = check_source(text, name)
         if diagnostics:
-            print(render_all(diagnostics, model.sources))
+            _say(render_all(diagnostics, model.sources))
             failed += 1
-            suites.append((str(path), [], [d.render(model.sources) for d in diagnostics]))
+            suites.append((name, [], [d.render(model.sources) for d in diagnostics]))
             continue
         if model.role != "agreement":
             continue  # a plan or a form is tested through the agreements made with it
         results = run_examples(Contract(model))
         for result in results:
             for failure in result.failures:
-                print(failure)
+                _say(str(failure))
             if args.verbose and result.passed:
-                print(f"{path}:{result.example.ref.span.line}: example {result.example.ref.name}: ok")
+                _say(f"{name}:{result.example.ref.span.line}: example {result.example.ref.name}: ok")
         passed += sum(r.passed for r in results)
         failed += sum(not r.passed for r in results)
-        suites.append((str(path), results, []))
+        suites.append((name, results, []))
     if args.junit_xml:
-        from optionrules.files import write_atomically
-
-        write_atomically(args.junit_xml, junit_xml(suites, time.perf_counter() - started))
+        write_text(args.junit_xml, junit_xml(suites, time.perf_counter() - started), "JUnit report")
     print(f"{passed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
 
@@ -442,25 +572,36 @@ def _test(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     import json
 
-    from optionrules.verify import verify
+    from optionrules.files import check_writable, write_text
+    from optionrules.limits import cores
+    from optionrules.verify import search_space, verify
 
-    contract = _load(args)
+    if args.counterexample:
+        check_writable(args.counterexample, "counterexample")  # before any work
     if args.jobs is not None and args.jobs < 1:
         raise InputError("optionrules: --jobs must be at least 1")
-    report = verify(contract, _readings(contract, args.assume), jobs=args.jobs, progress=_progress_bar())
+    if args.jobs is not None and args.jobs > cores():
+        _say(f"optionrules: --jobs {args.jobs}: this process may use {cores()} cores: {cores()} jobs", sys.stderr)
+    contract = _load(args)
+    assume = _readings(contract, args.assume)
+    space = search_space(contract, assume)
+    _say(f"optionrules verify: {space.timelines:,} timelines, about {space.evaluations:,} evaluations", sys.stderr)
+    try:
+        report = verify(contract, assume, jobs=args.jobs, progress=_progress_bar("slices"),
+                        max_evaluations=args.max_evaluations)
+    except ValueError as error:  # the search is larger than --max-evaluations
+        raise InputError(f"optionrules: {error}") from None
     summary = (f"{report.timelines:,} timelines, {report.evaluations:,} evaluations in {report.seconds:.1f} s")
     if report.ok:
-        print(f"{args.contract}: every invariant holds ({summary})")
+        _say(f"{args.contract}: every invariant holds ({summary})")
         return EXIT_OK
     for counterexample in report.counterexamples:
-        print(f"{args.contract}: {counterexample}")
-        print(f"  re-run: optionrules eval {args.contract} --timeline TIMELINE.json "
-              f"--as-of {counterexample.as_of.isoformat()}")
+        _say(f"{args.contract}: {counterexample}")
+        _say(f"  re-run: optionrules eval {args.contract} --timeline TIMELINE.json "
+             f"--as-of {counterexample.as_of.isoformat()}")
     if args.counterexample:
-        from optionrules.files import write_atomically
-
         timeline = report.counterexamples[0].timeline()
-        write_atomically(args.counterexample, json.dumps(timeline, indent=2) + "\n")
+        write_text(args.counterexample, json.dumps(timeline, indent=2) + "\n", "counterexample")
     print(f"{len(report.counterexamples)} invariant(s) fail ({summary})")
     return EXIT_FINDINGS
 
@@ -469,38 +610,42 @@ def _fmt(args: argparse.Namespace) -> int:
     import difflib
 
     from optionrules.errors import render_all
-    from optionrules.files import contract_files, read_source, write_atomically
+    from optionrules.files import STDIN, check_writable, display_name, read_source, write_text
     from optionrules.format import format_text
     from optionrules.parse import parse
 
-    paths = list(contract_files(args.paths))
-    if not paths:
-        raise InputError("optionrules: no .contract files found")
+    paths = _contract_files(args)
+    if args.write and any(str(path) == STDIN for path in paths):
+        raise InputError("optionrules: fmt --write: standard input cannot be rewritten")
     formatted: list[tuple[Path, str, str]] = []
     for path in paths:  # everything is read and formatted before anything is written
         text, problems = read_source(path)
         if text is None:
             raise InputError(render_all(problems))
-        module, problems = parse(text, str(path))
+        name = display_name(path)
+        module, problems = parse(text, name)
         if problems:
-            raise InputError(render_all(problems, {str(path): text}) + f"\n{path}: not formatted: it does not parse")
+            raise InputError(render_all(problems, {name: text}) + f"\n{name}: not formatted: it does not parse")
         formatted.append((path, text, format_text(module, text)))
     changed = [(path, text, new) for path, text, new in formatted if new != text]
     if args.check:
         for path, text, new in changed:
-            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
-                                                       f"{path}", f"{path} (formatted)"))
+            name = display_name(path)
+            _say("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), name,
+                                              f"{name} (formatted)")).rstrip("\n"))
         if changed:
             print(f"{len(changed)} of {len(formatted)} file(s) would be reformatted")
         return EXIT_FINDINGS if changed else EXIT_OK
     if args.write:
-        for path, _, new in changed:
-            write_atomically(path, new)
-            print(f"reformatted {path}")
+        for path, _, _ in changed:
+            check_writable(path, "contract")  # every file, before any is written
+        for path, text, new in changed:
+            write_text(path, new, "contract", expected=text)
+            _say(f"reformatted {path}")
         return EXIT_OK
     for path, _, new in formatted:
         if len(formatted) > 1:
-            print(f"==> {path} <==")
+            _say(f"==> {display_name(path)} <==")
         sys.stdout.write(new)
     return EXIT_OK
 
@@ -549,14 +694,10 @@ def _add_report(commands: Any) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from optionrules.errors import ContractError
+    from optionrules.files import check_writable
     from optionrules.report import write_report
 
-    try:
-        write_report(args.contract, args.out)
-    except ContractError as error:
-        raise InputError(str(error)) from None
-    except OSError as error:
-        raise InputError(f"optionrules: report: cannot write {args.out}: {error.strerror or error}") from None
-    print(f"wrote {args.out}")
+    check_writable(args.out, "report")  # before any work
+    write_report(args.contract, args.out)
+    _say(f"wrote {args.out}")
     return EXIT_OK

@@ -16,6 +16,8 @@ the checker then checks the whole as one contract.
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +27,7 @@ import attrs
 
 from optionrules import ast
 from optionrules.errors import Diagnostic, did_you_mean
-from optionrules.files import read_source
+from optionrules.files import SUFFIX, FileError, decode, inside_root, read_contract, root_of
 from optionrules.kinds import HEADERS
 from optionrules.parse import parse
 from optionrules.values import Duration
@@ -65,16 +67,20 @@ class Composition:
     replaced: set[int] = attrs.Factory(set)  # id() of base clauses an override replaces entirely
     unresolved: set[int] = attrs.Factory(set)  # id() of clauses whose override is in error: not checked further
     exceptions: dict[int, list[ast.Clause]] = attrs.Factory(dict)  # id(base rule) -> the rules excepting it
+    unsaved: Mapping[str, str] = attrs.Factory(dict)  # real path -> text: an editor's open documents, read first
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, node.span if hasattr(node, "span") else node, hint=hint))
 
 
-def compose(module: ast.Module, text: str, values: dict[str, Any] | None = None) -> Composition:
-    """Read the bases of `module` (recursively) and resolve its overrides."""
+def compose(module: ast.Module, text: str, values: dict[str, Any] | None = None,
+            unsaved: Mapping[str, str] | None = None) -> Composition:
+    """Read the bases of `module` (recursively) and resolve its overrides. `unsaved`: the text of documents open in
+    an editor (by path), read in place of their files."""
     header = _header(module)
     composition = Composition(header.kind if header is not None else "agreement", sources={module.file: text},
-                              broken=list(module.broken))
+                              broken=list(module.broken),
+                              unsaved={os.path.realpath(path): text for path, text in (unsaved or {}).items()})
     if header is not None and header.kind == "form" and values is not None:
         composition.role, composition.values = "agreement", values  # a grant made from the form (a CSV row)
     _gather(composition, module, None, [module.file], values)
@@ -157,18 +163,22 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     loaded = next((base for base in composition.bases.values() if base.file == name), None)
     if loaded is not None:  # used twice (a plan under the form and under the agreement): read once
         return loaded
-    text, problems = read_source(path)
+    text, problem = _read_base(path, stack[0], kind, composition.unsaved)
     if text is None:
-        composition.error(f"cannot read the {kind} {path_node.value}: {problems[0].message}", path_node,
+        composition.error(f"cannot read the {kind} {path_node.value}: {problem}", path_node,
                           "the path is relative to this file; nothing else was checked")
         composition.unreadable = True
         return None
     module, syntax = _parse_base(text, name)
+    header = _header(module)
+    if header is None:  # not a contract: none of its text is shown (it may be anything the path led to)
+        composition.error(f"{path_node.value} is not a contract file: a {kind} starts with `{kind} NAME \"title\"`",
+                          path_node)
+        return None
     composition.sources[name] = text
     composition.diagnostics.extend(syntax)
     composition.broken.extend(module.broken)
-    header = _header(module)
-    if header is None or header.kind != kind or header.name is None:
+    if header.kind != kind or header.name is None:
         composition.error(f"{path_node.value} is not a {kind}: it must start with `{kind} NAME \"title\"`", path_node)
         return None
     other = composition.bases.get(header.name.id)
@@ -180,6 +190,22 @@ def _load(composition: Composition, path_node: ast.StringLit, file: str, stack: 
     composition.bases[base.name] = base
     _gather(composition, module, base.name, [*stack, name], None)
     return base
+
+
+def _read_base(path: Path, contract: str, kind: str, unsaved: Mapping[str, str]) -> tuple[str | None, str]:
+    """The text of a plan or form: a `.contract` file inside the contract's root (its unsaved text where an editor
+    has it open); or why it cannot be read."""
+    if path.suffix != SUFFIX:
+        return None, f"a {kind} is a {SUFFIX} file"
+    try:
+        inside_root(path, root_of(contract), kind)
+        if os.path.realpath(path) in unsaved:
+            return unsaved[os.path.realpath(path)], ""
+        raw = read_contract(path, root_of(contract), kind)
+    except FileError as error:
+        return None, error.message
+    text, problems = decode(raw, str(path))
+    return text, problems[0].message if problems else ""
 
 
 @functools.lru_cache(maxsize=32)

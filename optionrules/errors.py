@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import re
 from collections.abc import Iterable, Mapping
 
 from optionrules.records import record
@@ -42,23 +45,100 @@ class Diagnostic:
         return self.where or "<input>"
 
     def render(self, sources: Mapping[str, str] | None = None) -> str:
-        """`file:line:col: error: message`, then the offending line with a caret."""
-        lines = [f"{self.location}: {self.severity}: {self.message}"]
+        """`file:line:col: error: message`, then the offending line with a caret; control characters and
+        bidirectional overrides are shown as escapes, so that no input moves the cursor or reorders the text."""
+        lines = [visible(f"{self.location}: {self.severity}: {self.message}")]
         text = sources.get(self.span.file) if sources is not None and self.span else None
         if text is not None and self.span is not None:
-            source_lines = text.split("\n", self.span.line)  # up to the line (as the lexer counts lines)
-            if 0 < self.span.line <= len(source_lines):
-                line = source_lines[self.span.line - 1].rstrip("\r").expandtabs(1)
-                width = (
-                    self.span.end_column - self.span.column
-                    if self.span.end_line == self.span.line
-                    else len(line) - self.span.column + 1
-                )
-                lines.append(f"    {line}")
-                lines.append("    " + " " * (self.span.column - 1) + "^" * max(1, width))
+            line = source_line(text, self.span.line)
+            if line is not None:
+                shown, column, width = _excerpt(line.rstrip("\r").expandtabs(1), self.span)
+                lines.append(f"    {shown}")
+                lines.append("    " + " " * column + "^" * max(1, width))
         if self.hint:
-            lines.append(f"    hint: {self.hint}")
+            lines.append(visible(f"    hint: {self.hint}"))
         return "\n".join(lines)
+
+
+SHOWN = 160  # the characters of a long source line shown around a problem
+
+
+def _excerpt(line: str, span: Span) -> tuple[str, int, int]:
+    """The line as shown (a window of a long line, escapes for control characters), the caret's offset and
+    width."""
+    start = min(span.column - 1, len(line))
+    end = span.end_column - 1 if span.end_line == span.line else len(line)
+    first = max(0, min(start - SHOWN // 4, len(line) - SHOWN))
+    last = min(len(line), first + SHOWN)
+    end = min(max(end, start + 1), last)
+    before = ("…" if first else "") + visible(line[first:start])
+    marked = visible(line[start:end])
+    after = visible(line[end:last]) + ("…" if last < len(line) else "")
+    return before + marked + after, len(before), len(marked)
+
+
+# C0 and C1 controls but tab and newline, DEL, bidirectional controls, line and paragraph separators, and
+# lone surrogates (text from input that no terminal could print)
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Text with every control character, bidirectional override and lone surrogate written as an escape
+    (`\\x1b`, `\\u202e`): safe to print to a terminal or a CI log."""
+    return _INVISIBLE.sub(lambda m: ascii(m[0])[1:-1], text)
+
+
+@functools.lru_cache(maxsize=8)
+def _line_starts(text: str | bytes) -> list[int]:
+    """The offset of each line's first character, found once per source (diagnostics are rendered in bulk)."""
+    newline: str | bytes = "\n" if isinstance(text, str) else b"\n"
+    starts = [0]
+    at = text.find(newline)  # type: ignore[arg-type]
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find(newline, at + 1)  # type: ignore[arg-type]
+    return starts
+
+
+def line_and_column(text: str | bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of an offset, as the lexer counts them (lines end at \\n)."""
+    starts = _line_starts(text)
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+def source_line(text: str, number: int) -> str | None:
+    """Line `number` (1-based) without its \\n, or None past the end."""
+    starts = _line_starts(text)
+    if not 0 < number <= len(starts):
+        return None
+    end = starts[number] - 1 if number < len(starts) else len(text)
+    return text[starts[number - 1]:end]
+
+
+class Problems(list[Diagnostic]):
+    """The diagnostics of one input, at most MAX_PROBLEMS of them, and a count of the others: however broken
+    the input, what is kept and printed stays small."""
+
+    MAX_PROBLEMS = 1_000
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source, self.more = source, 0
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if len(self) < self.MAX_PROBLEMS:
+            self.append(diagnostic)
+        else:
+            self.more += 1
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.more
+
+    def reported(self) -> list[Diagnostic]:
+        """The diagnostics kept, and a last one saying how many more there are."""
+        return [*self, Diagnostic(f"{self.more:,} more problems", where=self.source)] if self.more else list(self)
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> str:

@@ -9,7 +9,7 @@ twice gives the same text as formatting once, and the text parses to the same sy
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -29,7 +29,7 @@ class _Formatter:
         self.tree = module
         self.source_lines = text.splitlines()
         self.comments = deque(sorted(module.comments, key=lambda c: (c.span.line, c.span.column)))  # not printed yet
-        self.out: list[str] = []
+        self.out: list[_Line] = []
 
     # ---- comments: each printed once, before or on the line of the code it was written with
 
@@ -37,16 +37,16 @@ class _Formatter:
         """Every comment on a line before `line` not printed yet, each on its own line."""
         while self.comments and self.comments[0].span.line < line:
             comment = self.comments.popleft()
-            if self.out and self._blank_before(comment.span.line) and self.out[-1] != "" \
-                    and not self.out[-1].endswith("{"):
-                self.out.append("")
-            self.out.append(indent + comment.text)
+            if self.out and self._blank_before(comment.span.line) and self.out[-1] != _BLANK \
+                    and not self.out[-1].code.endswith("{"):
+                self.out.append(_BLANK)
+            self.out.append(_Line(indent + comment.text))
 
-    def _trailing(self, line: int) -> str:
-        """The comment written on `line` after the code, if any (marked for alignment)."""
+    def _line(self, code: str, line: int) -> _Line:
+        """A line of code, with the comment written on source line `line` after the code, if any."""
         if self.comments and self.comments[0].span.line == line:
-            return _MARK + self.comments.popleft().text
-        return ""
+            return _Line(code, self.comments.popleft().text)
+        return _Line(code)
 
     def _blank_before(self, line: int) -> bool:
         return line >= 2 and not self.source_lines[line - 2].strip()
@@ -56,17 +56,17 @@ class _Formatter:
     def text(self) -> str:
         for item in self.tree.items:
             first = min(item.span.line, self.comments[0].span.line) if self.comments else item.span.line
-            if self.out and self._blank_before(first) and self.out[-1] != "":
-                self.out.append("")
+            if self.out and self._blank_before(first) and self.out[-1] != _BLANK:
+                self.out.append(_BLANK)
             self._leading(item.span.line, "")
-            if self.out and self._blank_before(item.span.line) and self.out[-1] != "":
-                self.out.append("")  # a heading comment kept apart from the item it heads
+            if self.out and self._blank_before(item.span.line) and self.out[-1] != _BLANK:
+                self.out.append(_BLANK)  # a heading comment kept apart from the item it heads
             if isinstance(item, ast.EnumDecl):
                 self._enum(item)
             else:
                 self._clause(item)
         self._leading(len(self.source_lines) + 2, "")
-        while self.out and self.out[-1] == "":
+        while self.out and self.out[-1] == _BLANK:
             self.out.pop()
         return "".join(line + "\n" for line in _align(self.out))
 
@@ -74,24 +74,25 @@ class _Formatter:
         members = [m.id for m in item.members]
         line = f"enum {item.name} {{ {', '.join(members)} }}"
         if len(line) <= WIDTH:
-            self.out.append(line + self._trailing(item.span.line))
+            self.out.append(self._line(line, item.span.line))
             return
-        self.out.append(f"enum {item.name} {{" + self._trailing(item.span.line))
+        self.out.append(self._line(f"enum {item.name} {{", item.span.line))
         for member in item.members:
             self._leading(member.span.line, INDENT)
-            self.out.append(f"{INDENT}{member.id}," + self._trailing(member.span.line))
-        self.out.append("}")
+            self.out.append(self._line(f"{INDENT}{member.id},", member.span.line))
+        self.out.append(_Line("}"))
 
     def _clause(self, clause: ast.Clause) -> None:
         comments = self._header_comments(clause)
-        self.out.extend(comments[1:])  # the first stays on the header's first line; the others go before it
-        lines = self._header_lines(clause)
+        # the last comment stays on the header's first line, the others go before it: all in their order
+        self.out.extend(_Line(c) for c in comments[:-1])
+        lines = [_Line(code) for code in self._header_lines(clause)]
         if comments:
-            lines[0] += _MARK + comments[0]
+            lines[0] = _Line(lines[0].code, comments[-1])
         self.out.extend(lines)
         if clause.entries:
             self._entries(clause.entries, INDENT, clause.span.end_line)
-            self.out.append("}" + self._trailing(clause.span.end_line))
+            self.out.append(self._line("}", clause.span.end_line))
 
     def _header_lines(self, clause: ast.Clause) -> list[str]:
         """`KIND NAME "citation" ... (params) on EVENT when CONDITION {`, broken where it runs past the width."""
@@ -149,28 +150,36 @@ class _Formatter:
         texts = [printer.value(v) for v in values]
         line = f"{indent}{entry.key}: {', '.join(texts)}"
         if len(values) == 1 or (len(line) <= WIDTH and "\n" not in line):
-            self.out.append(line + self._trailing(entry.span.end_line))
+            self.out.append(self._line(line, entry.span.end_line))
             return
-        self.out.append(f"{indent}{entry.key}:" + self._trailing(entry.key_span.line))
+        self.out.append(self._line(f"{indent}{entry.key}:", entry.key_span.line))
         for n, (value, text) in enumerate(zip(values, texts)):
             self._leading(value.span.line, indent + INDENT)
             comma = "," if n < len(values) - 1 else ""
-            self.out.append(f"{indent}{INDENT}{text}{comma}" + self._trailing(value.span.end_line))
+            self.out.append(self._line(f"{indent}{INDENT}{text}{comma}", value.span.end_line))
 
     def _record(self, prefix: str, record: ast.Record, indent: str) -> None:
         if not record.entries:
-            self.out.append(prefix + "{}" + self._trailing(record.span.end_line))
+            self.out.append(self._line(prefix + "{}", record.span.end_line))
             return
-        self.out.append(prefix + "{" + self._trailing(record.span.line))
+        self.out.append(self._line(prefix + "{", record.span.line))
         self._entries(record.entries, indent + INDENT, record.span.end_line)
-        self.out.append(indent + "}" + self._trailing(record.span.end_line))
+        self.out.append(self._line(indent + "}", record.span.end_line))
 
 
-_MARK = "\0"  # between the code and the trailing comment of a line, until they are aligned
+class _Line(NamedTuple):
+    """A line of output: its code, and the comment written after it (aligned with its neighbours' at the end).
+    Kept apart, not joined by a marker character: the code's strings and the comments may hold any character."""
+
+    code: str
+    comment: str | None = None
+
+
+_BLANK = _Line("")
 ALIGN_LIMIT = 80  # trailing comments are aligned in a column no further right than this
 
 
-def _align(lines: list[str]) -> list[str]:
+def _align(lines: list[_Line]) -> list[str]:
     """Trailing comments of consecutive lines start in one column, as far as it is not too far right."""
     out: list[str] = []
     run: list[tuple[str, str]] = []
@@ -181,13 +190,12 @@ def _align(lines: list[str]) -> list[str]:
                    for code, comment in run)
         run.clear()
 
-    for line in lines:
-        code, mark, comment = line.partition(_MARK)
-        if mark and code.strip():
+    for code, comment in lines:
+        if comment is not None and code.strip():
             run.append((code, comment))
             continue
         flush()
-        out.append(code + ("  " + comment if mark else ""))
+        out.append(code + ("  " + comment if comment is not None else ""))
     flush()
     return out
 

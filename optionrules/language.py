@@ -7,9 +7,7 @@ Everything here derives from the registry of kinds (`optionrules.kinds`) and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 
 from optionrules import ast
 from optionrules.errors import Diagnostic
@@ -72,31 +70,8 @@ def check_document(text: str, file: str, open_texts: Mapping[str, str] | None = 
     from optionrules.parse import parse
 
     module, syntax = parse(text, file)
-    with _reading(open_texts or {}):
-        model, semantic = check(module, text)
+    model, semantic = check(module, text, unsaved=open_texts)
     return module, model, syntax + semantic
-
-
-@contextmanager
-def _reading(open_texts: Mapping[str, str]) -> Iterator[None]:
-    """While checking, read the bases from the open documents first (the composer reads files by path)."""
-    from optionrules import compose
-    from optionrules.files import read_source
-
-    if not open_texts:
-        yield
-        return
-    texts = {str(Path(path).resolve()): text for path, text in open_texts.items()}
-
-    def read(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
-        text = texts.get(str(Path(path).resolve()))
-        return (text, []) if text is not None else read_source(path)
-
-    setattr(compose, "read_source", read)  # noqa: B010 (the composer's own name for its reader)
-    try:
-        yield
-    finally:
-        setattr(compose, "read_source", read_source)  # noqa: B010
 
 
 def clauses_of(model: Model) -> list[ClauseRef]:

@@ -17,16 +17,39 @@ from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerState, LexerThread, LineCounter
 from lark.utils import TextSlice
 
 from optionrules import ast
-from optionrules.errors import Diagnostic, Span, did_you_mean
+from optionrules.errors import Diagnostic, Span, did_you_mean, line_and_column
+from optionrules.limits import MAX_ITEMS
 from optionrules.values import UNIT_WORDS
 
 MAX_NESTING = 100
 
 _parser: Lark | None = None
 _lock = threading.Lock()  # the node builder stamps spans with the file being parsed: one parse at a time
+
+
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "maybe_placeholders": True}
+
+
+class _ItemLexerThread(LexerThread):
+    """Lark's lexer thread for one item of a file: its line counter starts at the item's line and column,
+    found in the file's index of line starts. (Lark counts the newlines from the start of the file to the
+    item each time, which made a file of many items quadratic.)"""
+
+    @classmethod
+    def from_text(cls, lexer: Any, text_or_slice: Any) -> _ItemLexerThread:
+        text = TextSlice.cast_from(text_or_slice)
+        counter = LineCounter("\n")  # type: ignore[no-untyped-call]
+        line, column = line_and_column(text.text, text.start)
+        counter.char_pos, counter.line, counter.column = text.start, line, column
+        counter.line_start_pos = text.start - column + 1
+        return cls(lexer, LexerState(text, counter))
+
+
+_PLUGINS = {"LexerThread": _ItemLexerThread}
 
 
 def grammar_text() -> str:
@@ -36,7 +59,12 @@ def grammar_text() -> str:
 
 
 def parser() -> Lark:
-    """The LALR parser, built once per process; its tables are cached on disk by Lark.
+    """The LALR parser, built once per process from the tables shipped with the package.
+
+    The tables (optionrules.grammar.tables, generated from the grammar by `make tables`) are Python
+    literals, imported like any module of the package: nothing is unpickled, nothing is read from a
+    cache in a shared folder. If they do not match the grammar or the installed Lark, the parser is
+    built from the grammar instead (slower to start; a test fails while the shipped tables are stale).
 
     The node builder runs inside the parser, making syntax nodes as rules are
     reduced: no intermediate tree, and no recursion however deep the input nests.
@@ -45,9 +73,40 @@ def parser() -> Lark:
     if _parser is None:
         with _lock:
             if _parser is None:  # another thread may have built it meanwhile
-                _parser = Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=True,
-                               cache=True, transformer=_ToAst())
+                _parser = _from_tables() or Lark(grammar_text(), transformer=_ToAst(), _plugins=_PLUGINS, **_OPTIONS)
     return _parser
+
+
+def _from_tables() -> Lark | None:
+    from optionrules.grammar import tables
+
+    if _fingerprint() != (tables.GRAMMAR_SHA256, tables.LARK_VERSION):
+        return None
+    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=_ToAst(),  # type: ignore[no-untyped-call,no-any-return]
+                                _plugins=_PLUGINS)
+
+
+def _fingerprint() -> tuple[str, str]:
+    """What the tables are made from: the grammar (its SHA-256) and the version of Lark."""
+    import hashlib
+
+    import lark
+
+    return hashlib.sha256(grammar_text().encode("utf-8")).hexdigest(), lark.__version__
+
+
+def tables_text() -> str:
+    """The parser tables as a Python module: the grammar's fingerprint and Lark's serialized LALR parser."""
+    import pprint
+
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    data, memo = Lark(grammar_text(), **_OPTIONS).memo_serialize([TerminalDef, Rule])
+    digest, version = _fingerprint()
+    return (f'"""The parser tables of optionrules.lark, made by `make tables` (optionrules.parse.tables_text): '
+            f'do not edit."""\n\nGRAMMAR_SHA256 = {digest!r}\nLARK_VERSION = {version!r}\n'
+            f"DATA = {pprint.pformat(data, width=120)}\nMEMO = {pprint.pformat(memo, width=120)}\n")
 
 
 def parse(text: str, file: str = "<string>") -> tuple[ast.Module, list[Diagnostic]]:
@@ -129,15 +188,21 @@ def _split_items(text: str, file: str) -> tuple[list[tuple[int, int]], list[ast.
     bounds = [(s, e) for s, e in zip(starts, starts[1:] + [n])]
     if in_long_string_since is not None:  # already reported: do not parse the item it swallowed
         bounds = [(s, e) for s, e in bounds if not s <= in_long_string_since < e]
+    if len(bounds) > MAX_ITEMS:
+        errors.append(Diagnostic(f"more than {MAX_ITEMS:,} items in one file: the rest is not read (the limit for "
+                                 "a contract)", _span_at(text, file, bounds[MAX_ITEMS][0])))
+        bounds = bounds[:MAX_ITEMS]
     return bounds, comments, errors
+
+
+_STRING_BODY = re.compile(r'(?:[^"\\\n]++|\\.)*+"?')  # after the opening quote, up to the closing one if any
 
 
 def _skip_string(text: str, i: int) -> int:
     """Index after the one-line string opening at i (or the end of its line)."""
-    j = i + 1
-    while j < len(text) and text[j] not in '"\n':
-        j += 2 if text[j] == "\\" else 1
-    return j + 1 if j < len(text) and text[j] == '"' else j
+    end = _STRING_BODY.match(text, i + 1)
+    assert end is not None  # it matches the empty string
+    return end.end()
 
 
 def _only_comments(text: str) -> bool:
@@ -145,8 +210,7 @@ def _only_comments(text: str) -> bool:
 
 
 def _span_at(text: str, file: str, pos: int, width: int = 1) -> Span:
-    line = text.count("\n", 0, pos) + 1
-    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    line, column = line_and_column(text, pos)
     return Span(file, line, column, line, column + width)
 
 
@@ -209,13 +273,14 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int,
     )
 
 
-_COMMENT_OR_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_COMMENT_OR_STRING = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]++|\\.)*+"|#[^\n]*')  # STRING as the grammar has it
 
 
 def _describe_token(token: Token) -> str:
+    text = str(token) if len(token) <= 60 else str(token)[:57] + "..."
     if token.type in ("NAME", "STRING", "NUMBER", "DATE"):
-        return f"{token.type.lower()} {str(token)!r}"
-    return repr(str(token))
+        return f"{token.type.lower()} {text!r}"
+    return repr(text)
 
 
 def _key_hint(before: str) -> str:

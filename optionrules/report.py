@@ -23,7 +23,7 @@ import attrs
 
 from optionrules import language
 from optionrules.errors import ContractError
-from optionrules.files import read_source, write_atomically
+from optionrules.files import read_source, write_text
 from optionrules.model import ClauseRef, Model
 from optionrules.printer import show_value
 from optionrules.quotes import Compact, Passage, find_quote, nearest_passage, one_line, source_entry
@@ -65,7 +65,7 @@ class Agreement:
 
 def write_report(contract: str | Path, out: str | Path) -> None:
     """Write the report of a contract to `out`; raises ContractError if the contract cannot be read or checked."""
-    write_atomically(out, report_html(contract))
+    write_text(out, report_html(contract), "report")
 
 
 def report_html(contract: str | Path) -> str:

@@ -6,7 +6,7 @@ import csv
 import html
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import attrs
@@ -18,9 +18,7 @@ from optionrules.model import ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
 from optionrules.trace import Trace
-from optionrules.values import csv_value, json_value
-
-_ONE_DAY = timedelta(days=1)
+from optionrules.values import csv_value, json_value, shift
 
 
 def _columns(award: AwardType) -> tuple[Figure, ...]:
@@ -70,7 +68,8 @@ class VestingTable:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(self.header)
         for row in self.rows:
-            writer.writerow([row.date.isoformat(), *(csv_value(v) for v in row.figures.values()), row.citations])
+            cells = [row.date, *row.figures.values(), row.citations]
+            writer.writerow([csv_value(cell) for cell in cells])
         return out.getvalue()
 
     def table(self) -> str:
@@ -93,7 +92,7 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
     """Evaluate on every date something can change; keep the dates where something did."""
     trace: Trace = []
     last_event = timeline.events[-1].date if timeline.events else plan.expiration
-    final = evaluate(plan, timeline.events, max(last_event, plan.expiration) + _ONE_DAY, trace)
+    final = evaluate(plan, timeline.events, shift(max(last_event, plan.expiration), 1), trace)
     candidates = _candidates(plan, timeline, final, trace)
     rows: list[Change] = []
     previous: dict[str, Any] | None = None
@@ -111,14 +110,14 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
 
 def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:
     """Installment and event dates, and the day after each deadline, lock-up and the expiration."""
-    days = {plan.grant_date, plan.expiration + _ONE_DAY}
+    days = {plan.grant_date, shift(plan.expiration, 1)}
     days.update(plan.dates)
     days.update(e.date for e in timeline.events)
     days.update(fact.date for fact in trace)
     if final.exercise_deadline is not None:
-        days.add(final.exercise_deadline + _ONE_DAY)
+        days.add(shift(final.exercise_deadline, 1))
     for start, end, _ in final.provenance.lockups:
-        days.update((start, end + _ONE_DAY))
+        days.update((start, shift(end, 1)))
     return sorted(days)
 
 
@@ -130,7 +129,7 @@ def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
     if "expired" in changes and result.expired:
         refs += p.deadline
     if "sale_blocked" in changes:
-        refs += [ref for start, end, ref in p.lockups if day in (start, end + _ONE_DAY)]
+        refs += [ref for start, end, ref in p.lockups if day in (start, shift(end, 1))]
     if not refs and day > plan.expiration:
         refs.append(plan.term)
     return tuple(dict.fromkeys(refs))

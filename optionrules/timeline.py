@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,13 +19,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from optionrules.errors import Diagnostic, TimelineError, did_you_mean
+from optionrules.errors import Diagnostic, Problems, TimelineError, did_you_mean, line_and_column
+from optionrules.files import FileError, display_name, read_text
+from optionrules.limits import TIMELINE_BYTES
 from optionrules.model import Attr, EnumType, Model
 from optionrules.records import record
 from optionrules.values import Duration, json_value
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DIGITS = 15  # a share count, a number of days or an amount in a timeline
+MAX_NESTING = 100  # of JSON arrays and objects
+MAX_EVENTS = 10_000  # in a timeline
 
 
 @record
@@ -77,18 +83,61 @@ def as_date(value: Any, what: str = "date") -> date:
 
 
 def load_timeline(path: str | Path, model: Model) -> Timeline:
-    """Read and validate a timeline file; raises TimelineError with every problem."""
-    name = str(path)
+    """Read and validate a timeline file (standard input for `-`); raises TimelineError with every problem."""
+    name = display_name(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TimelineError([Diagnostic(f"cannot read the timeline: {error}", where=name)]) from None
+        text = read_text(path, TIMELINE_BYTES, "timeline")
+    except FileError as error:
+        raise TimelineError(error.diagnostics) from None
+    return read_timeline(parse_json(text, name), model, name)
+
+
+def parse_json(text: str, name: str) -> Any:
+    """JSON, each object knowing the keys it was given twice; TimelineError where it cannot be read."""
     try:
-        data = json.loads(text)
+        return json.loads(text, object_pairs_hook=_Object.of, parse_int=_integer)
     except json.JSONDecodeError as error:
         raise TimelineError([Diagnostic(f"not valid JSON: {error.msg}",
                                         where=f"{name}:{error.lineno}:{error.colno}")]) from None
-    return read_timeline(data, model, name)
+    except RecursionError:  # json nests by recursion
+        line, column = line_and_column(text, _too_deep(text))
+        raise TimelineError([Diagnostic(f"JSON nested more than {MAX_NESTING} levels deep (a timeline needs 3)",
+                                        where=f"{name}:{line}:{column}")]) from None
+
+
+class _Object(dict[str, Any]):
+    """A JSON object; `repeated`: the keys it was given more than once (json would keep the last silently)."""
+
+    repeated: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _Object:
+        made = cls(pairs)
+        if len(made) < len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            made.repeated = tuple(key for key, n in counts.items() if n > 1)
+        return made
+
+
+def _integer(digits: str) -> int | Decimal:
+    """A JSON integer; one too long for Python's int (4,300 digits) stays a Decimal, refused where it is used."""
+    return int(digits) if len(digits) <= MAX_DIGITS + 1 else Decimal(digits)
+
+
+_JSON_NESTING = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')
+
+
+def _too_deep(text: str) -> int:
+    """The offset of the first bracket nested more than MAX_NESTING deep."""
+    depth = 0
+    for token in _JSON_NESTING.finditer(text):
+        if token[0] in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return token.start()
+        elif token[0] in "]}":
+            depth -= 1
+    return 0
 
 
 def read_timeline(data: Any, model: Model, source: str = "<timeline>") -> Timeline:
@@ -99,34 +148,41 @@ def read_timeline(data: Any, model: Model, source: str = "<timeline>") -> Timeli
         if "events" not in data:
             raise TimelineError([Diagnostic("a timeline is an object with \"events\": [...] or a list of events",
                                             where=source)])
+        if "events" in getattr(data, "repeated", ()):
+            raise TimelineError([Diagnostic('"events" is given twice', where=source)])
         data = data["events"]
     if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
         raise TimelineError([Diagnostic("the events must be a list", where=source)])
     events: list[Event] = []
-    diagnostics: list[Diagnostic] = []
+    problems = Problems(source)
     for index, raw in enumerate(data):
+        if index == MAX_EVENTS:
+            raise TimelineError([Diagnostic(f"more than {MAX_EVENTS:,} events: not read (the limit for a timeline)",
+                                            where=source)])
         if isinstance(raw, Event):
             events.append(Event(index, raw.date, raw.name, raw.attrs))
             continue
-        event = _read_event(index, raw, model, source, diagnostics)
+        event = _read_event(index, raw, model, source, problems)
         if event is not None:
             events.append(event)
-    if diagnostics:
-        raise TimelineError(diagnostics)
+    if problems:
+        raise TimelineError(problems.reported())
     return Timeline.of(events)
 
 
-def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: list[Diagnostic]) -> Event | None:
+def _read_event(index: int, raw: Any, model: Model, source: str, problems: Problems) -> Event | None:
     where = f"{source}: events[{index}]"
 
     def problem(message: str, field: str | None = None, hint: str | None = None) -> None:
-        label = where if field is None else f"{where}, field '{field}'"
-        diagnostics.append(Diagnostic(message, where=label, hint=hint))
+        label = where if field is None else f"{where}, field {shown(field)}"
+        problems.add(Diagnostic(message, where=label, hint=hint))
 
     if not isinstance(raw, Mapping):
-        problem(f"an event must be an object with \"date\" and \"event\", not {raw!r}")
+        problem(f"an event must be an object with \"date\" and \"event\", not {shown(raw)}")
         return None
-    errors_before = len(diagnostics)
+    errors_before = problems.total
+    for key in getattr(raw, "repeated", ()):
+        problem(f"{shown(key)} is given twice (which one is meant?)", key)
     when: date | None = None
     if "date" not in raw:
         problem("missing \"date\"", "date")
@@ -140,16 +196,16 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
         problem("missing \"event\" (the event's name)", "event")
         return None
     if not isinstance(name, str) or name not in model.events:
-        problem(f"unknown event {name!r} (the contract declares: {', '.join(model.events)})", "event",
-                did_you_mean(str(name), model.events))
+        problem(f"unknown event {shown(name)} (the contract declares: {', '.join(model.events)})", "event",
+                did_you_mean(str(name), model.events) if isinstance(name, str) and len(name) < 100 else None)
         return None
-    where = f"{where} ({raw.get('date')} {name})"
+    where = f"{where} ({_brief(raw.get('date'))} {name})"
     declared = model.events[name].attrs
     values: dict[str, Any] = {}
     for field in raw:
         if field not in ("date", "event") and field not in declared:
-            problem(f"{name} has no attribute {field!r} (it has: {', '.join(declared) or 'none'})", field,
-                    did_you_mean(str(field), declared))
+            problem(f"{name} has no attribute {shown(field)} (it has: {', '.join(declared) or 'none'})", field,
+                    did_you_mean(field, declared) if isinstance(field, str) and len(field) < 100 else None)
     for attr in declared.values():
         if attr.name not in raw:
             problem(f"missing {attr.name!r} ({attr.declared})", attr.name)
@@ -158,9 +214,23 @@ def _read_event(index: int, raw: Any, model: Model, source: str, diagnostics: li
             values[attr.name] = read_value(raw[attr.name], attr, model.enums)
         except ValueError as error:
             problem(str(error), attr.name)
-    if len(diagnostics) > errors_before or when is None:
+    if problems.total > errors_before or when is None:
         return None
     return Event(index, when, name, values)
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 60
+_SHOWN.maxlong = 40
+
+
+def shown(value: Any) -> str:
+    """A value from input as a message quotes it: its repr, cut short if long."""
+    return _SHOWN.repr(value)
+
+
+def _brief(value: Any) -> str:
+    return value if isinstance(value, str) and len(value) <= 40 else shown(value)
 
 
 def read_value(value: Any, attr: Attr, enums: Mapping[str, EnumType]) -> Any:
@@ -169,17 +239,17 @@ def read_value(value: Any, attr: Attr, enums: Mapping[str, EnumType]) -> Any:
     if declared in enums:
         members = enums[declared].members
         if value not in members:
-            raise ValueError(f"{value!r} is not a {declared} (one of: {', '.join(members)})")
+            raise ValueError(f"{shown(value)} is not a {declared} (one of: {', '.join(members)})")
         return value
     if declared == "text":
         if not isinstance(value, str):
-            raise ValueError(f"{attr.name} must be a text, not {value!r}")
+            raise ValueError(f"{attr.name} must be a text, not {shown(value)}")
         return value
     if declared == "date":
         return as_date(value, attr.name)
     if declared == "bool":
         if not isinstance(value, bool):
-            raise ValueError(f"{attr.name} must be true or false, not {value!r}")
+            raise ValueError(f"{attr.name} must be true or false, not {shown(value)}")
         return value
     if declared == "money":
         return _decimal(value, attr.name)
@@ -188,23 +258,23 @@ def read_value(value: Any, attr: Attr, enums: Mapping[str, EnumType]) -> Any:
     number = _number(value, attr.name)
     if declared == "shares":
         if number < 0:
-            raise ValueError(f"a share count cannot be negative ({value!r})")
+            raise ValueError(f"a share count cannot be negative ({shown(value)})")
         return number
     if number != int(number):
-        raise ValueError(f"{attr.name} must be a whole number, not {value!r}")
+        raise ValueError(f"{attr.name} must be a whole number, not {shown(value)}")
     if declared == "days":
         if number < 0:
-            raise ValueError(f"a number of days cannot be negative ({value!r})")
+            raise ValueError(f"a number of days cannot be negative ({shown(value)})")
         return Duration(days=int(number))
     return int(number)
 
 
 def _number(value: Any, what: str) -> int | Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal, Fraction)):
-        raise ValueError(f"{what} must be a number, not {value!r}")
+        raise ValueError(f"{what} must be a number, not {shown(value)}")
     if isinstance(value, int):
         if abs(value) >= 10**MAX_DIGITS:
-            raise ValueError(f"{what} must be a number of at most {MAX_DIGITS} digits, not {value!r}")
+            raise ValueError(f"{what} must be a number of at most {MAX_DIGITS} digits, not {shown(value)}")
         return value
     exact = Fraction(value) if isinstance(value, Fraction) else Fraction(_decimal(value, what))
     return int(exact) if exact.denominator == 1 else exact
@@ -212,11 +282,11 @@ def _number(value: Any, what: str) -> int | Fraction:
 
 def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be a number, not {value!r}")
+        raise ValueError(f"{what} must be a number, not {shown(value)}")
     try:
         result = Decimal(str(value).replace(",", "")) if isinstance(value, (int, float, str)) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, not {value!r}") from None
+        raise ValueError(f"{what} must be a number, not {shown(value)}") from None
     if not result.is_finite() or abs(result.adjusted()) > MAX_DIGITS:
-        raise ValueError(f"{what} must be a finite number of at most {MAX_DIGITS} digits, not {value!r}")
+        raise ValueError(f"{what} must be a finite number of at most {MAX_DIGITS} digits, not {shown(value)}")
     return result

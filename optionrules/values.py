@@ -111,10 +111,19 @@ def json_value(value: object) -> object:
     return value
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as the start of a formula
+
+
 def csv_value(value: object) -> object:
-    """A runtime value in a CSV cell: as in JSON, with booleans as true/false and nothing as empty."""
+    """A runtime value in a CSV cell: as in JSON, with booleans as true/false and nothing as empty.
+
+    A text that a spreadsheet would take for a formula (`=HYPERLINK(...)`, `@SUM(...)`, `-1+1`) is written
+    after a `'`, which shows it as text; a number never is (a negative number stays a number).
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     value = json_value(value)
     return "" if value is None else value
 

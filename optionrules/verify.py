@@ -13,6 +13,8 @@ vested minus exercised; nothing is exercisable after the expiration date; the ex
 never precedes the end of service unless everything was forfeited; no evaluation raises; and the
 contract's own `invariant` clauses. A failure is shrunk (fewer events, earlier dates) to the
 smallest timeline that shows it.
+
+The size of the search is known before it starts (`search_space`): past `max_evaluations` it is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
-import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
@@ -34,12 +35,13 @@ from optionrules.evaluate import Replay
 from optionrules.expressions import Const, subexpressions
 from optionrules.figures import buckets
 from optionrules.kinds import Grant, Require, Rule
+from optionrules.limits import MAX_EVALUATIONS, WorkTooLarge, cores, steps
 from optionrules.model import Model
 from optionrules.progress import Progress
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline
 from optionrules.types import TEXT
-from optionrules.values import Duration, Shares, add
+from optionrules.values import Duration, Shares, add, shift
 
 _ONE_DAY = timedelta(days=1)
 
@@ -175,7 +177,7 @@ class InvariantChecker:
                 vested = check(day)
             last = max(as_ofs) if as_ofs else self.expiration
             ends = {self.expiration, replay.deadline}  # the option's last days, and the days after them
-            for day in sorted(d for end in ends for d in (end, end + _ONE_DAY) if d > last):
+            for day in sorted(d for end in ends for d in (end, shift(end, 1)) if d > last):
                 check(day)
         except Exception as error:  # a failure of the engine is what this looks for
             day = events[-1].date if events else self.expiration
@@ -213,7 +215,7 @@ class InvariantChecker:
 
 
 def _as_ofs(events: Sequence[Event]) -> list[date]:
-    days = {d for e in events for d in (e.date - _ONE_DAY, e.date)}
+    days = {d for e in events for d in (shift(e.date, -1), e.date)}
     return sorted(days)
 
 
@@ -225,23 +227,67 @@ _shared: dict[str, Any] = {}  # what forked workers inherit: the checker and the
 MARGIN = Duration(months=3)  # explored past the expiration date
 
 
-def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
-           jobs: int | None = None, progress: Progress | None = None) -> VerifyReport:
-    started = time.perf_counter()
+@attrs.define
+class Space:
+    """The timelines explored (see the module docstring), and their number, known before any is made."""
+
+    plan: EvaluationPlan
+    first: date  # the grant date
+    last: date  # the expiration date plus the margin
+    months: list[date]  # the grant date plus each whole number of months, to `last`
+    singles: list[Variant]
+    pairs: list[Variant]  # at one representative value of each number
+
+    @property
+    def days(self) -> int:
+        return max(0, (self.last - self.first).days + 1)
+
+    @property
+    def timelines(self) -> int:
+        """No event; each single event on each day; each ordered pair of events on months m <= n."""
+        months = len(self.months)
+        return 1 + len(self.singles) * self.days + len(self.pairs) ** 2 * months * (months + 1) // 2
+
+    @property
+    def evaluations(self) -> int:
+        """A timeline is evaluated on the day before and the day of each of its dates, plus 4 times (the
+        expiration, the deadline and the days after); the empty timeline 3 times."""
+        months, pairs = len(self.months), len(self.pairs) ** 2
+        same_month = pairs * months
+        return 3 + 6 * len(self.singles) * self.days + 6 * same_month + 8 * (pairs * months * (months + 1) // 2
+                                                                             - same_month)
+
+
+def search_space(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN) -> Space:
     plan = contract.plan(assume)
     model = contract.model
-    checker = InvariantChecker(plan)
     first, last = plan.grant_date, add(plan.expiration, margin)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    months = list(itertools.takewhile(lambda d: d <= last, (add(first, Duration(months=k)) for k in itertools.count())))
-    singles, pairs = variants(model), variants(model, representative=True)
+    count = steps(first, last, Duration(months=1)) + 1 if first <= last else 0
+    months = [add(first, Duration(months=k)) for k in range(count)]
+    return Space(plan, first, last, months, variants(model), variants(model, representative=True))
+
+
+def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
+           jobs: int | None = None, progress: Progress | None = None, max_evaluations: int = MAX_EVALUATIONS
+           ) -> VerifyReport:
+    """Check every invariant over the search space, on `jobs` processes (at most one per core); a space of
+    more than `max_evaluations` evaluations is refused (WorkTooLarge) before any is made."""
+    started = time.perf_counter()
+    space = search_space(contract, assume, margin)
+    if space.evaluations > max_evaluations:
+        raise WorkTooLarge(f"verify: {space.timelines:,} timelines, about {space.evaluations:,} evaluations",
+                           max_evaluations, "evaluations", "--max-evaluations", "max_evaluations")
+    plan, first, months = space.plan, space.first, space.months
+    checker = InvariantChecker(plan)
+    days = [first + timedelta(days=n) for n in range(space.days)]
+    singles, pairs = space.singles, space.pairs
     _shared.update(checker=checker, singles=singles, pairs=pairs, days=days, months=months)
     # the largest slices first (pairs starting early), so that the workers finish together
     units = sorted([("pair", i) for i in range(len(pairs) * len(months))], key=lambda u: u[1] % len(months))
     units += [("single", i) for i in range(len(singles))]
     failures: dict[str, tuple[str, date, tuple[Event, ...]]] = {}
     timelines = evaluations = 0
-    for name, (message, day) in checker.timeline((), [first, plan.expiration, plan.expiration + _ONE_DAY]).items():
+    for name, (message, day) in checker.timeline((), [first, plan.expiration, shift(plan.expiration, 1)]).items():
         failures[name] = (message, day, ())
     for done, (count, evaluated, found) in enumerate(_run(units, jobs), start=1):
         timelines += count
@@ -255,7 +301,7 @@ def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: D
 
 
 def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:
-    jobs = jobs or os.cpu_count() or 1
+    jobs = min(jobs or cores(), cores())
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             yield from pool.imap_unordered(_unit, units, chunksize=8)

@@ -4,6 +4,8 @@ readings of assumptions, and evaluate every combination against plans compiled o
     --vary 'termination.date=2003-01-01..2006-12-31 step 1 month'
     --vary 'termination.reason=resignation,death,cause'
     --vary 'assume pro_rata_days=exclusive,inclusive'
+
+A sweep is refused, before anything is evaluated, past `max_rows` combinations (MAX_ROWS unless raised).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import io
 import itertools
 import json
+import math
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -23,6 +26,7 @@ from optionrules.compile import PlanSource
 from optionrules.errors import QueryError
 from optionrules.evaluate import evaluate
 from optionrules.figures import AwardType, reported
+from optionrules.limits import MAX_ROWS, WorkTooLarge, steps
 from optionrules.printer import show_value
 from optionrules.progress import Progress
 from optionrules.records import record
@@ -42,8 +46,9 @@ class Vary:
     values: tuple[Any, ...]
 
 
-def parse_vary(spec: str, contract: PlanSource) -> Vary:
-    """`EVENT.date=START..END [step N unit]`, `EVENT.date=D1,D2`, `EVENT.ATTR=v1,v2`, `assume NAME=r1,r2`."""
+def parse_vary(spec: str, contract: PlanSource, max_values: int = MAX_ROWS) -> Vary:
+    """`EVENT.date=START..END [step N unit]`, `EVENT.date=D1,D2`, `EVENT.ATTR=v1,v2`, `assume NAME=r1,r2`;
+    a date range of more than `max_values` dates is refused before its dates are made."""
     label, sep, raw = spec.partition("=")
     label, raw = label.strip(), raw.strip()
     if not sep or not label or not raw:
@@ -68,7 +73,7 @@ def parse_vary(spec: str, contract: PlanSource) -> Vary:
     if not dot or not field:
         raise QueryError(f"--vary {spec!r}: name the field, e.g. {event}.date")
     if field == "date":
-        return Vary(label, event, "date", _dates(raw, spec))
+        return Vary(label, event, "date", _dates(raw, spec, max_values))
     attr = model.events[event].attrs.get(field)
     if attr is None:
         fields = ", ".join(["date", *model.events[event].attrs])
@@ -98,7 +103,7 @@ def _number_or_text(text: str) -> Any:
         return text
 
 
-def _dates(raw: str, spec: str) -> tuple[date, ...]:
+def _dates(raw: str, spec: str, max_values: int) -> tuple[date, ...]:
     match = _RANGE.match(raw)
     try:
         if match is None:
@@ -114,13 +119,10 @@ def _dates(raw: str, spec: str) -> tuple[date, ...]:
     if end < start:
         raise QueryError(f"--vary {spec!r}: the range is empty ({end.isoformat()} is before {start.isoformat()})")
     step = Duration.of(amount, UNIT_WORDS[unit])
-    dates: list[date] = []
-    for k in itertools.count():
-        day = add(start, step * k)  # from the anchor, never stepped
-        if day > end:
-            return tuple(dates)
-        dates.append(day)
-    raise AssertionError("unreachable")
+    count = steps(start, end, step) + 1
+    if count > max_values:
+        raise _too_many(f"--vary {spec!r}: {count:,} dates", max_values)
+    return tuple(add(start, step * k) for k in range(count))  # from the anchor, never stepped
 
 
 @record
@@ -150,9 +152,15 @@ class AsOf:
         return cls(event=name, days=int(match[2].replace(" ", "")) if match[2] else 0)
 
     def on(self, added: dict[str, date]) -> date:
+        """The as-of date of a row; ValueError past either end of the calendar."""
         if self.fixed is not None:
             return self.fixed
-        return added[str(self.event)] + timedelta(days=self.days)
+        varied = added[str(self.event)]
+        try:
+            return varied + timedelta(days=self.days)
+        except OverflowError:
+            raise ValueError(f"--as-of {self.event}{self.days:+d}: {varied.isoformat()} {self.days:+d} days is "
+                             "past the calendar (0001-01-01 to 9999-12-31)") from None
 
 
 @attrs.define
@@ -199,13 +207,20 @@ class WhatIf:
 
 
 def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: AsOf,
-           assume: dict[str, str] | None = None, progress: Progress | None = None) -> WhatIf:
-    """Evaluate every combination of the varied values; each plan is compiled once."""
+           assume: dict[str, str] | None = None, progress: Progress | None = None, max_rows: int = MAX_ROWS
+           ) -> WhatIf:
+    """Evaluate every combination of the varied values; each plan is compiled once. `progress(done, total)` is
+    told the size of the sweep first (`done` 0); more than `max_rows` combinations are refused (WorkTooLarge)."""
     events = _varied_events(contract, varies)
-    combinations = list(itertools.product(*(v.values for v in varies)))
+    total = math.prod(len(v.values) for v in varies)
+    if total > max_rows:
+        raise _too_many(f"--vary: {' x '.join(f'{len(v.values):,}' for v in varies)} = {total:,} combinations",
+                        max_rows)
+    if progress is not None:
+        progress(0, total)
     base_events = list(base.events)
     rows = []
-    for n, combination in enumerate(combinations):
+    for n, combination in enumerate(itertools.product(*(v.values for v in varies))):
         readings = dict(assume or {})
         fields: dict[str, dict[str, Any]] = {name: {} for name in events}
         for vary, value in zip(varies, combination):
@@ -223,8 +238,12 @@ def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: 
         row.update(result.figures())
         rows.append(row)
         if progress is not None:
-            progress(n + 1, len(combinations))
+            progress(n + 1, total)
     return WhatIf([v.label for v in varies], contract.model.award, rows)
+
+
+def _too_many(size: str, max_rows: int) -> WorkTooLarge:
+    return WorkTooLarge(size, max_rows, "rows a sweep may have", "--max-rows", "max_rows")
 
 
 def _varied_events(contract: PlanSource, varies: Sequence[Vary]) -> list[str]:

@@ -20,11 +20,11 @@ import pytest
 pytest.importorskip("pygls", reason="the [lsp] extra (pygls) is not installed")
 
 from lsprotocol import types
-from optionrules.kinds import KINDS
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from optionrules.format import format_text
+from optionrules.kinds import KINDS
 from optionrules.parse import parse
 from tests.test_cli import ROOT, run
 
