@@ -17,7 +17,7 @@ from typing import Any
 from optionrules import ast
 from optionrules.compose import SAMPLE_VALUES, Composition, compose
 from optionrules.errors import Diagnostic, Span, did_you_mean
-from optionrules.expressions import EXPRESSIONS, TExpr, Typer
+from optionrules.expressions import EXPRESSIONS, TExpr, Typer, reads_parameters
 from optionrules.fold import Known, NotConstant, divisions_by_zero, value
 from optionrules.kinds import (
     KINDS,
@@ -77,6 +77,7 @@ class Checker:
         self.silenced = {name for _, name in composition.broken if name}  # and names whose declaration failed
         self.failed: set[tuple[str, str | None]] = set()  # (kind, event) of the clauses that did not check
         self.record_of: dict[int, Clause] = {}  # id(clause) -> its checked record
+        self.symbols: dict[str, TExpr | None] = {}  # a form on its own: constants its parameters give (Scope)
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, node if isinstance(node, Span) else node.span, hint=hint))
@@ -220,12 +221,13 @@ class Checker:
             type_ = self.attribute_type(param)
             if type_ is not None:
                 declared[param.name] = Attr(param.name, param.type_name, type_)
-        if values is None:  # a form on its own
+        if values is None:  # a form on its own: its parameters stay symbols, checked with sample values
             for name, attr in declared.items():
                 sample = SAMPLE_VALUES.get(attr.declared)
                 if sample is None:
                     sample = self.model.enums[attr.declared].members[0]
                 self.constants[name] = (attr.type, sample)
+                self.symbols[name] = None
             return
         where = composition.values_at
         for name, given in values.items():
@@ -254,6 +256,7 @@ class Checker:
         for name, type_ in record.DEFINES.items():
             if values.get(name) is not None:
                 self.constants[name] = (type_, values[name])
+        self.symbols.update(record.symbols())
 
     def _undefine(self, kind: Kind) -> None:
         """The constants of a clause that is missing or did not check: in error, reported once already."""
@@ -367,6 +370,8 @@ class ClauseReading:
         self.model = checker.model
         self.constants: Mapping[str, tuple[Type, object]] = checker.constants
         self.trigger: str | None = None
+        self.field: str | None = None  # the key being read
+        self.symbolic: dict[str, TExpr] = {}  # its fields that a form's parameters give (Clause.symbolic)
 
     def read(self) -> None:
         kind = KINDS[self.clause.kind]
@@ -403,12 +408,14 @@ class ClauseReading:
             if entry is None:
                 ok = ok and not key.required
                 continue
+            self.field = key.field
             read = key.reader.read(entry.values, key.name, self)
+            self.field = None
             if read is None:
                 ok = False
             else:
                 fields[key.field] = read
-        return kind.record(**fields) if ok else None
+        return kind.record(**fields, symbolic=self.symbolic) if ok else None
 
     def _divides_by_zero(self, record: Clause) -> bool:
         """Report each division by a constant zero in the clause's expressions; whether there was one."""
@@ -433,18 +440,23 @@ class ClauseReading:
     def typer(self, runtime: bool = False) -> Typer:
         """Types the clause's expressions; `runtime`: on the triggering event's attributes, events and figures."""
         scope = self.model.scope(self.constants, self.trigger if runtime else None, runtime,
-                                 frozenset(self.checker.silenced))
+                                 frozenset(self.checker.silenced), self.checker.symbols)
         return Typer(scope, self.checker.error)
 
     def constant(self, node: ast.Value, wanted: Type, what: str) -> Any | None:
         """A constant expression of the type, folded now."""
         expr = self.typer().expect(node, wanted, what)
-        return self.value_of(expr, node, what) if expr is not None else None
+        if expr is None:
+            return None
+        if self.field is not None and reads_parameters(expr):
+            self.symbolic[self.field] = expr
+        return self.value_of(expr, node, what)
 
     def value_of(self, expr: TExpr, node: ast.Value, what: str) -> Any | None:
         """A constant's value under the default readings; None (reported) if it has none."""
+        samples = {name: self.constants[name][1] for name in self.checker.symbols}
         try:
-            result = value(expr, Known(self.model.readings(), None, self.checker.missing_day()))
+            result = value(expr, Known(self.model.readings(), None, self.checker.missing_day(), samples))
         except NotConstant:
             self.error(f"{what} must be a constant", node)
             return None

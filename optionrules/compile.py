@@ -552,8 +552,8 @@ class _Compiler:
                 return lambda ctx: ctx.event.date
             case RefKind.EVENT:
                 return lambda ctx: _last(ctx.occurrences(name))
-            case RefKind.ASSUMPTION:
-                raise InternalError(f"the assumption {name} is read after its reading was chosen")
+            case RefKind.ASSUMPTION | RefKind.PARAMETER:
+                raise InternalError(f"{name} is read after its value was given")
             case _:
                 assert_never(ref.kind)
 

@@ -26,6 +26,7 @@ class RefKind(Enum):
     EVENT = "event"  # a declared event: its date (the triggering event's own, or its last occurrence)
     FIGURE = "figure"  # a figure of the evaluation on the event's date
     ASSUMPTION = "assumption"  # the reading taken of an assumption
+    PARAMETER = "parameter"  # a form's parameter, known once a grant gives its value
 
 
 class ArithOp(StrEnum):
@@ -197,6 +198,11 @@ def subexpressions(expr: TExpr) -> Iterator[TExpr]:
                 assert_never(node)
 
 
+def reads_parameters(expr: TExpr) -> bool:
+    """Whether the expression's value depends on a form's parameters."""
+    return any(isinstance(node, Ref) and node.kind is RefKind.PARAMETER for node in subexpressions(expr))
+
+
 def assumptions_in(*exprs: TExpr | None) -> tuple[str, ...]:
     """The assumptions the expressions read, each once, in the order met."""
     names: dict[str, None] = {}
@@ -221,6 +227,9 @@ class Scope:
     events: Mapping[str, Mapping[str, Type]]  # event -> its attributes' types
     assumptions: Mapping[str, tuple[str, ...]]  # assumption -> its readings
     constants: Mapping[str, tuple[Type, object]]  # grant and term fields, a form's parameters
+    # For a form checked on its own: the constants its parameters give, each as an expression over them (None:
+    # the parameter itself); their values in `constants` are sample values.
+    symbols: Mapping[str, TExpr | None] = {}
     trigger: str | None = None  # the event the clause is triggered by: its attributes are in scope
     runtime: bool = False  # events and figures may be read (a clause triggered by an event, an invariant)
     silenced: frozenset[str] = frozenset()  # names declared by items that did not parse: already reported
@@ -310,6 +319,9 @@ class Typer:
         attributes = scope.events[scope.trigger] if scope.trigger is not None else {}
         if name in attributes:
             return Ref(RefKind.ATTRIBUTE, name, attributes[name], node) if attributes[name] != ERROR else None
+        if name in scope.symbols and scope.constants[name][0] not in (ERROR, UNDEFINED):
+            symbol = scope.symbols[name]
+            return Ref(RefKind.PARAMETER, name, scope.constants[name][0], node) if symbol is None else symbol
         if name in scope.constants:
             type_, value = scope.constants[name]
             if type_ == UNDEFINED:

@@ -146,11 +146,12 @@ class NotConstant(Exception):
 @attrs.frozen
 class Known:
     """What is known while folding: the readings chosen (None: any), the triggering event's attributes
-    (None: any), and where `+ N months` lands on a missing day."""
+    (None: any), where `+ N months` lands on a missing day, and a form's parameters (None: any)."""
 
     readings: Mapping[str, str] | None = None
     attributes: Mapping[str, Any] | None = None
     missing_day: MissingDay = MissingDay.LAST_DAY_OF_MONTH
+    parameters: Mapping[str, Any] | None = None
 
 
 def value(expr: TExpr, known: Known) -> Any:
@@ -194,7 +195,9 @@ def _reference(ref: Ref, known: Known) -> Any:
             return known.readings[ref.name]
         case RefKind.ATTRIBUTE if known.attributes is not None and ref.name in known.attributes:
             return known.attributes[ref.name]
-        case RefKind.ASSUMPTION | RefKind.ATTRIBUTE | RefKind.EVENT | RefKind.FIGURE:
+        case RefKind.PARAMETER if known.parameters is not None:
+            return known.parameters[ref.name]
+        case RefKind.ASSUMPTION | RefKind.ATTRIBUTE | RefKind.EVENT | RefKind.FIGURE | RefKind.PARAMETER:
             raise NotConstant(ref.name)
         case _:
             assert_never(ref.kind)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from optionrules.errors import Span
-from optionrules.expressions import EXPRESSIONS, Scope, assumptions_in
+from optionrules.expressions import EXPRESSIONS, Scope, TExpr, assumptions_in
 from optionrules.figures import AwardType
 from optionrules.records import record
 from optionrules.types import Type, TypeKind
@@ -129,13 +129,14 @@ class Model:
         return next((clause for clause in self.clauses if type(clause) is kind), None)
 
     def scope(self, constants: Mapping[str, tuple[Type, object]], trigger: str | None = None,
-              runtime: bool = False, silenced: frozenset[str] = frozenset()) -> Scope:
+              runtime: bool = False, silenced: frozenset[str] = frozenset(),
+              symbols: Mapping[str, TExpr | None] | None = None) -> Scope:
         """The names an expression of this contract may use."""
         return Scope(
             enums={name: enum.members for name, enum in self.enums.items()},
             events={name: {a.name: a.type for a in event.attrs.values()} for name, event in self.events.items()},
             assumptions={name: a.readings for name, a in self.assumptions.items()},
-            constants=constants, trigger=trigger, runtime=runtime, silenced=silenced,
+            constants=constants, trigger=trigger, runtime=runtime, silenced=silenced, symbols=symbols or {},
         )
 
     def readings(self, chosen: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -182,3 +182,25 @@ def test_a_form_with_a_syntax_error_is_reported_once_not_per_grant(tmp_path):
     with pytest.raises(optionrules.ContractError) as raised:
         load_grants(form, csv_path)
     assert len(raised.value.diagnostics) == 1 and "grant" not in raised.value.diagnostics[0].message
+
+
+def test_a_form_on_its_own_keeps_what_its_parameters_give_as_expressions():
+    """A form's model is symbolic in its parameters: binding a row's values gives that grant's figures."""
+    from datetime import date
+
+    from optionrules.check import check_source
+    from optionrules.fold import Known, value
+    from optionrules.kinds import Grant, Term, Vesting
+
+    path = ROOT / "contracts" / "acme" / "acme_option_form.contract"
+    form, diagnostics = check_source(path.read_text(encoding="utf-8"), str(path))
+    assert diagnostics == []
+    row = {"shares": 48_000, "grant_date": date(2021, 4, 1), "commencement": date(2021, 3, 15)}  # grant A-0001
+    known = Known(parameters=row)
+    grant, vesting, term = form.one(Grant), form.one(Vesting), form.one(Term)
+    assert value(grant.symbolic["shares"], known) == 48_000
+    assert value(vesting.symbolic["shares"], known) == 48_000  # the schedule vests the whole grant
+    assert value(vesting.symbolic["start"], known) == date(2021, 3, 15)  # `from: commencement`
+    assert value(term.expiration, known) == date(2031, 4, 1)  # grant_date + 10 years
+    made = optionrules.load(ROOT / "contracts" / "acme" / "grant_maria_lopez.contract").model
+    assert made.one(Vesting).symbolic == {} and made.one(Grant).shares == 48_000  # a grant binds them

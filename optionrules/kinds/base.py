@@ -117,6 +117,9 @@ class Clause:
     """The checked record of a clause; each kind declares its own (`@kind`)."""
 
     ref: ClauseRef
+    # For a form checked on its own: the fields whose value its parameters give, each as an expression over
+    # them (the field holds its value for sample parameters); a grant made from the form binds them.
+    symbolic: Mapping[str, TExpr] = attrs.field(factory=dict)
     DEFINES: ClassVar[Mapping[str, Type]] = {}  # the constants the clause defines (grant, term fields)
 
     def validate(self, reading: Reading) -> Self | None:
@@ -127,6 +130,10 @@ class Clause:
     def constants(self) -> Mapping[str, object]:
         """The values of the constants the clause defines."""
         return {}
+
+    def symbols(self) -> Mapping[str, TExpr]:
+        """The constants the clause defines from a form's parameters, as expressions over them."""
+        return {name: self.symbolic[name] for name in self.DEFINES if name in self.symbolic}
 
     def enter(self, model: Model) -> None:
         """Put the clause in the model (a declaration goes to the vocabulary)."""

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Self
 import attrs
 
 from optionrules import ast
-from optionrules.expressions import TExpr
+from optionrules.expressions import TExpr, reads_parameters
 from optionrules.kinds.base import Clause, Reading, key, kind
 from optionrules.kinds.readers import DATES, Choice, Constant, Text, Whole
 from optionrules.kinds.words import GrantType, Inclusivity, YesNo
@@ -58,7 +58,11 @@ class Grant(Clause):
                                              "exercise_price": MONEY}
 
     def validate(self, reading: Reading) -> Self | None:
-        return self if self.commencement is not None else evolve(self, commencement=self.grant_date)
+        if self.commencement is not None:
+            return self
+        symbolic = {**self.symbolic, "commencement": self.symbolic["grant_date"]} if "grant_date" in self.symbolic \
+            else self.symbolic
+        return evolve(self, commencement=self.grant_date, symbolic=symbolic)
 
     def constants(self) -> Mapping[str, object]:
         return {"shares": self.shares, "grant_date": self.grant_date, "commencement": self.commencement,
@@ -80,6 +84,9 @@ class Term(Clause):
 
     def constants(self) -> Mapping[str, Any]:
         return {"expiration": self.expires}
+
+    def symbols(self) -> Mapping[str, TExpr]:
+        return {"expiration": self.expiration} if reads_parameters(self.expiration) else {}
 
 
 @kind("conventions", "the date and deadline conventions the text leaves open", singleton=True, required=True,

@@ -49,8 +49,12 @@ class Vesting(Clause):
         missing_day = self.missing_day or (conventions.missing_day if conventions else None)
         if shares is None or start is None or missing_day is None:
             return None  # the missing grant or conventions clause is reported as such
+        defaults = (("shares", "shares"), ("start", "commencement"))  # (field, the grant's field it defaults to)
+        inherited = {field: grant.symbolic[source] for field, source in defaults
+                     if getattr(self, field) is None and grant is not None and source in grant.symbolic}
         vesting = evolve(self, shares=shares, start=start, missing_day=missing_day,
-                               remainder=self.remainder or Word(Remainder, Remainder.NONE))
+                         remainder=self.remainder or Word(Remainder, Remainder.NONE),
+                         symbolic={**self.symbolic, **inherited})
         vesting.check_allocation(reading)
         return vesting
 
