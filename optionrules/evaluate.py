@@ -210,14 +210,20 @@ class Replay:
     # ---- applying events
 
     def apply(self, event: Event) -> None:
+        """Apply one event; an event the contract does not allow is a violation, applied in nothing and not seen
+        by the conditions of later events."""
         self.event = event
+        self._vesting.current = event.index
         handler = self.plan.events[event.name]
+        refused = len(self._violations)
         if handler.requires and self._breaks_requirements(event, handler):
             pass  # a violation: the event is not applied
         elif handler.exercise:
             self._exercise(event)
         else:
             self._apply_clauses(event, handler)
+        if len(self._violations) > refused:
+            return
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]

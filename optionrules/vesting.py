@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
 
 class VestingState:
-    __slots__ = ("achieved", "end", "end_index", "inclusive", "plan", "pulled", "pulls")
+    """What has vested of a grant while a timeline is replayed.
+
+    Vesting ends on a date, by an event (the end of service, a forfeiture). The event that ended it may still
+    vest shares on that day (pro-rata vesting on a termination); a later event of the same day may not.
+    """
+
+    __slots__ = ("achieved", "current", "end", "end_event", "end_index", "inclusive", "plan", "pulled", "pulls")
 
     def __init__(self, plan: EvaluationPlan):
         self.plan = plan
@@ -35,7 +41,9 @@ class VestingState:
         self.pulled: dict[int, Shares] = {}  # installment -> shares pulled out of it so far
         self.achieved: dict[int, tuple[date, ClauseRef]] = {}  # milestone -> the day it vested
         self.end: date | None = None  # no installment vests after it
+        self.end_event: int | None = None  # the event that ended vesting
         self.end_index = 0  # the installments that vested by then
+        self.current: int | None = None  # the event being applied
 
     # ---- what has vested
 
@@ -80,16 +88,22 @@ class VestingState:
     # ---- ending and pulling
 
     def stop(self, when: date) -> bool:
-        """Vesting ends on `when` (the installments of that day vest if service is inclusive)."""
+        """Vesting ends on `when`, by the event being applied (the installments of that day vest if service is
+        inclusive)."""
         if self.end is not None and self.end <= when:
             return False
-        self.end = when
+        self.end, self.end_event = when, self.current
         self.end_index = (bisect_right if self.inclusive else bisect_left)(self.plan.dates, when)
         return True
 
+    def _over(self, when: date) -> bool:
+        """Vesting has ended for what the event being applied would vest on `when`."""
+        end = self.end
+        return end is not None and (when > end or (when == end and self.current != self.end_event))
+
     def pull(self, when: date, index: int, shares: Shares, ref: ClauseRef) -> Shares:
         """Vest up to `shares` of a future installment now; returns what was pulled."""
-        if self.end is not None and when > self.end:
+        if self.end is not None and self._over(when):
             return 0
         already = self.pulled.get(index, 0)  # _remaining, inline: pro-rata vesting is on the query's hot path
         remaining = self.plan.amounts[index] - already
@@ -103,8 +117,7 @@ class VestingState:
 
     def achieve(self, which: int, when: date, ref: ClauseRef) -> Shares:
         milestone = self.plan.milestones[which]
-        if which in self.achieved or (self.end is not None and when > self.end) \
-                or (milestone.deadline is not None and when > milestone.deadline):
+        if which in self.achieved or self._over(when) or (milestone.deadline is not None and when > milestone.deadline):
             return 0
         self.achieved[which] = (when, ref)
         return milestone.shares

@@ -428,3 +428,35 @@ def test_duration_arithmetic_in_a_window():
     rules = ENDS.replace("termination + 90 days", "termination + (1 year - 1 month) + 2 weeks * 2")
     r = contract(rules=rules).evaluate([termination("2020-06-20", "quit")], "2020-06-21")
     assert r.exercise_deadline == date(2021, 6, 17)  # 2020-06-20 + 11 months = 2021-05-20, + 28 days
+
+
+# ---- events on the same day, and refused events ------------------------------------------------------------
+
+ANNUAL_THIRDS = schedule("installments: 3\n every: 12 months\n from: 2020-01-01\n rounding: down\n"
+                         " rounding_basis: per_installment\n remainder: last")
+LEAVE_AND_DEAL = ENDS + 'rule deal_vests "r" on deal when in_service {\n  vest: all_unvested\n}\n'
+
+
+def test_a_forfeiture_is_not_undone_by_a_later_event_of_the_same_day():
+    # 300 shares in thirds on 2021-01-01, 2022-01-01, 2023-01-01; by 2021-06-01 one third (100) has vested
+    c = contract(ANNUAL_THIRDS, LEAVE_AND_DEAL, shares="300")
+    leaving_first = [termination("2021-06-01", "quit"), event("2021-06-01", "deal")]
+    r = c.evaluate(leaving_first, "2021-06-02")
+    assert (r.vested, r.forfeited) == (100, 200)  # the deal comes after the forfeiture, in timeline order
+    dealing_first = [event("2021-06-01", "deal"), termination("2021-06-01", "quit")]
+    r = c.evaluate(dealing_first, "2021-06-02")
+    assert (r.vested, r.forfeited) == (300, 0)  # the deal first: all 200 unvested shares vest before she leaves
+
+
+def test_a_refused_event_is_not_seen_by_later_conditions():
+    # the second termination is refused (service already ended): a later `within 30 days after termination`
+    # sees only the first, on 2021-01-10, and 2021-03-01 is 50 days after it
+    rules = ENDS + 'rule late_deal "r" on deal when deal within 30 days after termination {\n  vest: all_unvested\n}\n'
+    c = contract(ANNUAL_THIRDS, rules, shares="300")
+    events = [termination("2021-01-10", "quit"), termination("2021-02-20", "fired"), event("2021-03-01", "deal")]
+    r = c.evaluate(events, "2021-03-02")
+    assert [v.why for v in r.violations] == ["service already ended on 2021-01-10"]
+    assert r.vested == 100  # vesting ended on 2021-01-10 with the first third
+    memo = c.explain(events, "2021-03-02")
+    (line,) = [line for d in memo.derivations for line in d.lines if line.clause and line.clause.name == "late_deal"]
+    assert line.text == "does not apply: `deal within 30 days after termination` does not hold"
