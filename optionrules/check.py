@@ -18,6 +18,7 @@ from optionrules import ast
 from optionrules.compose import SAMPLE_VALUES, Composition, compose
 from optionrules.errors import Diagnostic, Span, did_you_mean
 from optionrules.expressions import EXPRESSIONS, TExpr, Typer, reads_parameters
+from optionrules.figures import ALL_AWARDS, AwardType
 from optionrules.fold import Known, NotConstant, divisions_by_zero, value
 from optionrules.kinds import (
     KINDS,
@@ -160,7 +161,7 @@ class Checker:
             self.error(f"{label} takes no (parameters)", clause.kind_span)
         if kind.trigger and clause.trigger is None:
             self.error(f"{label} needs `on EVENT`: the event it applies to", clause.kind_span)
-        if clause.trigger is not None and not kind.trigger:
+        if clause.trigger is not None and not (kind.trigger or kind.optional_trigger):
             self.error(f"{label} does not take `on EVENT`", clause.trigger)
         if clause.condition is not None and not kind.condition:
             self.error(f"{label} does not take `when`", clause.condition)
@@ -282,10 +283,15 @@ class Checker:
             return
         anchor = self.module.items[0].span if self.module.items else Span(self.module.file, 1, 1, 1, 2)
         present = {clause.kind for clause in self.clauses}
+        award = model.award
         for kind in KINDS.values():
-            if kind.required and kind.name not in present and kind.name not in self.broken_kinds:
-                self.error(f"the contract has no {kind.name} clause", anchor,
-                           f"every contract states its {kind.name}; see `optionrules kinds`")
+            if award in kind.required and kind.name not in present and kind.name not in self.broken_kinds:
+                self.error(f"the contract has no {kind.name} clause", anchor, _required_hint(kind, award))
+        for clause in self.clauses:
+            if award not in KINDS[clause.kind].awards:
+                self.error(f"{_a(str(award))} has no {clause.kind} clause (it is for: "
+                           f"{', '.join(sorted(KINDS[clause.kind].awards))})", clause.kind_span,
+                           "the grant says what it grants: `award: option`, `rsu` or `restricted_stock`")
         vesting = next((c for c in self.clauses if c.kind == "vesting"), None)
         if vesting is not None and "service" not in present and "service" not in self.broken_kinds:
             self.error("vesting needs a service clause naming the event that ends service", vesting.kind_span)
@@ -394,7 +400,7 @@ class ClauseReading:
     def _build(self, kind: Kind) -> Clause | None:
         clause = self.clause
         fields: dict[str, Any] = {"ref": self._ref()}
-        if kind.trigger:
+        if kind.trigger or (kind.optional_trigger and clause.trigger is not None):
             self.trigger = self.event(clause.trigger) if clause.trigger is not None else None
             if self.trigger is None:
                 return None
@@ -511,6 +517,12 @@ def _expressions(record: Clause) -> list[TExpr]:
     for held in fields(record):
         found += [item for item in (held if isinstance(held, tuple) else (held,)) if isinstance(item, EXPRESSIONS)]
     return found
+
+
+def _required_hint(kind: Kind, award: AwardType) -> str:
+    if kind.required == ALL_AWARDS:
+        return f"every contract states its {kind.name}; see `optionrules kinds`"
+    return f"{_a(str(award))} states its {kind.name}; see `optionrules kinds`"
 
 
 def _a(word: str) -> str:

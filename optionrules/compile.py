@@ -38,10 +38,11 @@ from optionrules.expressions import (
     TExpr,
     Within,
 )
-from optionrules.figures import AwardType
+from optionrules.figures import AwardType, Figure
 from optionrules.fold import COMPARE, Known, arithmetic, extreme, fold, ordered, whole, within
 from optionrules.kinds import (
     Conventions,
+    Deadline,
     Exercise,
     Grant,
     Horizon,
@@ -51,6 +52,7 @@ from optionrules.kinds import (
     Payment,
     Percent,
     ProRata,
+    RepurchaseRight,
     Require,
     Rule,
     Service,
@@ -65,9 +67,11 @@ from optionrules.kinds.words import (
     Forfeit,
     Inclusivity,
     LockupStart,
+    Passing,
     Remainder,
     RoundingBasis,
     VestWord,
+    WindowChange,
     YesNo,
 )
 from optionrules.model import ClauseRef, Model, assumptions_of
@@ -148,7 +152,7 @@ class RulePlan:
     forfeit: Forfeit | None
     until: UntilPlan | None
     assumptions: Mapping[str, tuple[str, ...]]  # per figure, the assumptions the rule's outcome depends on
-    repurchase: bool = False  # the exercised shares not vested are bought back
+    window: WindowChange = WindowChange.SHORTENS  # what `until` does to the window already set
 
     @property
     def effect(self) -> str:
@@ -198,6 +202,45 @@ class PaymentPlan:
 
 
 @record
+class SettlementPlan:
+    """How units settle: as they vest (`event` None), or by an event giving the units and the tax withheld."""
+
+    ref: ClauseRef
+    event: str | None
+    units: str | None  # the event's attribute: the units settled
+    withheld: str | None  # the event's attribute: the units withheld for tax
+    withholding: Fraction | None  # or a rate of the units settled, rounded
+    rounding: Rounding | None
+
+
+@record
+class RepurchasePlan:
+    """The company's right to buy back shares not released: by an event, how many, at what price a share."""
+
+    ref: ClauseRef
+    event: str
+    shares: str  # the event's attribute
+    price: Compiled  # the price of a share, on the event's date
+
+
+@record
+class WindowPlan:
+    """A deadline: a window opened by vesting (one for each tranche), by an event or on a date, waiting for an
+    event; what its passing does."""
+
+    ref: ClauseRef
+    vesting: bool
+    event: str | None
+    opens_on: date | None
+    within: Duration
+    waits_for: str
+    passing: Passing
+
+    def last_day(self, opened: date, missing_day: MissingDay) -> date:
+        return add(opened, self.within, missing_day)
+
+
+@record
 class RequirePlan:
     ref: ClauseRef
     holds: Compiled
@@ -214,6 +257,9 @@ class EventPlan:
 
     requires: tuple[RequirePlan, ...] = ()
     exercise: bool = False
+    settles: bool = False  # the event settles units
+    buys_back: bool = False  # the event is the company's repurchase
+    opens_windows: tuple[int, ...] = ()  # indexes into EvaluationPlan.windows
     ends_service: bool = False
     rules: tuple[RulePlan, ...] = ()
     case_of: Callable[[Any], Any] | None = None  # the event's case: its enum attribute value(s)
@@ -227,11 +273,14 @@ class EventPlan:
 @record
 class EvaluationPlan:
     award: AwardType
+    figures: tuple[Figure, ...]  # what an evaluation reports (model.figures)
     readings: Mapping[str, str]
     granted: int
-    grant_date: date
-    expiration: date
-    term: ClauseRef
+    grant_date: date  # nothing is applied before it; installments dated before it vest on it
+    grant_ref: ClauseRef
+    currency: str | None  # the grant's, as its price states it
+    expiration: date  # the term's (date.max without one)
+    term: ClauseRef | None
     caps_windows: bool
     schedules: tuple[Installments, ...]
     schedule_refs: tuple[ClauseRef, ...]  # the schedules' clauses (kept apart: every evaluation cites them)
@@ -244,6 +293,9 @@ class EvaluationPlan:
     exercise: ExercisePlan | None
     exercise_refs: tuple[ClauseRef, ...]  # the exercise clause, if any
     payment: PaymentPlan | None
+    settlement: SettlementPlan | None
+    repurchase: RepurchasePlan | None
+    windows: tuple[WindowPlan, ...]
     service_ref: ClauseRef | None
     service_inclusive: bool
     until_inclusive: bool
@@ -256,11 +308,11 @@ class EvaluationPlan:
 def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
     """The plan of a checked agreement (with a grant, a term and conventions) under these readings."""
     grant, term, conventions = model.one(Grant), model.one(Term), model.one(Conventions)
-    if grant is None or term is None or conventions is None:
+    if grant is None or conventions is None:
         raise InternalError("compile_plan needs a checked agreement")
     missing_day = conventions.missing_day.resolve(readings)
     compiler = _Compiler(readings, missing_day)
-    schedules = _merge({v.ref.name: installments(v, readings) for v in model.all(Vesting)})
+    schedules = _merge({v.ref.name: installments(v, readings, grant.grant_date) for v in model.all(Vesting)})
     merged = sorted(((d, a, s.ref.name) for s in schedules.values() for d, a in zip(s.dates, s.amounts)),
                     key=lambda p: p[0])
     service, exercise, payment = model.one(Service), model.one(Exercise), model.one(Payment)
@@ -269,12 +321,15 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
     events = {name: _event_plan(model, name, compiler, schedules, until_assumptions) for name in model.events}
     return EvaluationPlan(
         award=model.award,
+        figures=model.figures,
         readings=dict(readings),
         granted=grant.shares,
         grant_date=grant.grant_date,
-        expiration=compiler.constant(term.expiration),
-        term=term.ref,
-        caps_windows=term.caps_windows.resolve(readings) is YesNo.YES,
+        grant_ref=grant.ref,
+        currency=grant.currency,
+        expiration=compiler.constant(term.expiration) if term else date.max,
+        term=term.ref if term else None,
+        caps_windows=term is not None and term.caps_windows.resolve(readings) is YesNo.YES,
         schedules=tuple(schedules.values()),
         schedule_refs=tuple(s.ref for s in schedules.values()),
         dates=tuple(d for d, _, _ in merged),
@@ -282,13 +337,16 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
         cumulative=(0, *itertools.accumulate(a for _, a, _ in merged)),
         milestones=tuple(MilestonePlan(m.ref, m.shares, m.deadline, m.accelerates.resolve(readings) is YesNo.YES)
                          for m in model.all(Milestone)),
-        settles=model.one(Settlement) is not None,
+        settles=(settlement := model.one(Settlement)) is not None and settlement.event is None,
         early_exercise=exercise is not None and exercise.early is not None
         and exercise.early.resolve(readings) is EarlyExercise.ALLOWED,
         exercise=ExercisePlan(exercise.ref, exercise.shares, exercise.method) if exercise else None,
         exercise_refs=(exercise.ref,) if exercise else (),
         payment=PaymentPlan(payment.ref, frozenset(payment.always), frozenset(payment.with_consent),
                             payment.consent[0] if payment.consent else None) if payment else None,
+        settlement=_settlement_plan(model.one(Settlement), readings),
+        repurchase=_repurchase_plan(model.one(RepurchaseRight), compiler),
+        windows=tuple(_window_plan(d, compiler) for d in model.all(Deadline)),
         service_ref=service.ref if service else None,
         service_inclusive=service is None or service.through.resolve(readings) is Inclusivity.INCLUSIVE,
         until_inclusive=conventions.until.resolve(readings) is Inclusivity.INCLUSIVE,
@@ -298,6 +356,27 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
         events=events,
         invariants=tuple((i.ref.name, compiler.compile(i.that)) for i in model.all(Invariant)),
     )
+
+
+def _settlement_plan(settlement: Settlement | None, readings: Mapping[str, str]) -> SettlementPlan | None:
+    if settlement is None:
+        return None
+    rounding = settlement.rounding.resolve(readings) if settlement.rounding else None
+    return SettlementPlan(settlement.ref, settlement.event, settlement.units, settlement.withheld,
+                          settlement.withholding, rounding)
+
+
+def _repurchase_plan(right: RepurchaseRight | None, compiler: _Compiler) -> RepurchasePlan | None:
+    if right is None:
+        return None
+    return RepurchasePlan(right.ref, right.event, right.shares, compiler.on(right.event).compile(right.price))
+
+
+def _window_plan(deadline: Deadline, compiler: _Compiler) -> WindowPlan:
+    opens = deadline.opens
+    return WindowPlan(deadline.ref, opens.vesting, opens.event,
+                      compiler.constant(opens.date) if opens.date is not None else None, deadline.within,
+                      deadline.waits_for, deadline.passing.resolve(compiler.readings))
 
 
 def _merge(schedules: dict[str, Installments]) -> dict[str, Installments]:
@@ -313,11 +392,15 @@ def _event_plan(model: Model, name: str, compiler: _Compiler, schedules: dict[st
                   for rule in model.all(Rule) if rule.event == name)
     case_of, rules_by_case = _dispatch(model, name, rules, compiler)
     exercise, service, payment = model.one(Exercise), model.one(Service), model.one(Payment)
+    settlement, right = model.one(Settlement), model.one(RepurchaseRight)
     lockups = model.all(Lockup)
     return EventPlan(
         requires=tuple(RequirePlan(r.ref, compiler.on(name).compile(r.that)) for r in model.all(Require)
                        if r.event == name),
         exercise=exercise is not None and exercise.event == name,
+        settles=settlement is not None and settlement.event == name,
+        buys_back=right is not None and right.event == name,
+        opens_windows=tuple(i for i, d in enumerate(model.all(Deadline)) if d.opens.event == name),
         ends_service=service is not None and service.ends_on == name,
         rules=rules,
         case_of=case_of,
@@ -343,10 +426,10 @@ def _rule_plan(rule: Rule, compiler: _Compiler, schedules: dict[str, Installment
         until=compiler.until(rule.exercisable_until) if rule.exercisable_until is not None else None,
         assumptions={
             "vested": _unique(when, assumptions_of(rule.vest)),
-            "forfeited": _unique(when, assumptions_of(rule.forfeit, rule.repurchase)),
-            "exercise_deadline": _unique(when, assumptions_of(rule.exercisable_until), until_assumptions),
+            "forfeited": _unique(when, assumptions_of(rule.forfeit)),
+            "exercise_deadline": _unique(when, assumptions_of(rule.exercisable_until, rule.window), until_assumptions),
         },
-        repurchase=rule.repurchase is not None,
+        window=rule.window.resolve(compiler.readings) if rule.window else WindowChange.SHORTENS,
     )
 
 
@@ -400,8 +483,9 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...], compiler: _
 # ---- Installments ---------------------------------------------------------------------------------------------
 
 
-def installments(vesting: Vesting, readings: Mapping[str, str]) -> Installments:
-    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor."""
+def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | None = None) -> Installments:
+    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor; those before the
+    cliff vest on the cliff date, and those before the grant date (`granted`) on the grant date."""
     n, shares = vesting.installments, vesting.shares
     missing_day = vesting.missing_day.resolve(readings)
     rounding = vesting.rounding.resolve(readings)
@@ -416,6 +500,8 @@ def installments(vesting: Vesting, readings: Mapping[str, str]) -> Installments:
         amounts = _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
     if vesting.cliff is not None:
         dates, amounts = _apply_cliff(dates, amounts, add(vesting.start, vesting.cliff, missing_day))
+    if granted is not None:
+        dates, amounts = _apply_cliff(dates, amounts, granted)
     return Installments(vesting.ref, vesting.start, tuple(dates), tuple(amounts))
 
 
@@ -493,7 +579,7 @@ class _Compiler:
     def until(self, expr: TExpr) -> UntilPlan:
         text = printer.expression(expr.source)
         match expr:
-            case Call(function=Function.LATER_OF | Function.EARLIER_OF):
+            case Call(function=Function.LATER_OF | Function.EARLIER_OF | Function.HIGHER_OF | Function.LOWER_OF):
                 return UntilPlan(self.compile(expr), text, str(expr.function), tuple(map(self.compile, expr.args)))
             case Arith():
                 return UntilPlan(self.compile(expr), text, str(expr.op), (self.compile(expr.left),
@@ -616,7 +702,7 @@ class _Compiler:
             case Function.WHOLE:
                 f = fns[0]
                 return lambda ctx: whole(f(ctx))
-            case Function.LATER_OF | Function.EARLIER_OF:
+            case Function.LATER_OF | Function.EARLIER_OF | Function.HIGHER_OF | Function.LOWER_OF:
                 return self._extreme(expr)
             case _:
                 assert_never(expr.function)

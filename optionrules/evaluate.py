@@ -13,13 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, NamedTuple, assert_never
 
 import attrs
 
-from optionrules.compile import EvaluationPlan, EventPlan, HorizonPlan, PercentPlan, ProRataPlan, RulePlan
-from optionrules.figures import AwardType, reported
-from optionrules.kinds.words import Forfeit, VestWord
+from optionrules.compile import (
+    EvaluationPlan,
+    EventPlan,
+    HorizonPlan,
+    PercentPlan,
+    ProRataPlan,
+    RulePlan,
+    SettlementPlan,
+)
+from optionrules.figures import AwardType, Figure
+from optionrules.fold import as_money
+from optionrules.kinds.words import Forfeit, Passing, VestWord, WindowChange
 from optionrules.model import ClauseRef
 from optionrules.printer import number
 from optionrules.records import record
@@ -28,6 +39,7 @@ from optionrules.trace import (
     AlreadyEnded,
     Amount,
     AnyFact,
+    BoughtBack,
     Consented,
     Exercised,
     ForfeitedAll,
@@ -37,13 +49,15 @@ from optionrules.trace import (
     MilestoneReached,
     NotApplied,
     Nothing,
-    Repurchased,
     ServiceEnded,
+    Settled,
     Trace,
     Vested,
+    WindowOpened,
+    WindowPassed,
     WindowSet,
 )
-from optionrules.values import Shares, add, shift
+from optionrules.values import Money, Shares, add, round_shares, shift
 from optionrules.vesting import VestingState
 
 
@@ -74,6 +88,9 @@ class Provenance(NamedTuple):
     vesting_ended: date | None
     forfeit_all: tuple[date, ClauseRef] | None
     lockups: tuple[tuple[date, date, ClauseRef], ...]
+    settlement: tuple[ClauseRef, ...]
+    repurchase: tuple[ClauseRef, ...]
+    windows: tuple[tuple[ClauseRef, date, date], ...]  # the deadlines' windows opened: (clause, opened, last day)
 
 
 @attrs.define
@@ -85,7 +102,8 @@ class Evaluation:
 
     as_of: date
     award: AwardType
-    values: Mapping[str, Any]  # every figure the award type reports, by name
+    reported: tuple[Figure, ...]  # the figures of the contract (its award type's, and those its clauses bring)
+    values: Mapping[str, Any]  # each of them, by name
     violations: tuple[Violation, ...]
     provenance: Provenance = attrs.field(repr=False)
     vesting_counts: tuple[tuple[ClauseRef, int], ...] = attrs.field(repr=False, default=())  # installments vested
@@ -115,28 +133,35 @@ class Evaluation:
         vested = p.schedules + tuple(ref for day, _, _, ref in p.pulls if day <= self.as_of) \
             + tuple(ref for day, ref in p.achieved if day <= self.as_of)
         deadline = (p.forfeit_all[1],) if p.forfeit_all else p.deadline
-        return {
-            "granted": (),
-            "vested": vested,
-            "exercised": p.exercise if values["exercised"] else (),
-            "exercisable": vested + deadline if values["exercisable"] else (),
-            "unvested": p.schedules if values["unvested"] else (),
-            "forfeited": ((p.forfeit_all[1],) if p.forfeit_all else p.vesting_end) if values["forfeited"] else (),
-            "expired": deadline if values["expired"] else (),
-            "exercise_deadline": deadline,
+        windows = tuple(ref for ref, opened, _ in p.windows if opened <= self.as_of)
+        forfeited = (p.forfeit_all[1],) if p.forfeit_all else p.vesting_end
+        bought_back = p.repurchase + windows
+        sources = {
+            "granted": (), "vested": vested, "released": vested + windows, "exercised": p.exercise,
+            "exercisable": vested + deadline, "settled": p.settlement, "unsettled": vested + p.settlement,
+            "subject_to_repurchase": bought_back, "repurchased": p.repurchase, "held": p.repurchase,
+            "unvested": p.schedules, "forfeited": forfeited, "expired": deadline, "exercise_deadline": deadline,
+            "settlement_deadline": p.settlement + windows, "overdue": p.settlement + windows,
+            "withheld": p.settlement, "delivered": p.settlement, "repurchase_deadline": windows,
+            "repurchase_price": p.repurchase,
             "sale_blocked": tuple(ref for start, end, ref in p.lockups if start <= self.as_of <= end),
         }
+        return {name: refs if values[name] or name.endswith(_ALWAYS_CITED) else ()
+                for name, refs in sources.items() if name in values}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object `optionrules eval` prints."""
         sources = self.sources
         return {
             "as_of": self.as_of.isoformat(),
-            **{figure.name: figure.to_json(self.values[figure.name]) for figure in reported(self.award)},
+            **{figure.name: figure.to_json(self.values[figure.name]) for figure in self.reported},
             "violations": [v.to_dict() for v in self.violations],
             "clauses": {name: [ref.to_dict() for ref in dict.fromkeys(refs)] for name, refs in sources.items()
                         if name != "granted"},
         }
+
+
+_ALWAYS_CITED = ("vested", "_deadline", "sale_blocked")  # figures cited whatever their value
 
 
 def _a(award: AwardType) -> str:
@@ -160,25 +185,31 @@ class Replay:
     """The state of one grant while a timeline is replayed; also the context compiled expressions read.
 
     Its public face: `apply(event)`, `figures(day)`, `in_service(day)`, `service_end`, `deadline`, and the
-    context of expressions (`event`, `occurrences(name)`, `figure(name)`).
+    context of expressions (`event`, `occurrences(name)`, `last(name)`, `figure(name)`).
     """
 
-    __slots__ = ("_consented", "_deadline", "_deadline_refs", "_exercised", "_forfeit_all", "_lockups",
-                 "_service_end", "_vesting", "_vesting_end_refs", "_violations", "event", "plan", "seen", "trace")
+    __slots__ = ("_bought", "_consented", "_deadline", "_deadline_refs", "_exercised", "_forfeit_all", "_last",
+                 "_lockups", "_service_end", "_settled", "_vesting", "_vesting_end_refs", "_violations", "_windows",
+                 "event", "plan", "seen", "trace")
 
     def __init__(self, plan: EvaluationPlan, trace: Trace | None = None):
         self.plan = plan
         self.trace = trace
         self.event: Event | None = None
         self.seen: dict[str, list[date]] = {}
+        self._last: dict[str, Event] = {}  # the last event of each name applied: earlier events' attributes
         self._service_end: date | None = None
         self._vesting = VestingState(plan)
         self._vesting_end_refs: tuple[ClauseRef, ...] = ()  # the clause that ended vesting
-        self._exercised: Shares = 0  # shares bought and held (or, for units, settled)
+        self._exercised: Shares = 0  # an option's shares bought and held
+        self._settled: list[tuple[date, Shares, Shares]] = []  # units settled: (date, units, withheld)
+        self._bought: list[tuple[date, Shares, Decimal]] = []  # bought back: (date, shares, the price paid)
         self._forfeit_all: tuple[date, ClauseRef] | None = None
         self._deadline = plan.expiration
-        self._deadline_refs: tuple[ClauseRef, ...] = (plan.term,)
+        self._deadline_refs: tuple[ClauseRef, ...] = (plan.term,) if plan.term else ()
         self._lockups: list[list[Any]] = []  # [start, end, ref]
+        self._windows: list[Window] = [Window(i, w.opens_on, w.last_day(w.opens_on, plan.missing_day))
+                                       for i, w in enumerate(plan.windows) if w.opens_on is not None]
         self._violations: list[Violation] = []
         self._consented: set[Any] = set()  # payment methods consented to so far
 
@@ -195,6 +226,10 @@ class Replay:
 
     def occurrences(self, name: str) -> tuple[date, ...]:
         return tuple(self.seen.get(name, ()))
+
+    def last(self, name: str) -> Event | None:
+        """The last event of this name applied so far (whose attributes a later event's clause may read)."""
+        return self._last.get(name)
 
     def figure(self, name: str) -> Any:
         assert self.event is not None
@@ -216,14 +251,22 @@ class Replay:
         self._vesting.current = event.index
         handler = self.plan.events[event.name]
         refused = len(self._violations)
-        if handler.requires and self._breaks_requirements(event, handler):
+        if event.date < self.plan.grant_date:
+            self._violation(event, self.plan.grant_ref, f"before the grant date ({self.plan.grant_date.isoformat()})")
+        elif handler.requires and self._breaks_requirements(event, handler):
             pass  # a violation: the event is not applied
         elif handler.exercise:
             self._exercise(event)
+        elif handler.settles:
+            self._settle(event)
+        elif handler.buys_back:
+            self._buy_back(event)
         else:
             self._apply_clauses(event, handler)
         if len(self._violations) > refused:
             return
+        self._last[event.name] = event
+        self._satisfy_windows(event)
         seen = self.seen.get(event.name)
         if seen is None:
             self.seen[event.name] = [event.date]
@@ -231,8 +274,8 @@ class Replay:
             seen.append(event.date)
 
     def _apply_clauses(self, event: Event, handler: EventPlan) -> None:
-        """Rules, milestones, lock-ups and consents, in that order."""
-        alive = self._forfeit_all is None and event.date <= self._deadline  # the option is still alive
+        """Rules, milestones, windows, lock-ups and consents, in that order."""
+        alive = self._forfeit_all is None and event.date <= self._deadline  # the grant is still alive
         if handler.ends_service and self._service_end is not None:
             assert self.plan.service_ref is not None
             self._violation(event, self.plan.service_ref,
@@ -243,6 +286,8 @@ class Replay:
             self._record(AlreadyEnded, self._deadline_refs[-1] if self._forfeit_all is None else self._forfeit_all[1])
         if handler.milestones and alive:
             self._milestones(handler, event)
+        for index in handler.opens_windows:
+            self._open_window(index, event.date)
         for index in handler.starts_lockups:
             self._start_lockup(index, event.date)
         if handler.extends_lockups is not None:
@@ -307,17 +352,16 @@ class Replay:
             if amount is not None:
                 self._record(Vested, rule.ref, rule.assumptions["vested"], amount=amount,
                              condition=rule.condition_text)
-        if rule.repurchase:
-            self._repurchase(when, rule.ref)
         if rule.forfeit is Forfeit.UNVESTED:
             self._end_vesting(when, rule.ref)
             if self.trace is not None:
                 self._record(ForfeitedUnvested, rule.ref, rule.assumptions["forfeited"])
         elif rule.forfeit is Forfeit.ALL and self._forfeit_all is None:
+            self._end_vesting(when, rule.ref)
             self._forfeit_all = (when, rule.ref)
             if self.trace is not None:
-                self._record(ForfeitedAll, rule.ref, rule.assumptions["forfeited"],
-                             shares=self.plan.granted - self._exercised)
+                kept = self._settled_by(when) if self.plan.award is AwardType.RSU else self._exercised
+                self._record(ForfeitedAll, rule.ref, rule.assumptions["forfeited"], shares=self.plan.granted - kept)
         if rule.until is not None:
             until = rule.until.value(self)
             if until is not None:
@@ -343,31 +387,35 @@ class Replay:
                 assert_never(vest)
 
     def _set_window(self, until: date, rule: RulePlan) -> None:
-        """A rule's exercise window: it replaces the term's, and later windows only shorten it."""
+        """A rule's exercise window. The first replaces the term's; a later one shortens it, or (where the rule says
+        so) extends or replaces it; the term caps every one where it says so."""
         plan = self.plan
         last_day = until if plan.until_inclusive else shift(until, -1)
         before = self._deadline
         capped = plan.caps_windows and last_day > plan.expiration
-        refs: tuple[ClauseRef, ...] = (rule.ref, plan.term) if capped else (rule.ref,)
+        refs: tuple[ClauseRef, ...] = (rule.ref, plan.term) if capped and plan.term else (rule.ref,)
         window = plan.expiration if capped else last_day
-        if self._deadline_refs == (plan.term,) or window < self._deadline:
+        first = self._deadline_refs == ((plan.term,) if plan.term else ())
+        match rule.window:
+            case WindowChange.SHORTENS:
+                takes = first or window < before
+            case WindowChange.EXTENDS:
+                takes = first or window > before
+            case WindowChange.REPLACES:
+                takes = True
+            case _:
+                assert_never(rule.window)
+        if takes:
             self._deadline, self._deadline_refs = window, refs
-        elif window == self._deadline:
+        elif window == before:
             self._deadline_refs += refs
         if self.trace is not None:
             assert rule.until is not None
             self._record(WindowSet, rule.ref, rule.assumptions["exercise_deadline"], expression=rule.until.text,
                          form=rule.until.form, parts=tuple(part(self) for part in rule.until.parts), value=until,
                          last_day=last_day, until_inclusive=plan.until_inclusive,
-                         capped=plan.expiration if capped else None,
-                         kept=before if self._deadline == before and last_day > before else None)
-
-    def _repurchase(self, when: date, ref: ClauseRef) -> None:
-        """The company buys back the exercised shares that had not vested: they are forfeited."""
-        bought_back = max(0, self._exercised - self._vesting.vested(when))
-        self._exercised -= bought_back
-        if self.trace is not None:
-            self._record(Repurchased, ref, shares=bought_back)
+                         capped=plan.expiration if capped else None, kept=None if takes or window == before else before,
+                         change=rule.window)
 
     def _exercise(self, event: Event) -> None:
         plan = self.plan
@@ -396,6 +444,157 @@ class Replay:
             if self.trace is not None:
                 self._record(Exercised, exercise.ref, shares=shares, exercisable=now["exercisable"])
 
+    # ---- units: settlement
+
+    def _settle(self, event: Event) -> None:
+        settlement = self.plan.settlement
+        assert settlement is not None and settlement.units is not None
+        units = event.attrs[settlement.units]
+        if self._forfeit_all is not None:
+            self._violation(event, self._forfeit_all[1],
+                            f"the units were forfeited on {self._forfeit_all[0].isoformat()}")
+            return
+        unsettled = self.figures(event.date)["unsettled"]
+        withheld = self._withheld(settlement, event, units)
+        if units > unsettled:
+            self._violation(event, settlement.ref, f"{number(units)} units exceed the {number(unsettled)} vested and "
+                                                   f"not settled on {event.date.isoformat()}")
+        elif withheld > units:
+            self._violation(event, settlement.ref, f"{number(withheld)} units withheld of the {number(units)} settled")
+        else:
+            self._settled.append((event.date, units, withheld))
+            if self.trace is not None:
+                self._record(Settled, settlement.ref, units=units, withheld=withheld, unsettled=unsettled)
+
+    @staticmethod
+    def _withheld(settlement: SettlementPlan, event: Event, units: Shares) -> Shares:
+        if settlement.withheld is not None:
+            withheld: Shares = event.attrs[settlement.withheld]
+            return withheld
+        if settlement.withholding is not None and settlement.rounding is not None:
+            return round_shares(units * settlement.withholding, settlement.rounding)
+        return 0
+
+    def _settled_by(self, day: date) -> Shares:
+        """Units settled on or before `day`: as they vest, or by settlement events."""
+        if self.plan.settlement is not None and self.plan.settlement.event is None:
+            return self._vesting.vested(min(day, self._deadline))
+        return sum((units for when, units, _ in self._settled if when <= day), start=0)
+
+    # ---- shares the company may buy back
+
+    def _buy_back(self, event: Event) -> None:
+        right = self.plan.repurchase
+        assert right is not None
+        shares = event.attrs[right.shares]
+        closed = self._closed_for(event)
+        subject = self._subject_to_repurchase(event.date)
+        if closed is not None:
+            self._violation(event, closed[0], closed[1])
+        elif shares > subject:
+            self._violation(event, right.ref, f"{number(shares)} shares exceed the {number(subject)} subject to "
+                                              f"repurchase on {event.date.isoformat()}")
+        else:
+            price = right.price(self)
+            paid = price * shares if isinstance(shares, int) else as_money(Fraction(price) * shares)
+            self._bought.append((event.date, shares, paid))
+            if self.plan.award is AwardType.OPTION:
+                self._exercised -= shares
+            if self.trace is not None:
+                self._record(BoughtBack, right.ref, shares=shares, price=self._money(price),
+                             paid=self._money(paid), subject=subject)
+
+    def _money(self, amount: Decimal | Fraction) -> Money:
+        return Money(self.plan.currency, as_money(amount))
+
+    def _repurchased(self, day: date) -> Shares:
+        return sum((shares for when, shares, _ in self._bought if when <= day), start=0)
+
+    def _subject_to_repurchase(self, day: date) -> Shares:
+        """The shares the company may still buy back on `day`: none once its right has lapsed."""
+        if self._released_on(day) is not None:
+            return 0
+        if self.plan.award is AwardType.RESTRICTED_STOCK:
+            left: Shares = self.plan.granted - self._vesting.vested(day) - self._repurchased(day)
+            return left
+        return max(0, self._exercised - self._vesting.vested(day))  # an option's shares exercised before vesting
+
+    # ---- windows
+
+    def _open_window(self, index: int, when: date) -> None:
+        window = self.plan.windows[index]
+        opened = Window(index, when, window.last_day(when, self.plan.missing_day))
+        self._windows.append(opened)
+        if window.passing is Passing.EXPIRE and opened.last_day < self._deadline:
+            self._deadline, self._deadline_refs = opened.last_day, (window.ref,)
+        if self.trace is not None:
+            self._record(WindowOpened, window.ref, last_day=opened.last_day, waits_for=window.waits_for,
+                         passing=window.passing)
+
+    def _satisfy_windows(self, event: Event) -> None:
+        """The event a window waits for came in time: its passing does nothing."""
+        for window in self._windows:
+            if self.plan.windows[window.index].waits_for == event.name and window.opened <= event.date \
+                    <= window.last_day:
+                window.satisfied = True
+
+    def _closed_for(self, event: Event) -> tuple[ClauseRef, str] | None:
+        """Why the event comes outside the windows that allow it (those releasing or expiring when they pass)."""
+        allowing = [i for i, w in enumerate(self.plan.windows)
+                    if w.waits_for == event.name and w.passing in (Passing.RELEASE, Passing.EXPIRE)]
+        if not allowing:
+            return None
+        opened = [w for w in self._windows if w.index in allowing and w.opened <= event.date]
+        if any(event.date <= w.last_day for w in opened):
+            return None
+        ref = self.plan.windows[allowing[0]].ref
+        if not opened:
+            return ref, f"the right to it has not opened ({self.plan.windows[allowing[0]].event or 'no event'} first)"
+        return ref, f"after the window closed on {opened[-1].last_day.isoformat()}"
+
+    def _released_on(self, day: date) -> date | None:
+        """The day the shares subject to repurchase were released, a window releasing them having passed."""
+        for window in self._windows:
+            if self.plan.windows[window.index].passing is Passing.RELEASE and window.last_day < day:
+                return shift(window.last_day, 1)
+        return None
+
+    def _repurchase_deadline(self) -> date | None:
+        opened = [w for w in self._windows if self.plan.windows[w.index].passing is Passing.RELEASE]
+        return opened[-1].last_day if opened else None
+
+    def _lapses(self, as_of: date) -> list[AnyFact]:
+        """What the windows' passing did by `as_of`, as dated facts (for explanations and the vesting table)."""
+        facts: list[AnyFact] = []
+        for window in self._windows:
+            plan = self.plan.windows[window.index]
+            day = shift(window.last_day, 1)
+            if day > as_of or window.satisfied or plan.passing is not Passing.RELEASE:
+                continue
+            released = self._subject_to_repurchase(window.last_day)
+            facts.append(WindowPassed(clause=plan.ref, date=day, event=None, last_day=window.last_day,
+                                      waits_for=plan.waits_for, passing=plan.passing, shares=released))
+        return facts
+
+    def _units_due(self, as_of: date, until: date, settled: Shares) -> tuple[date | None, Shares]:
+        """The earliest settlement deadline of the units not settled yet (settled in the order they vested), and
+        the units whose deadline has passed."""
+        window = next((w for w in self.plan.windows if w.vesting), None)
+        if window is None or self._forfeit_all is not None:
+            return None, 0
+        deadline: date | None = None
+        overdue: Shares = 0
+        left = settled
+        for day, units in self._vesting.tranches(until):
+            taken = min(units, left)
+            left -= taken
+            if units > taken:
+                last_day = window.last_day(day, self.plan.missing_day)
+                deadline = deadline or last_day
+                if last_day < as_of:
+                    overdue += units - taken
+        return deadline, overdue
+
     def _start_lockup(self, index: int, when: date) -> None:
         lockup = self.plan.lockups[index]
         start = when if lockup.same_day else shift(when, 1)
@@ -417,37 +616,89 @@ class Replay:
 
     def figures(self, as_of: date) -> dict[str, Any]:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
+        match self.plan.award:
+            case AwardType.OPTION:
+                return self._option_figures(as_of)
+            case AwardType.RSU:
+                return self._unit_figures(as_of)
+            case AwardType.RESTRICTED_STOCK:
+                return self._stock_figures(as_of)
+            case _:
+                assert_never(self.plan.award)
+
+    def _sale_blocked(self, as_of: date) -> bool:
+        return any(start <= as_of <= end for start, end, _ in self._lockups) if self._lockups else False
+
+    def _option_figures(self, as_of: date) -> dict[str, Any]:
         plan = self.plan
         until = as_of if as_of <= self._deadline else self._deadline  # nothing vests once the option has ended
         granted, vesting = plan.granted, self._vesting
         vested, exercised = vesting.vested(until), self._exercised
-        sale_blocked = any(start <= as_of <= end for start, end, _ in self._lockups) if self._lockups else False
+        bought = self._repurchased(as_of) if self._bought else 0
+        held_or_bought = exercised + bought  # every share ever exercised
+        sale_blocked = self._sale_blocked(as_of)
         if self._forfeit_all is not None and as_of >= self._forfeit_all[0]:
-            if plan.settles:  # units settled before the forfeiture were delivered: they stay
-                exercised = vesting.vested(self._forfeit_all[0])
-            return _option(granted, vested, exercised, 0, 0, granted - exercised, 0, None, sale_blocked)
-        vesting_over = vesting.ended(as_of)
-        if plan.settles:  # units: delivered as they vest, nothing to exercise
-            if vesting_over:
-                return _option(granted, vested, vested, 0, 0, granted - vested, 0, None, sale_blocked)
-            lapsed = vesting.lapsed(until)
-            unvested = granted - vested - lapsed
-            expired = unvested if as_of > plan.expiration else 0
-            return _option(granted, vested, vested, 0, unvested - expired, lapsed, expired, None, sale_blocked)
-        if vesting_over:
-            unvested, forfeited = 0, granted - max(vested, exercised)
-            exercisable = max(0, vested - exercised)
+            values = _option(granted, vested, exercised, 0, 0, granted - held_or_bought, 0, None, sale_blocked)
+        elif vesting.ended(as_of):
+            exercisable = max(0, vested - held_or_bought)
+            values = self._expiring(as_of, vested, exercised, exercisable, 0, granted - max(vested, held_or_bought),
+                                    sale_blocked)
         else:
             lapsed = vesting.lapsed(until)
-            unvested, forfeited = granted - vested - lapsed, lapsed
-            exercisable = vested - exercised
+            exercisable, unvested = vested - held_or_bought, granted - vested - lapsed
             if plan.early_exercise:  # unvested shares are exercisable too
-                exercisable, unvested = granted - lapsed - exercised, 0
+                exercisable, unvested = granted - lapsed - held_or_bought, 0
+            values = self._expiring(as_of, vested, exercised, exercisable, unvested, lapsed, sale_blocked)
+        if plan.repurchase is not None:
+            values.update(self._bought_back_figures(as_of, bought))
+        return values
+
+    def _expiring(self, as_of: date, vested: Shares, exercised: Shares, exercisable: Shares, unvested: Shares,
+                  forfeited: Shares, sale_blocked: bool) -> dict[str, Any]:
+        """An option's figures once its deadline is known: after it, what was exercisable or unvested expires."""
         deadline = self._deadline
         if as_of > deadline:
-            return _option(granted, vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline,
+            return _option(self.plan.granted, vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline,
                            sale_blocked)
-        return _option(granted, vested, exercised, exercisable, unvested, forfeited, 0, deadline, sale_blocked)
+        return _option(self.plan.granted, vested, exercised, exercisable, unvested, forfeited, 0, deadline,
+                       sale_blocked)
+
+    def _bought_back_figures(self, as_of: date, bought: Shares) -> dict[str, Any]:
+        paid = sum((price for when, _, price in self._bought if when <= as_of), start=Decimal(0))
+        return {"subject_to_repurchase": self._subject_to_repurchase(as_of), "repurchased": bought,
+                "repurchase_deadline": self._repurchase_deadline(), "repurchase_price": Money(self.plan.currency, paid)}
+
+    def _unit_figures(self, as_of: date) -> dict[str, Any]:
+        plan, vesting = self.plan, self._vesting
+        granted = plan.granted
+        until = as_of if as_of <= plan.expiration else plan.expiration  # units not vested by the term's end lapse
+        vested = vesting.vested(until)
+        settled = self._settled_by(as_of)
+        withheld: Shares = sum((w for when, _, w in self._settled if when <= as_of), start=0)
+        unsettled: Shares
+        unvested: Shares
+        forfeited: Shares
+        if self._forfeit_all is not None and as_of >= self._forfeit_all[0]:
+            kept = self._settled_by(self._forfeit_all[0])
+            unsettled, unvested, forfeited = 0, 0, granted - kept
+            settled = kept
+        elif vesting.ended(as_of) or as_of > plan.expiration:
+            unsettled, unvested, forfeited = vested - settled, 0, granted - vested
+        else:
+            lapsed = vesting.lapsed(until)
+            unsettled, unvested, forfeited = vested - settled, granted - vested - lapsed, lapsed
+        deadline, overdue = self._units_due(as_of, until, settled)
+        return {"granted": granted, "vested": vested, "settled": settled, "unsettled": unsettled,
+                "unvested": unvested, "forfeited": forfeited, "settlement_deadline": deadline, "overdue": overdue,
+                "withheld": withheld, "delivered": settled - withheld, "sale_blocked": self._sale_blocked(as_of)}
+
+    def _stock_figures(self, as_of: date) -> dict[str, Any]:
+        granted = self.plan.granted
+        bought = self._repurchased(as_of)
+        released = granted - bought if self._released_on(as_of) is not None else self._vesting.vested(as_of)
+        values = {"granted": granted, "released": released, **self._bought_back_figures(as_of, bought),
+                  "held": granted - bought, "sale_blocked": self._sale_blocked(as_of)}
+        return values
 
     def evaluation(self, as_of: date) -> Evaluation:
         plan, vesting = self.plan, self._vesting
@@ -455,9 +706,16 @@ class Replay:
         provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
                                 tuple(vesting.achieved.values()) if vesting.achieved else (),
                                 self._deadline_refs, self._vesting_end_refs, vesting.end, forfeit_all,
-                                tuple(map(tuple, self._lockups)) if self._lockups else ())  # type: ignore[arg-type]
-        counts = self._installment_counts(as_of) if self.trace is not None else ()
-        return Evaluation(as_of, plan.award, self.figures(as_of), tuple(self._violations), provenance, counts)
+                                tuple(map(tuple, self._lockups)) if self._lockups else (),  # type: ignore[arg-type]
+                                (plan.settlement.ref,) if plan.settlement else (),
+                                (plan.repurchase.ref,) if plan.repurchase else (),
+                                tuple((plan.windows[w.index].ref, w.opened, w.last_day) for w in self._windows))
+        counts: tuple[tuple[ClauseRef, int], ...] = ()
+        if self.trace is not None:
+            counts = self._installment_counts(as_of)
+            self.trace.extend(self._lapses(as_of))
+        return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), tuple(self._violations), provenance,
+                          counts)
 
     def _installment_counts(self, as_of: date) -> tuple[tuple[ClauseRef, int], ...]:
         """How many installments of each schedule vested by `as_of` (or by the end of vesting)."""
@@ -465,6 +723,16 @@ class Replay:
         if end is not None and as_of >= end:
             return tuple((s.ref, s.count(end, self.plan.service_inclusive)) for s in self.plan.schedules)
         return tuple((s.ref, s.count(as_of)) for s in self.plan.schedules)
+
+
+@attrs.define
+class Window:
+    """A deadline's window as it opened: from `opened` through `last_day`; `satisfied` once its event came."""
+
+    index: int  # into EvaluationPlan.windows
+    opened: date
+    last_day: date
+    satisfied: bool = False
 
 
 def _option(granted: int, vested: Shares, exercised: Shares, exercisable: Shares, unvested: Shares,

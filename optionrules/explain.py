@@ -16,7 +16,8 @@ import attrs
 
 from optionrules.compile import EvaluationPlan, Installments
 from optionrules.evaluate import Evaluation, evaluate
-from optionrules.figures import reported
+from optionrules.figures import AwardType
+from optionrules.kinds.words import Passing, WindowChange
 from optionrules.model import ClauseRef, Model
 from optionrules.printer import number, show_value
 from optionrules.timeline import Event, Timeline
@@ -25,6 +26,7 @@ from optionrules.trace import (
     AlreadyEnded,
     Amount,
     AnyFact,
+    BoughtBack,
     Consented,
     DueWithin,
     Exercised,
@@ -39,10 +41,12 @@ from optionrules.trace import (
     Nothing,
     PercentOf,
     ProRated,
-    Repurchased,
     ServiceEnded,
+    Settled,
     Trace,
     Vested,
+    WindowOpened,
+    WindowPassed,
     WindowSet,
     figure_of,
 )
@@ -173,8 +177,7 @@ def explain(model: Model, plan: EvaluationPlan, timeline: Timeline, as_of: date,
     trace: Trace = []
     result = evaluate(plan, timeline.events, as_of, trace)
     facts = [fact for fact in trace if fact.date <= as_of]
-    derivations = [_derive(figure.name, plan, result, facts) for figure in reported(plan.award)
-                   if figure.name != "granted"]
+    derivations = [_derive(figure.name, plan, result, facts) for figure in plan.figures if figure.name != "granted"]
     impacts = _impacts(model, plan, timeline, as_of, result, alternatives)
     events = [e for e in timeline.events if e.date <= as_of]
     return Explanation(model.heading, as_of, events, result, derivations, impacts)
@@ -183,40 +186,73 @@ def explain(model: Model, plan: EvaluationPlan, timeline: Timeline, as_of: date,
 # ---- one figure at a time ---------------------------------------------------------------------------------------
 
 
+# Figures that share the facts of another: what was bought back is also what was paid, ...
+_ALSO = {"repurchase_price": "repurchased", "held": "repurchased", "withheld": "settled", "delivered": "settled",
+         "released": "repurchase_deadline"}
+
+
 def _derive(figure: str, plan: EvaluationPlan, result: Evaluation, facts: list[AnyFact]) -> Derivation:
-    lines = [_from_fact(fact) for fact in facts if figure_of(fact) == figure]
-    value = result.values[figure]
-    deadline = result.exercise_deadline
-    if figure == "vested":
-        lines = _installment_lines(plan, result) + lines
-    elif figure == "exercisable":
-        lines = [_exercisable_line(result)]
-    elif figure == "unvested" and result.unvested:
-        lines = [Line(f"granted - vested = {number(result.granted)} - {number(result.vested)}")]
-    elif figure == "forfeited" and result.forfeited and result.exercise_deadline is not None:
-        lines.append(Line(f"granted - vested = {number(result.granted)} - {number(result.vested)} "
-                          f"= {number(result.forfeited)}"))
-    elif figure == "expired" and result.expired:
-        lines.append(Line(f"{result.as_of.isoformat()} is after the exercise deadline {_iso(deadline)}: "
-                          f"vested - exercised = {number(result.vested)} - {number(result.exercised)}"
-                          + (f", and the {number(result.expired - result.vested + result.exercised)} never vested"
-                             if result.expired > result.vested - result.exercised else "")))
-    elif figure == "exercise_deadline" and not lines and deadline is not None:
-        lines = [Line(f"the expiration date {_iso(deadline)}", plan.term)]
-    elif figure == "sale_blocked" and lines:
-        lines.append(Line(f"{result.as_of.isoformat()} is {'within' if value else 'outside'} the lock-up"))
+    related = (figure, _ALSO.get(figure))
+    lines = [_from_fact(fact, plan) for fact in facts if figure_of(fact) in related]
+    v = result.values
+    value = v[figure]
+    deadline = v.get("exercise_deadline")
+    match figure:
+        case "vested" | "released":
+            lines = _installment_lines(plan, result) + lines
+        case "exercisable":
+            lines = [_exercisable_line(result)]
+        case "unvested" if value:
+            lines = [Line(f"granted - vested = {number(v['granted'])} - {number(v['vested'])}")]
+        case "forfeited" if value and (plan.award is not AwardType.OPTION or deadline is not None):
+            lines.append(Line(f"granted - vested = {number(v['granted'])} - {number(v['vested'])} = {number(value)}"))
+        case "expired" if value:
+            lines.append(Line(f"{result.as_of.isoformat()} is after the exercise deadline {_iso(deadline)}: "
+                              f"vested - exercised = {number(v['vested'])} - {number(v['exercised'])}"
+                              + (f", and the {number(value - v['vested'] + v['exercised'])} never vested"
+                                 if value > v['vested'] - v['exercised'] else "")))
+        case "exercise_deadline" if not lines and deadline is not None:
+            lines = [Line(f"the expiration date {_iso(deadline)}", plan.term)]
+        case "unsettled" if value:
+            lines = [Line(f"vested - settled = {number(v['vested'])} - {number(v['settled'])} = {number(value)}")]
+        case "settled" if plan.settlement is not None and plan.settlement.event is None:
+            lines = [Line("each unit settles the day it vests", plan.settlement.ref)]
+        case "settlement_deadline" | "overdue" if v["unsettled"]:
+            lines = [Line(_settlement_text(result), plan.settlement.ref if plan.settlement else None)]
+        case "held":
+            lines = [Line(f"granted - repurchased = {number(v['granted'])} - {number(v['repurchased'])} "
+                          f"= {number(value)}")]
+        case "subject_to_repurchase" if value and plan.award is AwardType.RESTRICTED_STOCK:
+            lines = [Line(f"granted - released - repurchased = {number(v['granted'])} - {number(v['released'])} - "
+                          f"{number(v['repurchased'])} = {number(value)}")]
+        case "subject_to_repurchase" if value:
+            lines = [Line(f"exercised - vested = {number(v['exercised'])} - {number(v['vested'])} = {number(value)}: "
+                          "shares exercised before they vested")]
+        case "sale_blocked" if lines:
+            lines.append(Line(f"{result.as_of.isoformat()} is {'within' if value else 'outside'} the lock-up"))
     return Derivation(figure, value, lines)
 
 
-def _from_fact(fact: AnyFact) -> Line:
-    return Line(fact_text(fact), fact.clause, fact.date, fact.event, fact.assumptions)
+def _settlement_text(result: Evaluation) -> str:
+    v = result.values
+    deadline, overdue = v["settlement_deadline"], v["overdue"]
+    text = f"{number(v['unsettled'])} vested units not settled"
+    if deadline is not None:
+        text += f"; the earliest of them due by {deadline.isoformat()}"
+    if overdue:
+        text += f"; {number(overdue)} past their deadline on {result.as_of.isoformat()}"
+    return text
+
+
+def _from_fact(fact: AnyFact, plan: EvaluationPlan) -> Line:
+    return Line(fact_text(fact, plan.award), fact.clause, fact.date, fact.event, fact.assumptions)
 
 
 _ROUND = {Rounding.DOWN: "floor", Rounding.UP: "ceil", Rounding.HALF_UP: "round_half_up", Rounding.NONE: "exact"}
 
 
-def fact_text(fact: AnyFact) -> str:
-    """A fact of the trace in words."""
+def fact_text(fact: AnyFact, award: AwardType = AwardType.OPTION) -> str:
+    """A fact of the trace in words (an option's, units', or shares' words)."""
     match fact:
         case Vested():
             because = f", as `{fact.condition}` holds" if fact.condition else ""
@@ -234,10 +270,22 @@ def fact_text(fact: AnyFact) -> str:
                     "later ones do not")
         case ForfeitedUnvested():
             return f"shares unvested on {fact.date.isoformat()} are forfeited"
+        case ForfeitedAll() if award is AwardType.RSU:
+            return f"the award terminates, vested or not: {number(fact.shares)} units not settled are forfeited"
         case ForfeitedAll():
             return f"the option terminates, vested or not: {number(fact.shares)} shares not exercised are forfeited"
-        case Repurchased():
-            return f"the company repurchases the {number(fact.shares)} exercised shares not vested"
+        case BoughtBack():
+            return (f"the company buys back {number(fact.shares)} of the {number(fact.subject)} shares subject to "
+                    f"repurchase, at {fact.price} a share: {fact.paid}")
+        case Settled():
+            withheld = f", {number(fact.withheld)} of them withheld for tax" if fact.withheld else ""
+            return (f"{number(fact.units)} units settled of the {number(fact.unsettled)} vested and not settled"
+                    f"{withheld}")
+        case WindowOpened():
+            return _opened_text(fact)
+        case WindowPassed():
+            return (f"the window closed on {fact.last_day.isoformat()} with no {fact.waits_for}: "
+                    f"{number(fact.shares)} shares released")
         case WindowSet():
             return _window_text(fact)
         case Consented():
@@ -295,8 +343,27 @@ def _window_text(fact: WindowSet) -> str:
     if fact.capped is not None:
         text += f"; capped by the expiration date {fact.capped.isoformat()}"
     if fact.kept is not None:
-        text += f"; no later than the window already set, to {fact.kept.isoformat()}"
+        bound = "no earlier" if fact.change is WindowChange.EXTENDS else "no later"
+        text += f"; {bound} than the window already set, to {fact.kept.isoformat()}"
+    elif fact.change is not WindowChange.SHORTENS:
+        text += f"; it {fact.change} the window already set"
     return text
+
+
+def _opened_text(fact: WindowOpened) -> str:
+    last = fact.last_day.isoformat()
+    match fact.passing:
+        case Passing.RELEASE:
+            return (f"the company may buy shares back ({fact.waits_for}) until {last}; those it has not bought by "
+                    "then are released the day after")
+        case Passing.FORFEIT:
+            return f"{fact.waits_for} must come by {last}, or what has not vested is forfeited"
+        case Passing.EXPIRE:
+            return f"exercisable until {last} at the latest ({fact.waits_for} by then)"
+        case Passing.OVERDUE:
+            return f"{fact.waits_for} due by {last}"
+        case _:
+            assert_never(fact.passing)
 
 
 def _installment_lines(plan: EvaluationPlan, result: Evaluation) -> list[Line]:

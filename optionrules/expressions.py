@@ -59,12 +59,16 @@ class Side(StrEnum):
 class Function(StrEnum):
     LATER_OF = "later_of"
     EARLIER_OF = "earlier_of"
+    HIGHER_OF = "higher_of"
+    LOWER_OF = "lower_of"
     WHOLE = "whole"
 
 
 FUNCTIONS = {
     Function.LATER_OF: "later_of(date, date, ...): the latest of the dates",
     Function.EARLIER_OF: "earlier_of(date, date, ...): the earliest of the dates",
+    Function.HIGHER_OF: "higher_of(amount, amount, ...): the highest of the amounts (numbers, money, percentages)",
+    Function.LOWER_OF: "lower_of(amount, amount, ...): the lowest of the amounts (numbers, money, percentages)",
     Function.WHOLE: "whole(number): the number is a whole number",
 }
 
@@ -496,8 +500,24 @@ class Typer:
                     return None
                 dates = [self.expect(arg.value, DATE, f"each argument of {node.func}()") for arg in node.args]
                 return Call(function, tuple(dates), DATE, node) if _all(dates) else None  # type: ignore[arg-type]
+            case Function.HIGHER_OF | Function.LOWER_OF:
+                return self._amounts(function, node)
             case _:
                 assert_never(function)
+
+    def _amounts(self, function: Function, node: ast.Call) -> TExpr | None:
+        """higher_of/lower_of: amounts of one type (numbers, money or percentages)."""
+        if not node.args:
+            self.error(f"{node.func}() needs at least one amount", node)
+            return None
+        first = self.infer(node.args[0].value)
+        if first is None:
+            return None
+        if first.type.kind not in _ORDERED:
+            self.error(f"{node.func}() takes numbers, money or percentages, not {first.type}", node.args[0])
+            return None
+        rest = [self.expect(arg.value, first.type, f"each argument of {node.func}()") for arg in node.args[1:]]
+        return Call(function, (first, *rest), first.type, node) if _all(rest) else None  # type: ignore[arg-type]
 
 
 def _all(typed: list[Any]) -> bool:

@@ -2,13 +2,18 @@
 
 Everything that names figures derives from this table: the evaluation's result, its JSON and CSV
 forms, the `expect` keys of examples, the figures a condition may read, the text tables and the
-explanations. A figure belongs to the award types that have it; the buckets of an award type
-partition its grant (for an option: granted = exercised + exercisable + unvested + forfeited + expired).
+explanations. A figure belongs to the award types that have it (and, for some, only where the contract has
+a clause of a kind: the repurchase figures of an option whose shares may be bought back). The buckets of an
+award type partition its grant:
+
+    option            granted = exercised + exercisable + unvested + forfeited + expired (+ repurchased)
+    rsu               granted = settled + unsettled + unvested + forfeited
+    restricted_stock  granted = released + subject_to_repurchase + repurchased
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import date
 from enum import Enum, StrEnum
 from fractions import Fraction
@@ -16,23 +21,32 @@ from typing import Any, assert_never
 
 from optionrules.printer import number
 from optionrules.records import record
-from optionrules.types import BOOL, DATE, NUMBER, Type
+from optionrules.types import BOOL, DATE, MONEY, NUMBER, Type
+from optionrules.values import Money
 
 
 class AwardType(StrEnum):
     """What a contract grants."""
 
     OPTION = "option"  # the right to buy shares at a price, once they vest, until a deadline
+    RSU = "rsu"  # units, each settled in a share once it vests (restricted stock units)
+    RESTRICTED_STOCK = "restricted_stock"  # shares owned from the start, which the company may buy back until
+    # they are released (founder stock, early-exercised shares)
 
 
 class FigureKind(Enum):
     SHARES = "shares"  # a number of shares (a fraction of a share where a schedule keeps fractions)
     DATE = "date"  # a date, or none
     FLAG = "flag"  # yes or no
+    MONEY = "money"  # an amount in the grant's currency
 
 
-_TYPES = {FigureKind.SHARES: NUMBER, FigureKind.DATE: DATE, FigureKind.FLAG: BOOL}
+_TYPES = {FigureKind.SHARES: NUMBER, FigureKind.DATE: DATE, FigureKind.FLAG: BOOL, FigureKind.MONEY: MONEY}
 ALL_AWARDS = frozenset(AwardType)
+_OPTION, _RSU, _STOCK = frozenset({AwardType.OPTION}), frozenset({AwardType.RSU}), \
+    frozenset({AwardType.RESTRICTED_STOCK})
+_BOUGHT_BACK = frozenset({AwardType.OPTION, AwardType.RESTRICTED_STOCK})
+_VESTING = frozenset({AwardType.OPTION, AwardType.RSU})
 
 
 @record
@@ -41,8 +55,9 @@ class Figure:
     kind: FigureKind
     doc: str
     awards: frozenset[AwardType] = ALL_AWARDS
-    bucket: bool = False  # one of the buckets that partition the grant
+    partitions: frozenset[AwardType] = frozenset()  # the award types whose grant this figure is a bucket of
     reported: bool = True  # in every result; `in_service` is only read by conditions
+    needs: str | None = None  # for an option: the kind of clause that brings this figure (a repurchase right)
 
     @property
     def type(self) -> Type:
@@ -55,7 +70,7 @@ class Figure:
 
     def to_json(self, value: Any) -> Any:
         """The value as JSON has it: shares as numbers (exactly: see `exact_shares`), dates in ISO form or
-        null, flags as booleans."""
+        null, flags as booleans, money as `{"amount": "77.50", "currency": "USD"}` (Open Cap Format's form)."""
         match self.kind:
             case FigureKind.SHARES:
                 return exact_shares(value)
@@ -63,6 +78,8 @@ class Figure:
                 return value.isoformat() if isinstance(value, date) else None
             case FigureKind.FLAG:
                 return bool(value)
+            case FigureKind.MONEY:
+                return {"amount": f"{value.shown:f}", "currency": value.currency} if isinstance(value, Money) else None
             case _:
                 assert_never(self.kind)
 
@@ -76,34 +93,54 @@ def exact_shares(value: int | Fraction) -> int | float | str:
     return binary if Fraction(binary) == value else number(value).replace(",", "")
 
 
+SHARES, DATES, FLAG, MONEY_ = FigureKind.SHARES, FigureKind.DATE, FigureKind.FLAG, FigureKind.MONEY
+
 FIGURES: tuple[Figure, ...] = (
-    Figure("granted", FigureKind.SHARES, "the shares the grant covers"),
-    Figure("vested", FigureKind.SHARES, "shares vested so far, cumulatively (it never drops)"),
-    Figure("exercised", FigureKind.SHARES, "shares bought by valid exercises", bucket=True),
-    Figure("exercisable", FigureKind.SHARES, "vested shares not exercised, exercisable on the date", bucket=True),
-    Figure("unvested", FigureKind.SHARES, "shares not vested yet that can still vest", bucket=True),
-    Figure("forfeited", FigureKind.SHARES, "shares cancelled: unvested at the end of service, or all of them",
-           bucket=True),
-    Figure("expired", FigureKind.SHARES, "vested shares not exercised by the deadline", bucket=True),
-    Figure("exercise_deadline", FigureKind.DATE, "the last day an exercise is (or was) allowed; none once the "
-                                                 "option has terminated"),
-    Figure("sale_blocked", FigureKind.FLAG, "whether a lock-up blocks sales on the date"),
-    Figure("in_service", FigureKind.FLAG, "whether service continues on the date", reported=False),
+    Figure("granted", SHARES, "the shares (or units) the grant covers"),
+    Figure("vested", SHARES, "shares vested so far, cumulatively (it never drops)", _VESTING),
+    # an option
+    Figure("exercised", SHARES, "shares bought by valid exercises (and not bought back)", _OPTION, _OPTION),
+    Figure("exercisable", SHARES, "vested shares not exercised, exercisable on the date", _OPTION, _OPTION),
+    # units
+    Figure("settled", SHARES, "vested units settled in shares (withheld or delivered)", _RSU, _RSU),
+    Figure("unsettled", SHARES, "vested units not settled yet", _RSU, _RSU),
+    # restricted stock
+    Figure("released", SHARES, "shares free of the company's repurchase right", _STOCK, _STOCK),
+    Figure("subject_to_repurchase", SHARES, "shares the company may still buy back (of an option: exercised "
+                                            "shares not vested)", _BOUGHT_BACK, _STOCK, needs="repurchase"),
+    Figure("repurchased", SHARES, "shares the company bought back", _BOUGHT_BACK, _BOUGHT_BACK, needs="repurchase"),
+    Figure("held", SHARES, "shares owned: granted less those bought back", _STOCK),
+    # every award that vests
+    Figure("unvested", SHARES, "shares not vested yet that can still vest", _VESTING, _VESTING),
+    Figure("forfeited", SHARES, "shares cancelled: unvested at the end of service, or all of them", _VESTING,
+           _VESTING),
+    Figure("expired", SHARES, "vested shares not exercised by the deadline", _OPTION, _OPTION),
+    Figure("exercise_deadline", DATES, "the last day an exercise is (or was) allowed; none once the option has "
+                                       "terminated", _OPTION),
+    Figure("settlement_deadline", DATES, "the earliest settlement deadline of the units not settled yet; none if "
+                                         "there is none", _RSU),
+    Figure("overdue", SHARES, "units whose settlement deadline passed without settlement", _RSU),
+    Figure("withheld", SHARES, "settled units withheld for tax", _RSU),
+    Figure("delivered", SHARES, "settled units delivered as shares: settled less withheld", _RSU),
+    Figure("repurchase_deadline", DATES, "the last day the company may (or might) buy shares back; none before "
+                                         "its right opens", _BOUGHT_BACK, needs="repurchase"),
+    Figure("repurchase_price", MONEY_, "what the company paid for the shares it bought back", _BOUGHT_BACK,
+           needs="repurchase"),
+    Figure("sale_blocked", FLAG, "whether a lock-up blocks sales on the date"),
+    Figure("in_service", FLAG, "whether service continues on the date", reported=False),
 )
 
 BY_NAME = {figure.name: figure for figure in FIGURES}
 
 
-def reported(award: AwardType) -> tuple[Figure, ...]:
-    """The figures an evaluation of this award type reports, in order."""
-    return tuple(f for f in FIGURES if f.reported and award in f.awards)
+def figure_set(award: AwardType, kinds: Iterable[str] = ()) -> tuple[Figure, ...]:
+    """The figures an evaluation of this award type reports, in order, given the kinds of clause the contract
+    has (a figure that `needs` a kind is an option's only where the contract has it)."""
+    present = set(kinds)
+    return tuple(f for f in FIGURES if f.reported and award in f.awards
+                 and (f.needs is None or award is not AwardType.OPTION or f.needs in present))
 
 
-def buckets(award: AwardType) -> tuple[Figure, ...]:
-    """The figures that partition the grant of this award type."""
-    return tuple(f for f in FIGURES if f.bucket and award in f.awards)
-
-
-def readable() -> Iterator[Figure]:
-    """The figures a condition or an invariant may read."""
-    return iter(FIGURES)
+def buckets(figures: Iterable[Figure], award: AwardType) -> tuple[Figure, ...]:
+    """Of these figures, the buckets that partition the grant of this award type."""
+    return tuple(f for f in figures if award in f.partitions)

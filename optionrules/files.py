@@ -60,6 +60,8 @@ def root_of(contract: str | Path) -> Path:
 def inside_root(path: str | Path, root: Path, what: str, remedy: str = "name a wider --root to read it") -> None:
     """Refuse a path that leads (through `..`, an absolute path or a link) out of `root`, or a `.contract` name
     that leads to a file of another name; nothing is opened, so nothing is said about what lies outside."""
+    if "\0" in str(path):
+        raise FileError(f"the {what}'s name holds a NUL character: not read", repr(str(path)))
     real, real_root = os.path.realpath(path), os.path.realpath(root)
     if os.path.commonpath([real, real_root]) != real_root:
         raise FileError(f"the {what} is outside the folder {root} (a path or link out of it is not followed; "

@@ -98,8 +98,9 @@ def within(lefts: tuple[date, ...], window: Duration, side: Side, rights: tuple[
 
 
 def extreme(function: Function) -> Callable[..., Any]:
-    """later_of / earlier_of: the latest (earliest) of the dates given, None when none is."""
-    pick = max if function is Function.LATER_OF else min
+    """later_of / earlier_of / higher_of / lower_of: the latest (earliest, highest, lowest) of the values given,
+    None when none is."""
+    pick = max if function in (Function.LATER_OF, Function.HIGHER_OF) else min
 
     def choose(*values: Any) -> Any:
         if None not in values:
@@ -125,6 +126,15 @@ def _divide(a: Any, b: Any) -> Any:
         return None
     quotient = Fraction(a) / Fraction(b)
     return money(quotient) if isinstance(a, Decimal) else quotient
+
+
+def as_money(value: Decimal | Fraction) -> Decimal:
+    """An amount of money as a Decimal: exact where it has a finite decimal expansion, else to Decimal's 28
+    significant digits (a price a fraction of a share pays)."""
+    if isinstance(value, Decimal):
+        return value
+    exact = money(value)
+    return exact if isinstance(exact, Decimal) else Decimal(value.numerator) / Decimal(value.denominator)
 
 
 def money(value: Fraction) -> Decimal | Fraction:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from optionrules import ast
 from optionrules.errors import Diagnostic
-from optionrules.figures import FIGURES, reported
+from optionrules.figures import FIGURES, AwardType, figure_set
 from optionrules.kinds import KINDS, SAYS_KEY, Key, Kind
 from optionrules.kinds.tests import VIOLATIONS
 from optionrules.model import ClauseRef, Model
@@ -40,8 +40,8 @@ def figures() -> dict[str, str]:
 
 def expectable_figures(model: Model | None = None) -> tuple[str, ...]:
     """The figures an example of this contract (of an option, without one) may expect."""
-    award = model.award if model is not None else Model(file="", text="").award
-    return (*(f.name for f in reported(award)), VIOLATIONS)
+    figures = model.figures if model is not None else figure_set(AwardType.OPTION)
+    return (*(f.name for f in figures), VIOLATIONS)
 
 
 def constants() -> tuple[str, ...]:

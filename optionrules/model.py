@@ -18,7 +18,7 @@ import attrs
 
 from optionrules.errors import Span
 from optionrules.expressions import EXPRESSIONS, Scope, TExpr, assumptions_in
-from optionrules.figures import AwardType
+from optionrules.figures import AwardType, Figure, figure_set
 from optionrules.records import record
 from optionrules.types import Type, TypeKind
 
@@ -114,6 +114,11 @@ class Model:
     events: dict[str, EventType] = attrs.Factory(dict)
     assumptions: dict[str, Assumption] = attrs.Factory(dict)
     clauses: list[Clause] = attrs.Factory(list)  # the records of the clause kinds, in the order checked
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """The figures an evaluation of this contract reports: its award type's, and those its clauses bring."""
+        return figure_set(self.award, {clause.KIND for clause in self.clauses})
 
     @property
     def heading(self) -> str:

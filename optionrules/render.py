@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 
 from optionrules.evaluate import Evaluation
-from optionrules.figures import Figure, FigureKind, reported
+from optionrules.figures import ALL_AWARDS, Figure, FigureKind
 from optionrules.kinds import KINDS, SAYS
 from optionrules.model import ClauseRef
 from optionrules.printer import number, show_value
@@ -20,7 +20,7 @@ def evaluation_text(result: Evaluation, heading: str) -> str:
     """One as-of date: each figure, its value, and the clauses behind it (for a number of shares, if any)."""
     rows: list[tuple[str, str, str]] = []
     sources = result.sources
-    for figure in reported(result.award):
+    for figure in result.reported:
         value = result.values[figure.name]
         shown = value or figure.kind is not FigureKind.SHARES
         rows.append((figure.label, show_value(value), _refs(sources.get(figure.name, ())) if shown else ""))
@@ -43,7 +43,7 @@ def violations_text(result: Evaluation) -> list[str]:
 
 def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
     """Several as-of dates: one row each."""
-    figures: list[Figure] = [f for f in reported(results[0].award) if f.name != "granted"] if results else []
+    figures: list[Figure] = [f for f in results[0].reported if f.name != "granted"] if results else []
     columns = ["as of", *(f.label for f in figures), "violations"]
     rows = [[r.as_of.isoformat(), *(show_value(r.values[f.name]) for f in figures), str(len(r.violations))]
             for r in results]
@@ -87,10 +87,15 @@ def kinds_text() -> str:
             shape.append("(attr: type, ...)")
         if kind.trigger:
             shape.append("on EVENT")
+        elif kind.optional_trigger:
+            shape.append("[on EVENT]")
         if kind.condition:
             shape.append("[when CONDITION]")
         lines.append(f"{' '.join(shape)}")
         lines.append(f"    {kind.doc}")
+        if kind.awards != ALL_AWARDS or kind.required:
+            awards = [f"{award} (required)" if award in kind.required else str(award) for award in kind.awards]
+            lines.append(f"    for: {', '.join(sorted(awards))}")
         for key in kind.keys:
             flag = "required" if key.required else "optional"
             doc = f": {key.doc}" if key.doc else ""

@@ -13,7 +13,7 @@ import attrs
 
 from optionrules.compile import EvaluationPlan
 from optionrules.evaluate import Evaluation, evaluate
-from optionrules.figures import AwardType, Figure, reported
+from optionrules.figures import Figure
 from optionrules.model import ClauseRef
 from optionrules.printer import show_value
 from optionrules.timeline import Timeline
@@ -21,9 +21,9 @@ from optionrules.trace import Trace
 from optionrules.values import csv_value, json_value, shift
 
 
-def _columns(award: AwardType) -> tuple[Figure, ...]:
-    """The figures a row shows: every figure of the award type but `granted`, the same on every row."""
-    return tuple(f for f in reported(award) if f.name != "granted")
+def _columns(figures: tuple[Figure, ...]) -> tuple[Figure, ...]:
+    """The figures a row shows: every figure of the contract but `granted`, the same on every row."""
+    return tuple(f for f in figures if f.name != "granted")
 
 
 @attrs.define
@@ -53,12 +53,12 @@ class Change:
 @attrs.define
 class VestingTable:
     title: str
-    award: AwardType
+    figures: tuple[Figure, ...]
     rows: list[Change]
 
     @property
     def header(self) -> list[str]:
-        return ["date", *(f.name for f in _columns(self.award)), "clauses"]
+        return ["date", *(f.name for f in _columns(self.figures)), "clauses"]
 
     def to_json(self) -> str:
         return json.dumps([row.to_dict() for row in self.rows], indent=2, ensure_ascii=False)
@@ -105,7 +105,7 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
                    if previous is None or previous[f] != v}
         rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
         previous = figures
-    return VestingTable(title, plan.award, rows)
+    return VestingTable(title, plan.figures, rows)
 
 
 def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:
@@ -130,7 +130,7 @@ def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
         refs += p.deadline
     if "sale_blocked" in changes:
         refs += [ref for start, end, ref in p.lockups if day in (start, shift(end, 1))]
-    if not refs and day > plan.expiration:
+    if not refs and day > plan.expiration and plan.term is not None:
         refs.append(plan.term)
     return tuple(dict.fromkeys(refs))
 

@@ -252,7 +252,7 @@ def read_value(value: Any, attr: Attr, enums: Mapping[str, EnumType]) -> Any:
             raise ValueError(f"{attr.name} must be true or false, not {shown(value)}")
         return value
     if declared == "money":
-        return _decimal(value, attr.name)
+        return _decimal(_amount(value), attr.name)
     if declared == "days" and isinstance(value, Duration):
         return value
     number = _number(value, attr.name)
@@ -278,6 +278,14 @@ def _number(value: Any, what: str) -> int | Fraction:
         return value
     exact = Fraction(value) if isinstance(value, Fraction) else Fraction(_decimal(value, what))
     return int(exact) if exact.denominator == 1 else exact
+
+
+_CURRENCY = re.compile(r"^\s*[A-Z]{3}\s+")
+
+
+def _amount(value: Any) -> Any:
+    """An amount of money as a contract writes it (`USD 0.50`) or bare (`0.50`, 0.5): the number."""
+    return _CURRENCY.sub("", value) if isinstance(value, str) else value
 
 
 def _decimal(value: Any, what: str) -> Decimal:

@@ -10,10 +10,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Union, assert_never
 
-from optionrules.kinds.words import AccelerationOrder
+from optionrules.kinds.words import AccelerationOrder, Passing, WindowChange
 from optionrules.model import ClauseRef
 from optionrules.records import record
-from optionrules.values import Duration, Rounding, Shares
+from optionrules.values import Duration, Money, Rounding, Shares
 
 
 @record(eq=False, kw_only=True)
@@ -124,7 +124,36 @@ class ForfeitedAll(Fact):
 
 
 @record(eq=False, kw_only=True)
-class Repurchased(Fact):
+class BoughtBack(Fact):
+    """The company bought shares back under its repurchase right."""
+
+    shares: Shares
+    price: Money  # a share
+    paid: Money  # in all
+    subject: Shares  # the shares subject to repurchase before
+
+
+@record(eq=False, kw_only=True)
+class Settled(Fact):
+    units: Shares
+    withheld: Shares
+    unsettled: Shares  # before
+
+
+@record(eq=False, kw_only=True)
+class WindowOpened(Fact):
+    last_day: date
+    waits_for: str
+    passing: Passing
+
+
+@record(eq=False, kw_only=True)
+class WindowPassed(Fact):
+    """A window closed without its event: what its passing did, the day after its last day."""
+
+    last_day: date
+    waits_for: str
+    passing: Passing
     shares: Shares
 
 
@@ -139,7 +168,8 @@ class WindowSet(Fact):
     last_day: date
     until_inclusive: bool
     capped: date | None  # the expiration date, where it caps the window
-    kept: date | None  # the earlier window kept, where this one would run later
+    kept: date | None  # the window already set, kept (this one would not shorten, or extend, it)
+    change: WindowChange = WindowChange.SHORTENS
 
 
 @record(eq=False, kw_only=True)
@@ -169,7 +199,8 @@ class LockupExtended(Fact):
 
 
 AnyFact = Union[Vested, NotApplied, AlreadyEnded, MilestoneReached, ServiceEnded, ForfeitedUnvested, ForfeitedAll,
-                Repurchased, WindowSet, Consented, Exercised, LockupStarted, LockupExtended]
+                BoughtBack, WindowSet, Consented, Exercised, LockupStarted, LockupExtended, Settled, WindowOpened,
+                WindowPassed]
 Trace = list[AnyFact]
 
 
@@ -182,11 +213,22 @@ def figure_of(fact: AnyFact) -> str:
             return fact.figure
         case AlreadyEnded() | WindowSet():
             return "exercise_deadline"
-        case ServiceEnded() | ForfeitedUnvested() | ForfeitedAll() | Repurchased():
+        case ServiceEnded() | ForfeitedUnvested() | ForfeitedAll():
             return "forfeited"
+        case BoughtBack():
+            return "repurchased"
+        case Settled():
+            return "settled"
+        case WindowOpened() | WindowPassed():
+            return _WINDOW_FIGURES[fact.passing]
         case Consented() | Exercised():
             return "exercised"
         case LockupStarted() | LockupExtended():
             return "sale_blocked"
         case _:
             assert_never(fact)
+
+
+# The figure the opening and passing of a window bear on, by what its passing does.
+_WINDOW_FIGURES = {Passing.OVERDUE: "settlement_deadline", Passing.RELEASE: "repurchase_deadline",
+                   Passing.FORFEIT: "forfeited", Passing.EXPIRE: "exercise_deadline"}

@@ -46,8 +46,14 @@ class Money:
     currency: str | None  # None where the amount came from a form's parameter without one
     amount: Decimal
 
+    @property
+    def shown(self) -> Decimal:
+        """The amount with at least two decimals (the same amount: `350` is `350.00`)."""
+        exponent = self.amount.as_tuple().exponent
+        return self.amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else self.amount
+
     def __str__(self) -> str:
-        return f"{self.currency or ''} {self.amount:,f}".strip()
+        return f"{self.currency or ''} {self.shown:,f}".strip()
 
 
 @record

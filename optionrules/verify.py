@@ -153,7 +153,7 @@ class InvariantChecker:
         self.own = plan.invariants
         self.granted = plan.granted
         self.expiration = plan.expiration
-        self.buckets = tuple(f.name for f in buckets(plan.award))
+        self.buckets = tuple(f.name for f in buckets(plan.figures, plan.award))
 
     def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> dict[str, tuple[str, date]]:
         """Each invariant that fails: its message on the first day it fails; empty if all hold."""

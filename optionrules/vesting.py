@@ -64,6 +64,15 @@ class VestingState:
                 vested += self.plan.milestones[which].shares
         return vested
 
+    def tranches(self, when: date) -> list[tuple[date, Shares]]:
+        """What vested by `when`, day by day: each installment (less what was pulled out of it earlier), each pull,
+        each milestone; in date order."""
+        plan = self.plan
+        found = [(plan.dates[i], plan.amounts[i] - self.pulled.get(i, 0)) for i in range(self.count(when))]
+        found += [(day, shares) for day, _, shares, _ in self.pulls if day <= when]
+        found += [(day, plan.milestones[which].shares) for which, (day, _) in self.achieved.items() if day <= when]
+        return sorted(t for t in found if t[1] > 0)
+
     def lapsed(self, when: date) -> Shares:
         """Milestone tranches lost before vesting ended: their deadline passed without the event."""
         lost: Shares = 0

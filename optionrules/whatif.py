@@ -25,7 +25,6 @@ import attrs
 from optionrules.compile import PlanSource
 from optionrules.errors import QueryError
 from optionrules.evaluate import evaluate
-from optionrules.figures import AwardType, reported
 from optionrules.limits import MAX_ROWS, WorkTooLarge, steps
 from optionrules.printer import show_value
 from optionrules.progress import Progress
@@ -168,12 +167,12 @@ class WhatIf:
     """One row per combination: the varied values under their --vary names, the as-of date, the figures."""
 
     columns: list[str]
-    award: AwardType
+    figures: tuple[str, ...]  # the contract's figures but `granted`
     rows: list[dict[str, Any]]
 
     @property
     def header(self) -> list[str]:
-        return [*self.columns, "as_of", *(f.name for f in reported(self.award) if f.name != "granted")]
+        return [*self.columns, "as_of", *self.figures]
 
     def to_json(self) -> str:
         rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
@@ -239,7 +238,8 @@ def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: 
         rows.append(row)
         if progress is not None:
             progress(n + 1, total)
-    return WhatIf([v.label for v in varies], contract.model.award, rows)
+    figures = tuple(f.name for f in contract.model.figures if f.name != "granted")
+    return WhatIf([v.label for v in varies], figures, rows)
 
 
 def _too_many(size: str, max_rows: int) -> WorkTooLarge:

@@ -25,7 +25,7 @@ UPDATE = os.environ.get("OPTIONRULES_UPDATE_GOLDEN") == "1"
 
 FILE = "test.contract"
 
-# A contract that checks clean: the three clauses every contract needs.
+# A contract that checks clean: the clauses every option needs.
 BASE = """\
 conventions "Date arithmetic" {
   missing_day: last_day_of_month
@@ -38,6 +38,10 @@ grant "Art. I" {
 term "Art. I, Term" {
   expiration: grant_date + 10 years
   caps_windows: yes
+}
+event exercise(shares: shares)
+exercise "Art. II" on exercise {
+  shares: shares
 }
 """
 BASE_LINES = BASE.count("\n")  # what follows BASE starts on line BASE_LINES + 1
@@ -164,10 +168,10 @@ def test_a_key_wanting_a_duration_is_told_to_write_a_unit():
 
 
 def test_comparing_shares_with_a_date():
-    text = BASE + 'event exercise(shares: shares)\nrequire r "Art. II" on exercise {\n  that: shares < grant_date\n}\n'
+    text = BASE + 'require r "Art. II" on exercise {\n  that: shares < grant_date\n}\n'
     (d,) = check(text)
     assert d.message == "cannot compare a number with a date"
-    assert (d.span.line, d.span.column, d.span.end_column) == (BASE_LINES + 3, 9, 28)
+    assert (d.span.line, d.span.column, d.span.end_column) == (BASE_LINES + 2, 9, 28)
 
 
 def test_enum_value_outside_its_enumeration_in_a_condition():
@@ -287,6 +291,7 @@ def test_missing_grant_term_and_conventions():
         ("the contract has no grant clause", 1, 1),
         ("the contract has no term clause", 1, 1),
         ("the contract has no conventions clause", 1, 1),
+        ("the contract has no exercise clause", 1, 1),
     ]
 
 
@@ -466,13 +471,9 @@ def test_a_broken_grant_does_not_make_its_names_undefined(reference_text):
 
 
 def test_exercise_shares_type_error_names_the_type():
-    text = BASE + (
-        "enum payment_method { cash }\n"
-        "event exercise(shares: shares, method: payment_method)\n"
-        'exercise "Art. II §2" on exercise {\n'
-        "  shares: method\n"
-        "}\n"
-    )
+    text = BASE.replace("event exercise(shares: shares)", "enum payment_method { cash }\n"
+                        "event exercise(shares: shares, method: payment_method)").replace("  shares: shares\n}",
+                                                                                        "  shares: method\n}")
     (d,) = check(text)
     assert d.message.startswith("`shares` must be an attribute of type shares")
     assert d.message.endswith("not payment_method")

@@ -346,12 +346,14 @@ enum method_t { cash }
 event termination(reason: reason_t)
 event exercise(shares: shares, method: method_t)
 event deal(assumed: bool)
+event repurchase(shares: shares, fmv: money)
 conventions "c" {
   missing_day: last_day_of_month
   until: inclusive
 }
 grant "g" {
   shares: 4,800
+  exercise_price: USD 1.00
   grant_date: 2020-01-15
 }
 term "t" {
@@ -371,7 +373,6 @@ service "s" {
 }
 rule leaves "r" on termination {
   forfeit: unvested
-  repurchase: unvested
   exercisable_until: termination + 90 days
 }
 rule ends_unless_assumed "r" on deal when not assumed {
@@ -382,6 +383,16 @@ exercise "e" on exercise {
   method: method
   before_vesting: allowed
 }
+repurchase "r" on repurchase {
+  shares: shares
+  price: lower_of(exercise_price, repurchase.fmv)
+}
+deadline buy_back "r" {
+  opens: termination
+  lasts: 90 days
+  for: repurchase
+  passing: release
+}
 """
 
 
@@ -390,11 +401,34 @@ def test_early_exercise_and_the_repurchase_of_unvested_shares():
     bought = exercise("2020-06-01", 2_000)
     r = c.evaluate([bought], "2020-06-01")
     assert (r.exercised, r.exercisable, r.vested) == (2_000, 2_800, 0)  # unvested shares are exercisable
-    assert r.repurchasable == 2_000
-    # leaves on 2021-03-01: 12 x 100 on the cliff + 2021-02-15 = 1,300 vested; 700 bought back
-    left = c.evaluate([bought, termination("2021-03-01", "quit")], "2021-03-01")
-    assert (left.exercised, left.exercisable, left.forfeited) == (1_300, 0, 3_500)
-    assert left.exercised + left.exercisable + left.unvested + left.forfeited + left.expired == 4_800
+    assert (r.subject_to_repurchase, r.repurchase_deadline) == (2_000, None)  # no termination: no window yet
+    # leaves on 2021-03-01: 12 x 100 on the cliff + 2021-02-15 = 1,300 vested; 2,000 - 1,300 = 700 may be bought
+    # back until 2021-03-01 + 90 days = 2021-05-30 (30 days of March, 30 of April, 30 of May)
+    left = [bought, termination("2021-03-01", "quit")]
+    r = c.evaluate(left, "2021-03-01")
+    assert (r.exercised, r.subject_to_repurchase, r.repurchase_deadline) == (2_000, 700, date(2021, 5, 30))
+    # bought back on 2021-04-01 at the lower of USD 1.00 paid and the fair market value USD 0.50: 700 x 0.50
+    r = c.evaluate([*left, event("2021-04-01", "repurchase", shares=700, fmv="USD 0.50")], "2021-04-01")
+    assert (r.exercised, r.repurchased, r.subject_to_repurchase) == (1_300, 700, 0)
+    assert str(r.repurchase_price) == "USD 350.00"
+    assert r.forfeited == 4_800 - 2_000  # the shares never exercised nor vested
+    assert r.exercised + r.exercisable + r.unvested + r.forfeited + r.expired + r.repurchased == 4_800
+    # not bought back: the day after the window the 700 are released, and stay the optionee's
+    r = c.evaluate(left, "2021-05-31")
+    assert (r.exercised, r.subject_to_repurchase, r.repurchased) == (2_000, 0, 0)
+
+
+def test_a_repurchase_outside_its_window_is_a_violation():
+    c = optionrules.loads(EARLY, "early.contract")
+    bought = exercise("2020-06-01", 2_000)
+    before = c.evaluate([bought, event("2020-07-01", "repurchase", shares=100, fmv=1)], "2020-07-02")
+    assert before.repurchased == 0 and "has not opened" in before.violations[0].why
+    late = [bought, termination("2021-03-01", "quit"), event("2021-06-01", "repurchase", shares=100, fmv=1)]
+    r = c.evaluate(late, "2021-06-02")
+    assert r.repurchased == 0 and r.violations[0].why == "after the window closed on 2021-05-30"
+    too_many = [bought, termination("2021-03-01", "quit"), event("2021-04-01", "repurchase", shares=701, fmv=1)]
+    r = c.evaluate(too_many, "2021-04-02")
+    assert r.repurchased == 0 and r.violations[0].why.startswith("701 shares exceed the 700 subject to repurchase")
 
 
 def test_term_ends_on_a_change_of_control_unless_assumed():
@@ -407,21 +441,46 @@ def test_term_ends_on_a_change_of_control_unless_assumed():
     assert assumed.exercise_deadline == date(2030, 1, 15)
 
 
-RSU = EARLY.replace('''exercise "e" on exercise {
-  shares: shares
-  method: method
-  before_vesting: allowed
+RSU = """\
+agreement u "Units"
+enum reason_t { quit }
+event termination(reason: reason_t)
+conventions "c" {
+  missing_day: last_day_of_month
+  until: inclusive
 }
-''', 'settlement "units" {\n  on: vesting\n}\n').replace("  repurchase: unvested\n", "")
+grant "g" {
+  award: rsu
+  shares: 4,800
+  grant_date: 2020-01-15
+}
+vesting monthly "v" {
+  installments: 48
+  every: 1 month
+  cliff: 12 months
+  rounding: down
+  rounding_basis: per_installment
+}
+service "s" {
+  ends_on: termination
+  through: inclusive
+}
+rule leaves "r" on termination {
+  forfeit: unvested
+}
+settlement "units" {
+  on: vesting
+}
+"""
 
 
 def test_units_settle_as_they_vest():
     c = optionrules.loads(RSU, "rsu.contract")
     r = c.evaluate([], "2021-02-15")  # the cliff (1,200) and 2021-02-15 (100)
-    assert (r.vested, r.exercised, r.exercisable, r.unvested) == (1_300, 1_300, 0, 3_500)
-    assert r.exercise_deadline is None
+    assert (r.vested, r.settled, r.unsettled, r.unvested) == (1_300, 1_300, 0, 3_500)
+    assert r.settlement_deadline is None and "exercise_deadline" not in r.values
     left = c.evaluate([termination("2021-03-01", "quit")], "2022-01-01")
-    assert (left.exercised, left.forfeited) == (1_300, 3_500)
+    assert (left.settled, left.forfeited) == (1_300, 3_500)
 
 
 def test_duration_arithmetic_in_a_window():

@@ -65,6 +65,10 @@ rule ends "r" on termination when reason != cause {
 rule for_cause "r" on termination when reason = cause {
   forfeit: all
 }
+event exercise(shares: shares)
+exercise "x" on exercise {
+  shares: shares
+}
 """
 
 

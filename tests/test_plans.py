@@ -98,6 +98,10 @@ service "§2" {
   ends_on: termination
   through: inclusive
 }
+event exercise(shares: shares)
+exercise "§3" on exercise {
+  shares: shares
+}
 """
 
 

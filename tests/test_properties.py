@@ -22,6 +22,7 @@ import optionrules
 SETTINGS = settings(max_examples=200, deadline=None)
 
 FIRST, LAST = date(2001, 1, 1), date(2014, 12, 31)
+GRANT_DATE = date(2002, 11, 21)  # no event applies before it
 EXPIRATION = date(2012, 11, 21)  # grant_date 2002-11-21 + 10 years
 GRANTED = 3_840_000
 
@@ -195,7 +196,7 @@ def test_the_schedule_alone(reference, as_of):
 @example(first=("2004-03-15", "without_cause"), second=("2004-04-01", "cause"),
          others=[], as_of=date(2004, 5, 1))
 @given(
-    first=st.tuples(st.dates(FIRST, date(2013, 12, 31)).map(date.isoformat), st.sampled_from(REASONS)),
+    first=st.tuples(st.dates(GRANT_DATE, date(2013, 12, 31)).map(date.isoformat), st.sampled_from(REASONS)),
     second=st.tuples(st.integers(0, 365), st.sampled_from(REASONS)),
     others=st.lists(events.filter(lambda e: e["event"] != "termination"), max_size=4),
     as_of=as_of_dates,
@@ -212,6 +213,18 @@ def test_a_second_termination_changes_nothing_but_a_violation(reference, first, 
     second_index = len(others) + 1
     assert [v for v in twice.violations if v.index != second_index] == list(once.violations)
     assert len([v for v in twice.violations if v.index == second_index]) <= 1
+
+
+# Nothing applies before the grant date: such an event is a violation and changes no figure.
+@SETTINGS
+@given(before=events.filter(lambda e: str(e["date"]) < GRANT_DATE.isoformat()),
+       others=st.lists(events, max_size=4), as_of=as_of_dates)
+def test_an_event_before_the_grant_date_changes_nothing_but_a_violation(reference, before, others, as_of):
+    without = reference.evaluate(others, as_of)
+    with_it = reference.evaluate([before, *others], as_of)
+    assert with_it.figures() == without.figures()
+    assert [v.why for v in with_it.violations if v.index == 0] == \
+        (["before the grant date (2002-11-21)"] if date.fromisoformat(str(before["date"])) <= as_of else [])
 
 
 # ---- edge cases found while writing the properties -------------------------------------------

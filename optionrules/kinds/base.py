@@ -20,6 +20,7 @@ import attrs
 
 from optionrules import ast
 from optionrules.expressions import TExpr, Typer
+from optionrules.figures import ALL_AWARDS, AwardType
 from optionrules.model import ClauseRef, Model, Word
 from optionrules.records import record
 from optionrules.types import Type
@@ -96,11 +97,13 @@ class Kind:
     cited: bool = True  # a citation of the agreement's section is required
     singleton: bool = False  # at most one per contract
     trigger: bool = False  # `on EVENT` is required
+    optional_trigger: bool = False  # `on EVENT` is allowed
     condition: bool = False  # `when CONDITION` is allowed
     params: bool = False  # `(name: type, ...)`
     block: bool = True  # `{ key: value ... }`
     header: bool = False  # says what the file is (agreement, plan, form): first, once
-    required: bool = False  # every agreement and form has one
+    awards: frozenset[AwardType] = ALL_AWARDS  # the award types it applies to
+    required: frozenset[AwardType] = frozenset()  # the award types every agreement and form of has one
     own_namespace: bool = False  # its names may be those of clauses of other kinds (events, examples)
     declares: bool = False  # its name is a word expressions use (an event, an assumption)
     phase: int = 5  # the order clauses are read in: declarations first, then the grant's constants
@@ -121,6 +124,7 @@ class Clause:
     # them (the field holds its value for sample parameters); a grant made from the form binds them.
     symbolic: Mapping[str, TExpr] = attrs.field(factory=dict)
     DEFINES: ClassVar[Mapping[str, Type]] = {}  # the constants the clause defines (grant, term fields)
+    KIND: ClassVar[str] = ""  # the name of its kind (set by `kind`)
 
     def validate(self, reading: Reading) -> Self | None:
         """The rules between the clause's own keys, and defaults taken from other clauses; None (reported)
@@ -145,6 +149,13 @@ class Triggered(Clause):
     """A clause on an event: `on EVENT`."""
 
     event: str
+
+
+@record(eq=False, kw_only=True)
+class MaybeTriggered(Clause):
+    """A clause that may be on an event."""
+
+    event: str | None = None
 
 
 @record(eq=False, kw_only=True)
@@ -175,6 +186,7 @@ def kind(name: str, doc: str, **shape: Any) -> Callable[[K], K]:
                 reader, required, key_doc, written = field.metadata[_KEY]
                 keys.append(Key(written or field.name, field.name, reader, required, key_doc))
         KINDS[name] = Kind(name, doc, made, tuple(keys), **shape)
+        made.KIND = name  # type: ignore[attr-defined]
         return made
 
     return declare

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Self
 
 from optionrules.errors import did_you_mean
+from optionrules.figures import AwardType
 from optionrules.kinds.base import Clause, Reading, Triggered, key, kind
 from optionrules.kinds.readers import BareWords, Choice, EventAttribute, TriggerAttribute
 from optionrules.kinds.words import EarlyExercise
 from optionrules.model import EnumType, Word
 from optionrules.types import ERROR, NUMBER, TypeKind
 
+_OPTION = frozenset({AwardType.OPTION})
+
 
 @kind("exercise", "which event is an exercise, and its share count and payment method", singleton=True,
-      trigger=True)
+      trigger=True, awards=_OPTION, required=_OPTION)
 class Exercise(Triggered):
     shares: str = key(TriggerAttribute(), required=True)
     method: str | None = key(TriggerAttribute())
@@ -36,7 +39,8 @@ class Exercise(Triggered):
         return reading.model.enums[str(attribute.type.name)] if attribute.type.kind is TypeKind.ENUM else None
 
 
-@kind("payment", "payment methods allowed outright, and those allowed after a consent", singleton=True, phase=6)
+@kind("payment", "payment methods allowed outright, and those allowed after a consent", singleton=True,
+      awards=_OPTION, phase=6)
 class Payment(Clause):
     always: tuple[str, ...] = key(BareWords(), default=())
     with_consent: tuple[str, ...] = key(BareWords(), default=())

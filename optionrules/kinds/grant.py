@@ -10,10 +10,11 @@ import attrs
 
 from optionrules import ast
 from optionrules.expressions import TExpr, reads_parameters
+from optionrules.figures import ALL_AWARDS, AwardType
 from optionrules.kinds.base import Clause, Reading, key, kind
-from optionrules.kinds.readers import DATES, Choice, Constant, Text, Whole
+from optionrules.kinds.readers import DATES, Choice, Constant, Fixed, Text, Whole
 from optionrules.kinds.words import GrantType, Inclusivity, YesNo
-from optionrules.model import Word
+from optionrules.model import Model, Word
 from optionrules.records import evolve
 from optionrules.types import DATE, MONEY, NUMBER, Type
 from optionrules.values import MissingDay, Money
@@ -45,17 +46,31 @@ class DateExpression(Constant):
         return cx.typer().expect(node, DATE, f"`{key}`")
 
 
-@kind("grant", "the grant: how many shares, at what price, from when", singleton=True, required=True, phase=4)
+@kind("grant", "the grant: what it grants, how many shares, at what price, from when", singleton=True,
+      required=ALL_AWARDS, phase=4)
 class Grant(Clause):
+    award: AwardType = key(Fixed(AwardType), default=AwardType.OPTION,
+                           doc="what it grants: an option (the default), RSUs, or restricted stock")
     optionee: str | None = key(Text())
     type: Word[GrantType] | None = key(Choice(GrantType))
     shares: int = key(Whole(minimum=1), required=True)
-    exercise_price: Money | None = key(Price())
+    exercise_price: Money | None = key(Price(), doc="an option's price per share")
+    purchase_price: Money | None = key(Price(), doc="the price per share paid for restricted stock")
     grant_date: date = key(DATES, required=True)
     commencement: date = key(DATES, doc="the vesting commencement date (default: the grant date)")
 
     DEFINES: ClassVar[Mapping[str, Type]] = {"shares": NUMBER, "grant_date": DATE, "commencement": DATE,
-                                             "exercise_price": MONEY}
+                                             "exercise_price": MONEY, "purchase_price": MONEY}
+
+    @property
+    def currency(self) -> str | None:
+        """The grant's currency, as its price states it."""
+        price = self.exercise_price or self.purchase_price
+        return price.currency if price is not None else None
+
+    def enter(self, model: Model) -> None:
+        model.award = self.award
+        model.clauses.append(self)
 
     def validate(self, reading: Reading) -> Self | None:
         if self.commencement is not None:
@@ -66,10 +81,13 @@ class Grant(Clause):
 
     def constants(self) -> Mapping[str, object]:
         return {"shares": self.shares, "grant_date": self.grant_date, "commencement": self.commencement,
-                "exercise_price": self.exercise_price.amount if self.exercise_price else None}
+                "exercise_price": self.exercise_price.amount if self.exercise_price else None,
+                "purchase_price": self.purchase_price.amount if self.purchase_price else None}
 
 
-@kind("term", "the option's term: it expires on the expiration date", singleton=True, required=True, phase=5)
+@kind("term", "the award's term: it expires on the expiration date (units not vested by then are forfeited)",
+      singleton=True, awards=frozenset({AwardType.OPTION, AwardType.RSU}), required=frozenset({AwardType.OPTION}),
+      phase=5)
 class Term(Clause):
     expiration: TExpr = key(DateExpression(), required=True)
     caps_windows: Word[YesNo] = key(Choice(YesNo), required=True,
@@ -89,8 +107,8 @@ class Term(Clause):
         return {"expiration": self.expiration} if reads_parameters(self.expiration) else {}
 
 
-@kind("conventions", "the date and deadline conventions the text leaves open", singleton=True, required=True,
-      phase=3)
+@kind("conventions", "the date and deadline conventions the text leaves open", singleton=True,
+      required=ALL_AWARDS, phase=3)
 class Conventions(Clause):
     missing_day: Word[MissingDay] = key(Choice(MissingDay), required=True,
                                         doc="where `date + N months` lands when that day does not exist in the "

@@ -69,6 +69,25 @@ class Choice(Reader[Word[E]]):
         return cx.word(node, key, self.choices, self.enum)
 
 
+class Fixed(Reader[E]):
+    """One word of a fixed set, as written (no assumption may choose it)."""
+
+    def __init__(self, enum: type[E]):
+        self.enum = enum
+        self.choices = tuple(str(member) for member in enum)
+
+    @property
+    def shape(self) -> str:  # type: ignore[override]
+        return " | ".join(self.choices)
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> E | None:
+        if not isinstance(node, ast.Name) or node.id not in self.choices:
+            cx.error(f"`{key}` must be one of: {', '.join(self.choices)}", node,
+                     did_you_mean(node.id, self.choices) if isinstance(node, ast.Name) else None)
+            return None
+        return self.enum(node.id)
+
+
 class Bare(Reader[str]):
     """A single word, any word (the readings of an assumption)."""
 

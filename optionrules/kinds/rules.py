@@ -11,7 +11,7 @@ from optionrules.expressions import TExpr
 from optionrules.fold import Known, truth
 from optionrules.kinds.base import Conditional, Reading, Triggered, key, kind
 from optionrules.kinds.readers import Choice, Constant, EventAttribute, Expression, Reader
-from optionrules.kinds.words import AccelerationOrder, Forfeit, Inclusivity, LockupStart, Repurchase, VestWord
+from optionrules.kinds.words import AccelerationOrder, Forfeit, Inclusivity, LockupStart, VestWord, WindowChange
 from optionrules.model import Word
 from optionrules.records import record
 from optionrules.types import BOOL, DATE, DURATION, PERCENT
@@ -140,9 +140,10 @@ class Rule(Conditional):
                                               "percent(50%, rounding:, from: last|first|each) of the unvested "
                                               "installments, or next(12 months) of installments")
     forfeit: Word[Forfeit] | None = key(Choice(Forfeit))
-    repurchase: Word[Repurchase] | None = key(
-        Choice(Repurchase), doc="the company buys back the exercised shares not vested (early exercise)")
-    exercisable_until: TExpr | None = key(Expression(DATE))
+    exercisable_until: TExpr | None = key(Expression(DATE), doc="the last day of the exercise window")
+    window: Word[WindowChange] | None = key(Choice(WindowChange),
+                                            doc="what this window does to one already set: shortens it (the "
+                                                "default), extends it, or replaces it; the term still caps it")
     exceptions: tuple[TExpr, ...] = ()  # conditions of the rules that override this one where they hold
 
     def applies(self, known: Known) -> bool | None:
@@ -154,7 +155,10 @@ class Rule(Conditional):
         return None if holds is None or None in excepted else True
 
     def validate(self, reading: Reading) -> Self | None:
-        if self.vest is None and self.forfeit is None and self.repurchase is None and self.exercisable_until is None:
+        if self.window is not None and self.exercisable_until is None:
+            reading.error("`window` says what `exercisable_until` does: give it", reading.node("window"))
+            return None
+        if self.vest is None and self.forfeit is None and self.exercisable_until is None:
             reading.error(f"rule '{self.ref.name}' has no effect: give `vest`, `forfeit` or `exercisable_until`",
                           reading.clause.kind_span)
             return None

@@ -8,15 +8,17 @@ from typing import Any
 from optionrules import ast
 from optionrules.errors import Span, did_you_mean
 from optionrules.expressions import TExpr
-from optionrules.figures import BY_NAME, FigureKind, reported
+from optionrules.figures import BY_NAME, FigureKind
 from optionrules.kinds.base import Clause, Reading, key, kind
 from optionrules.kinds.readers import DATES, Expression, Reader
 from optionrules.records import record
 from optionrules.types import BOOL, DATE
+from optionrules.values import Money
 
 VIOLATIONS = "violations"  # beside the figures: the clauses broken
 _YES_NO = {"yes": True, "no": False, "true": True, "false": False}
-_SHAPES = {FigureKind.SHARES: "a number of shares", FigureKind.DATE: "a date or none", FigureKind.FLAG: "yes or no"}
+_SHAPES = {FigureKind.SHARES: "a number of shares", FigureKind.DATE: "a date or none", FigureKind.FLAG: "yes or no",
+           FigureKind.MONEY: "an amount of money, e.g. USD 77.50"}
 
 
 @record(eq=False)
@@ -126,7 +128,7 @@ class Expectations(Reader[tuple[Expectation, ...]]):
 
 
 def expectable(cx: Reading) -> list[str]:
-    return [*(f.name for f in reported(cx.model.award)), VIOLATIONS]
+    return [*(f.name for f in cx.model.figures), VIOLATIONS]
 
 
 def _expectation(entry: ast.Entry, cx: Reading) -> Expectation | None:
@@ -148,6 +150,8 @@ def _expectation(entry: ast.Entry, cx: Reading) -> Expectation | None:
                 return Expectation(name, None, entry.span)
             case FigureKind.FLAG if isinstance(node, ast.Name) and node.id in _YES_NO:
                 return Expectation(name, _YES_NO[node.id], entry.span)
+            case FigureKind.MONEY if isinstance(node, ast.MoneyLit):
+                return Expectation(name, Money(node.currency, node.amount), entry.span)
     cx.error(f"`{name}` expects {_SHAPES[figure.kind]}", node)
     return None
 

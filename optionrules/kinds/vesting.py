@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date
+from fractions import Fraction
 from typing import Any, Self
 
-from optionrules.kinds.base import Clause, Conditional, Reading, key, kind
-from optionrules.kinds.readers import DATES, Choice, Constant, EventName, Whole
+from optionrules.figures import AwardType
+from optionrules.kinds.base import Clause, Conditional, MaybeTriggered, Reading, key, kind
+from optionrules.kinds.readers import DATES, Choice, Constant, EventName, TriggerAttribute, Whole
 from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, SettlementTiming, YesNo
 from optionrules.model import Model, Word
 from optionrules.records import evolve
-from optionrules.types import DURATION
-from optionrules.values import Duration, MissingDay, Rounding, round_ratio
+from optionrules.types import DURATION, PERCENT
+from optionrules.values import WHOLE_ROUNDINGS, Duration, MissingDay, Rounding, round_ratio
 
 MAX_INSTALLMENTS = 10_000
 
@@ -101,6 +103,36 @@ class Service(Clause):
                                      doc="inclusive: an installment dated on the last day of service vests")
 
 
-@kind("settlement", "units that settle on vesting, with no exercise and no price (RSUs)", singleton=True)
-class Settlement(Clause):
-    on: Word[SettlementTiming] = key(Choice(SettlementTiming), required=True)
+_UNITS = frozenset({AwardType.RSU})
+
+
+@kind("settlement", "how vested units settle in shares: each as it vests, or by an event giving the units it "
+                    "settles", singleton=True, optional_trigger=True, awards=_UNITS, required=_UNITS)
+class Settlement(MaybeTriggered):
+    on: Word[SettlementTiming] | None = key(Choice(SettlementTiming),
+                                            doc="vesting: each unit settles the day it vests (without `on EVENT`)")
+    units: str | None = key(TriggerAttribute(), doc="with `on EVENT`: the event's attribute giving the units settled")
+    withheld: str | None = key(TriggerAttribute(),
+                               doc="with `on EVENT`: the event's attribute giving the units withheld for tax")
+    withholding: Fraction | None = key(Constant(PERCENT),
+                                       doc="the share of the units settled that is withheld for tax (with `rounding`)")
+    rounding: Word[Rounding] | None = key(Choice(Rounding, *WHOLE_ROUNDINGS),
+                                          doc="how the units withheld at `withholding` are rounded")
+
+    def validate(self, reading: Reading) -> Self | None:
+        by_event = self.event is not None
+        problem = (
+            "settlement by an event says which attribute gives the units: `units: ATTRIBUTE`"
+            if by_event and self.units is None else
+            "settlement on vesting takes no event: write `on: vesting` without `on EVENT`, or settle by an event"
+            if by_event and self.on is not None else
+            "say when units settle: `on: vesting`, or `on EVENT` with `units:`" if not by_event and self.on is None
+            else "give the units withheld either from the event (`withheld:`) or as a rate (`withholding:`), not both"
+            if self.withheld is not None and self.withholding is not None else
+            "`withholding:` needs `rounding:` (down, up or half_up): the units withheld are whole"
+            if self.withholding is not None and self.rounding is None else None
+        )
+        if problem is not None:
+            reading.error(problem, reading.clause.kind_span)
+            return None
+        return self

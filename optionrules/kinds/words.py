@@ -53,10 +53,6 @@ class Forfeit(StrEnum):
     ALL = "all"
 
 
-class Repurchase(StrEnum):
-    UNVESTED = "unvested"  # the exercised shares not vested are bought back
-
-
 class LockupStart(StrEnum):
     DAY_AFTER = "day_after"
     SAME_DAY = "same_day"
@@ -69,3 +65,20 @@ class EarlyExercise(StrEnum):
 
 class SettlementTiming(StrEnum):
     VESTING = "vesting"
+
+
+class Passing(StrEnum):
+    """What a deadline's passing does, when the event it waits for has not come."""
+
+    OVERDUE = "overdue"  # reported; nothing is lost (an obligation of the company)
+    RELEASE = "release"  # the shares still subject to repurchase are released
+    FORFEIT = "forfeit"  # what has not vested is forfeited
+    EXPIRE = "expire"  # the option cannot be exercised after it
+
+
+class WindowChange(StrEnum):
+    """What a rule's exercise window does to the one already set."""
+
+    SHORTENS = "shortens"  # it only shortens it (the first replaces the term's)
+    EXTENDS = "extends"  # it only lengthens it
+    REPLACES = "replaces"  # it takes its place
