@@ -206,6 +206,7 @@ class Param:
     type_name: str
     span: Span
     type_span: Span
+    default: Expr | None = None  # the value where an event leaves the attribute out
 
 
 @record(eq=False)

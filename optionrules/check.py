@@ -34,6 +34,7 @@ from optionrules.kinds import (
 from optionrules.kinds.grant import Conventions
 from optionrules.kinds.readers import Text
 from optionrules.kinds.words import Forfeit
+from optionrules.limits import SOURCE_BYTES
 from optionrules.model import Attr, ClauseRef, EnumType, Model, Word
 from optionrules.parse import parse
 from optionrules.records import evolve, fields
@@ -80,8 +81,9 @@ class Checker:
         self.record_of: dict[int, Clause] = {}  # id(clause) -> its checked record
         self.symbols: dict[str, TExpr | None] = {}  # a form on its own: constants its parameters give (Scope)
 
-    def error(self, message: str, node: Any, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(message, node if isinstance(node, Span) else node.span, hint=hint))
+    def error(self, message: str, node: Any, hint: str | None = None, severity: str = "error") -> None:
+        self.diagnostics.append(Diagnostic(message, node if isinstance(node, Span) else node.span,
+                                           severity=severity, hint=hint))
 
     def run(self) -> None:
         if self.composition.unreadable:
@@ -197,6 +199,20 @@ class Checker:
                 members.append(member.id)
         self.model.enums[decl.name] = EnumType(decl.name, tuple(members), decl.span)
 
+    def attribute(self, param: ast.Param) -> Attr:
+        """An event's attribute or a form's parameter as declared: its type, and its default where it has one."""
+        from optionrules.kinds.tests import literal
+        from optionrules.timeline import read_value
+
+        attr = Attr(param.name, param.type_name, self.attribute_type(param) or ERROR)
+        if param.default is None or attr.type == ERROR:
+            return attr
+        try:
+            return evolve(attr, default=read_value(literal(param.default), attr, self.model.enums))
+        except ValueError as error:
+            self.error(f"the default of {param.name}: {error}", param.default)
+            return attr
+
     def attribute_type(self, param: ast.Param) -> Type | None:
         """The type an event attribute or a form parameter is declared with; None (reported) if unknown."""
         if param.type_name in ATTRIBUTE_TYPES:
@@ -219,9 +235,9 @@ class Checker:
         values = composition.values
         declared: dict[str, Attr] = {}
         for param in composition.parameters:
-            type_ = self.attribute_type(param)
-            if type_ is not None:
-                declared[param.name] = Attr(param.name, param.type_name, type_)
+            attr = self.attribute(param)
+            if attr.type != ERROR:
+                declared[param.name] = attr
         if values is None:  # a form on its own: its parameters stay symbols, checked with sample values
             for name, attr in declared.items():
                 sample = SAMPLE_VALUES.get(attr.declared)
@@ -243,7 +259,10 @@ class Checker:
             except ValueError as error:
                 self.error(f"{name}: {error}", node.values[0] if node else where or self.module.items[0])
                 self.constants[name] = (ERROR, None)
-        missing = [name for name in declared if name not in values]
+        for name, attr in declared.items():
+            if name not in values and attr.optional:
+                self.constants[name] = (attr.type, attr.default)
+        missing = [name for name in declared if name not in values and not declared[name].optional]
         if missing:
             self.error(f"no value for the form's parameter{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                        where or self.module.items[0])
@@ -297,10 +316,34 @@ class Checker:
             self.error("vesting needs a service clause naming the event that ends service", vesting.kind_span)
         self._check_vesting_total()
         self._check_never_applies()
+        self._check_source()
         service = model.one(Service)
         if service is not None and "grant" in present and "rule" not in self.broken_kinds \
-                and ("rule", service.ends_on) not in self.failed:
-            self._check_coverage(service)
+                and ("rule", service.ends_on) not in self.failed and award is not AwardType.RESTRICTED_STOCK:
+            self._check_coverage(service)  # restricted stock: the shares are owned; the end of service stops releases
+
+    def _check_source(self) -> None:
+        """The agreement's text (`source:`) is a file beside the contract, and each clause's quote is in it
+        (a warning where one is not)."""
+        from optionrules.files import FileError, decode, inside_root, read_bytes, root_of
+        from optionrules.quotes import quote_diagnostics, source_entry
+
+        node = source_entry(self.module)
+        if node is None:
+            return
+        path = Path(self.module.file).parent / node.value
+        what = f"{self.model.role}'s text"
+        try:
+            inside_root(path, root_of(self.module.file), what)
+            text, _ = decode(read_bytes(path, SOURCE_BYTES, what), str(path))
+        except FileError as error:
+            self.error(f"{error.message} ({node.value})", node, "`source:` names the text's file, relative to this one")
+            return
+        if text is None:
+            self.error(f"the {what} ({node.value}) is not UTF-8 text", node)
+            return
+        own = [c.ref for c in self.model.clauses if c.ref.span.file == self.module.file]
+        self.diagnostics += quote_diagnostics(own, text, str(path))
 
     def _check_vesting_total(self) -> None:
         from optionrules.kinds import Grant
@@ -443,6 +486,9 @@ class ClauseReading:
     def error(self, message: str, node: Any, hint: str | None = None) -> None:
         self.checker.error(message, node, hint)
 
+    def warn(self, message: str, node: Any, hint: str | None = None) -> None:
+        self.checker.error(message, node, hint, severity="warning")
+
     def typer(self, runtime: bool = False) -> Typer:
         """Types the clause's expressions; `runtime`: on the triggering event's attributes, events and figures."""
         scope = self.model.scope(self.constants, self.trigger if runtime else None, runtime,
@@ -497,6 +543,9 @@ class ClauseReading:
 
     def attribute_type(self, param: ast.Param) -> Type | None:
         return self.checker.attribute_type(param)
+
+    def attribute(self, param: ast.Param) -> Attr:
+        return self.checker.attribute(param)
 
     def failed(self, kind: str) -> bool:
         return any(failed == kind for failed, _ in self.checker.failed)

@@ -130,6 +130,8 @@ def _parser() -> argparse.ArgumentParser:
                                             "for *.contract); report every problem with file:line:col.")
     check.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file, a directory, or - (standard input)")
     check.add_argument("-q", "--quiet", action="store_true", help="print problems only, no summary")
+    check.add_argument("--strict", action="store_true",
+                       help="count warnings (a quote not found in the agreement's text, ...) as problems")
     _add_root(check)
     check.add_argument("--grants", metavar="FILE.csv",
                        help="also check every grant of this CSV file (a row a grant) with the form among PATHs")
@@ -318,7 +320,7 @@ def _check(args: argparse.Namespace) -> int:
     paths, unsearchable = contract_files(args.paths)
     if unsearchable:
         _say(render_all(unsearchable), sys.stderr)
-    checked = problems = grants = 0
+    checked = problems = warnings = grants = 0
     forms = []  # the forms among the files: --grants makes its grants from one of them
     for path in paths:
         text, diagnostics = read_source(path)
@@ -330,7 +332,8 @@ def _check(args: argparse.Namespace) -> int:
         if model.role == "form":
             forms.append(path)
         if diagnostics:
-            problems += len(diagnostics)
+            problems += sum(d.severity == "error" or args.strict for d in diagnostics)
+            warnings += sum(d.severity != "error" and not args.strict for d in diagnostics)
             _say(render_all(diagnostics, model.sources))
     if not paths and not unsearchable:
         _say("optionrules: no .contract files found", sys.stderr)
@@ -339,7 +342,8 @@ def _check(args: argparse.Namespace) -> int:
         grants, grant_problems = _check_grants(forms, args.grants)
         problems += grant_problems
     if not args.quiet:
-        _say(_check_summary(checked, len(paths), len(unsearchable), problems, grants if args.grants else None))
+        _say(_check_summary(checked, len(paths), len(unsearchable), problems, grants if args.grants else None)
+             + (f", {warnings} warning{'' if warnings == 1 else 's'}" if warnings else ""))
     if checked < len(paths) or unsearchable:
         return EXIT_INPUT
     return EXIT_FINDINGS if problems else EXIT_OK
@@ -549,6 +553,8 @@ def _test(args: argparse.Namespace) -> int:
         model, diagnostics = check_source(text, name)
         if diagnostics:
             _say(render_all(diagnostics, model.sources))
+        diagnostics = [d for d in diagnostics if d.severity == "error"]  # warnings shown, not failures
+        if diagnostics:
             failed += 1
             suites.append((name, [], [d.render(model.sources) for d in diagnostics]))
             continue
@@ -591,7 +597,8 @@ def _verify(args: argparse.Namespace) -> int:
                         max_evaluations=args.max_evaluations)
     except ValueError as error:  # the search is larger than --max-evaluations
         raise InputError(f"optionrules: {error}") from None
-    summary = (f"{report.timelines:,} timelines, {report.evaluations:,} evaluations in {report.seconds:.1f} s")
+    summary = (f"{report.timelines:,} timelines of up to {report.depth} events, {report.evaluations:,} evaluations "
+               f"in {report.seconds:.1f} s")
     if report.ok:
         _say(f"{args.contract}: every invariant holds ({summary})")
         return EXIT_OK

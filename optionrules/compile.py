@@ -305,6 +305,17 @@ class EvaluationPlan:
     invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
 
 
+def horizon(plan: EvaluationPlan) -> date:
+    """The last day anything can change by itself: the expiration date; for an award without a term, the last day
+    anything is scheduled (an installment, a milestone's deadline, a dated window) plus the longest window."""
+    if plan.expiration != date.max:
+        return plan.expiration
+    scheduled = [plan.grant_date, *plan.dates, *(m.deadline for m in plan.milestones if m.deadline),
+                 *(w.last_day(w.opens_on, plan.missing_day) for w in plan.windows if w.opens_on)]
+    longest = max((w.within for w in plan.windows), key=lambda span: span.months * 31 + span.days, default=Duration())
+    return add(max(scheduled), longest)
+
+
 def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
     """The plan of a checked agreement (with a grant, a term and conventions) under these readings."""
     grant, term, conventions = model.one(Grant), model.one(Term), model.one(Conventions)
@@ -632,6 +643,9 @@ class _Compiler:
         match ref.kind:
             case RefKind.ATTRIBUTE:
                 return lambda ctx: ctx.event.attrs[name]
+            case RefKind.EARLIER:
+                event = ref.event
+                return lambda ctx: None if (last := ctx.last(event)) is None else last.attrs[name]
             case RefKind.FIGURE:
                 return lambda ctx: ctx.figure(name)
             case RefKind.EVENT if name == self.trigger:

@@ -247,6 +247,7 @@ class Replay:
     def apply(self, event: Event) -> None:
         """Apply one event; an event the contract does not allow is a violation, applied in nothing and not seen
         by the conditions of later events."""
+        self._advance(event.date)
         self.event = event
         self._vesting.current = event.index
         handler = self.plan.events[event.name]
@@ -531,6 +532,17 @@ class Replay:
             self._record(WindowOpened, window.ref, last_day=opened.last_day, waits_for=window.waits_for,
                          passing=window.passing)
 
+    def _advance(self, day: date) -> None:
+        """Time passes to `day`: a window that forfeits when it passes, closed before it without its event, ends
+        vesting on its last day (asked in increasing order of days, as a replay is)."""
+        for window in self._windows:
+            plan = self.plan.windows[window.index]
+            if plan.passing is Passing.FORFEIT and not window.satisfied and not window.acted \
+                    and window.last_day < day:
+                window.acted = True
+                self._vesting.current = None
+                self._end_vesting(window.last_day, plan.ref)
+
     def _satisfy_windows(self, event: Event) -> None:
         """The event a window waits for came in time: its passing does nothing."""
         for window in self._windows:
@@ -569,11 +581,12 @@ class Replay:
         for window in self._windows:
             plan = self.plan.windows[window.index]
             day = shift(window.last_day, 1)
-            if day > as_of or window.satisfied or plan.passing is not Passing.RELEASE:
+            if day > as_of or plan.passing is not Passing.RELEASE:
                 continue
             released = self._subject_to_repurchase(window.last_day)
             facts.append(WindowPassed(clause=plan.ref, date=day, event=None, last_day=window.last_day,
-                                      waits_for=plan.waits_for, passing=plan.passing, shares=released))
+                                      waits_for=plan.waits_for, passing=plan.passing, shares=released,
+                                      came=window.satisfied))
         return facts
 
     def _units_due(self, as_of: date, until: date, settled: Shares) -> tuple[date | None, Shares]:
@@ -585,14 +598,16 @@ class Replay:
         deadline: date | None = None
         overdue: Shares = 0
         left = settled
-        for day, units in self._vesting.tranches(until):
-            taken = min(units, left)
-            left -= taken
-            if units > taken:
-                last_day = window.last_day(day, self.plan.missing_day)
-                deadline = deadline or last_day
-                if last_day < as_of:
-                    overdue += units - taken
+        for day, units in self._vesting.tranches(until):  # deadlines come in the tranches' order
+            if left >= units:
+                left -= units
+                continue
+            last_day = window.last_day(day, self.plan.missing_day)
+            deadline = deadline or last_day
+            if last_day >= as_of:
+                break  # this tranche, and every later one, is not overdue yet
+            overdue += units - left
+            left = 0
         return deadline, overdue
 
     def _start_lockup(self, index: int, when: date) -> None:
@@ -616,6 +631,7 @@ class Replay:
 
     def figures(self, as_of: date) -> dict[str, Any]:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
+        self._advance(as_of)
         match self.plan.award:
             case AwardType.OPTION:
                 return self._option_figures(as_of)
@@ -733,6 +749,7 @@ class Window:
     opened: date
     last_day: date
     satisfied: bool = False
+    acted: bool = False  # its passing has acted
 
 
 def _option(granted: int, vested: Shares, exercised: Shares, exercisable: Shares, unvested: Shares,

@@ -284,8 +284,10 @@ def fact_text(fact: AnyFact, award: AwardType = AwardType.OPTION) -> str:
         case WindowOpened():
             return _opened_text(fact)
         case WindowPassed():
-            return (f"the window closed on {fact.last_day.isoformat()} with no {fact.waits_for}: "
-                    f"{number(fact.shares)} shares released")
+            closed = f"the window closed on {fact.last_day.isoformat()}"
+            if fact.came:
+                return f"{closed}: the {number(fact.shares)} shares not bought back are released"
+            return f"{closed} with no {fact.waits_for}: {number(fact.shares)} shares released"
         case WindowSet():
             return _window_text(fact)
         case Consented():

@@ -14,6 +14,7 @@ from typing import Any, Union, assert_never, get_args
 from optionrules import ast
 from optionrules.errors import did_you_mean
 from optionrules.figures import BY_NAME as FIGURES
+from optionrules.figures import AwardType
 from optionrules.records import record
 from optionrules.types import BOOL, DATE, DURATION, ERROR, MONEY, NUMBER, PERCENT, TEXT, UNDEFINED, Type, TypeKind
 from optionrules.values import Duration
@@ -23,6 +24,7 @@ from optionrules.values import Duration
 
 class RefKind(Enum):
     ATTRIBUTE = "attribute"  # an attribute of the triggering event
+    EARLIER = "earlier"  # an attribute of the last earlier event of a name (none if it has not happened)
     EVENT = "event"  # a declared event: its date (the triggering event's own, or its last occurrence)
     FIGURE = "figure"  # a figure of the evaluation on the event's date
     ASSUMPTION = "assumption"  # the reading taken of an assumption
@@ -91,6 +93,7 @@ class Ref:
     name: str
     type: Type
     source: ast.Expr
+    event: str | None = None  # of an earlier event's attribute: the event
 
 
 @record(eq=False)
@@ -234,6 +237,7 @@ class Scope:
     # For a form checked on its own: the constants its parameters give, each as an expression over them (None:
     # the parameter itself); their values in `constants` are sample values.
     symbols: Mapping[str, TExpr | None] = {}
+    award: AwardType = AwardType.OPTION  # its figures are those a condition may read
     trigger: str | None = None  # the event the clause is triggered by: its attributes are in scope
     runtime: bool = False  # events and figures may be read (a clause triggered by an event, an invariant)
     silenced: frozenset[str] = frozenset()  # names declared by items that did not parse: already reported
@@ -340,6 +344,10 @@ class Typer:
             return Ref(RefKind.EVENT, name, Type(TypeKind.EVENT, name), node)
         if name in scope.assumptions:
             return Ref(RefKind.ASSUMPTION, name, Type(TypeKind.ASSUMPTION, name), node)
+        if name in FIGURES and scope.award not in FIGURES[name].awards:
+            awards = ", ".join(sorted(FIGURES[name].awards))
+            self.error(f"'{name}' is not a figure of {_a(scope.award)} (it is one of: {awards})", node)
+            return None
         if name in FIGURES:
             if not scope.runtime:
                 self.error(f"'{name}' is a figure of the evaluation; only a clause triggered by an event "
@@ -379,11 +387,12 @@ class Typer:
             self.error(f"the event {base.name} has no attribute '{node.attr}'", node,
                        did_you_mean(node.attr, [*attributes, "date"]))
             return None
-        if self.scope.trigger != base.name:
-            self.error(f"only the triggering event's attributes can be read here, not {base.name}'s", node)
-            return None
         type_ = attributes[node.attr]
-        return Ref(RefKind.ATTRIBUTE, node.attr, type_, node) if type_ != ERROR else None
+        if type_ == ERROR:
+            return None
+        if self.scope.trigger != base.name:  # the last earlier one's
+            return Ref(RefKind.EARLIER, node.attr, type_, node, event=base.name)
+        return Ref(RefKind.ATTRIBUTE, node.attr, type_, node)
 
     # -- arithmetic
 
@@ -518,6 +527,10 @@ class Typer:
             return None
         rest = [self.expect(arg.value, first.type, f"each argument of {node.func}()") for arg in node.args[1:]]
         return Call(function, (first, *rest), first.type, node) if _all(rest) else None  # type: ignore[arg-type]
+
+
+def _a(award: AwardType) -> str:
+    return f"an {award}" if str(award)[0] in "aeiou" else f"a {award}"
 
 
 def _all(typed: list[Any]) -> bool:

@@ -22,7 +22,7 @@ from typing import Any, assert_never
 from optionrules.printer import number
 from optionrules.records import record
 from optionrules.types import BOOL, DATE, MONEY, NUMBER, Type
-from optionrules.values import Money
+from optionrules.values import Money, json_value
 
 
 class AwardType(StrEnum):
@@ -79,7 +79,7 @@ class Figure:
             case FigureKind.FLAG:
                 return bool(value)
             case FigureKind.MONEY:
-                return {"amount": f"{value.shown:f}", "currency": value.currency} if isinstance(value, Money) else None
+                return json_value(value) if isinstance(value, Money) else None
             case _:
                 assert_never(self.kind)
 

@@ -207,7 +207,8 @@ def _reference(ref: Ref, known: Known) -> Any:
             return known.attributes[ref.name]
         case RefKind.PARAMETER if known.parameters is not None:
             return known.parameters[ref.name]
-        case RefKind.ASSUMPTION | RefKind.ATTRIBUTE | RefKind.EVENT | RefKind.FIGURE | RefKind.PARAMETER:
+        case RefKind.ASSUMPTION | RefKind.ATTRIBUTE | RefKind.EVENT | RefKind.FIGURE | RefKind.PARAMETER \
+                | RefKind.EARLIER:
             raise NotConstant(ref.name)
         case _:
             assert_never(ref.kind)

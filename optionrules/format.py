@@ -106,7 +106,8 @@ class _Formatter:
         lines: list[str] = []
         header = " ".join(head)
         if clause.params is not None:
-            params = [f"{p.name}: {p.type_name}" for p in clause.params]
+            params = [f"{p.name}: {p.type_name}" + (f" = {printer.expression(p.default)}" if p.default else "")
+                      for p in clause.params]
             space = " " if clause.citation is not None else ""  # `event e(a: t)`, `form f "Title" (a: t)`
             if len(f"{header}{space}({', '.join(params)})") <= WIDTH:
                 header += f"{space}({', '.join(params)})"

@@ -15,6 +15,7 @@ CONTRACT_BYTES = 1 * MiB  # a contract, plan or form file (the largest bundled o
 MAX_ITEMS = 10_000  # top-level items of a contract file (the reference agreement has 41)
 TIMELINE_BYTES = 16 * MiB  # a timeline (JSON)
 GRANTS_BYTES = 4 * MiB  # a CSV file of grants
+SOURCE_BYTES = 4 * MiB  # an agreement's text (`source:`), read to find the clauses' quotes in it
 MAX_GRANTS = 10_000  # rows of a CSV file of grants: each is checked as a contract (some 0.5 ms each)
 
 MAX_ROWS = 100_000  # the rows of a what-if sweep (some 1 KiB each), unless raised

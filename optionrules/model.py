@@ -72,11 +72,19 @@ class EnumType:
     span: Span
 
 
+NO_DEFAULT = object()  # an attribute every event gives
+
+
 @record(eq=False)
 class Attr:
     name: str
     declared: str  # as written: shares, int, days, text, date, money, bool, or an enum's name
     type: Type
+    default: Any = NO_DEFAULT  # the value where an event leaves the attribute out
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not NO_DEFAULT
 
 
 @record(eq=False)
@@ -142,6 +150,7 @@ class Model:
             events={name: {a.name: a.type for a in event.attrs.values()} for name, event in self.events.items()},
             assumptions={name: a.readings for name, a in self.assumptions.items()},
             constants=constants, trigger=trigger, runtime=runtime, silenced=silenced, symbols=symbols or {},
+            award=self.award,
         )
 
     def readings(self, chosen: Mapping[str, str] | None = None) -> dict[str, str]:

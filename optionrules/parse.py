@@ -430,8 +430,8 @@ class _ToAst(Transformer[Token, Any]):
         return _Bracketed(tuple(child for child in _content(children) if child is not None), children[-1])
 
     def param(self, children: list[Any]) -> ast.Param:
-        name, type_name = children
-        return ast.Param(str(name), str(type_name), self._span(children), self._token_span(type_name))
+        name, type_name, default = children
+        return ast.Param(str(name), str(type_name), self._span(children), self._token_span(type_name), default)
 
     def condition(self, children: list[Any]) -> ast.Expr:
         return children[0]  # type: ignore[no-any-return]

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from optionrules.compile import EvaluationPlan
+from optionrules.compile import EvaluationPlan, horizon
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.figures import Figure
 from optionrules.model import ClauseRef
@@ -91,8 +91,8 @@ class VestingTable:
 def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> VestingTable:
     """Evaluate on every date something can change; keep the dates where something did."""
     trace: Trace = []
-    last_event = timeline.events[-1].date if timeline.events else plan.expiration
-    final = evaluate(plan, timeline.events, shift(max(last_event, plan.expiration), 1), trace)
+    last_event = timeline.events[-1].date if timeline.events else plan.grant_date
+    final = evaluate(plan, timeline.events, shift(max(last_event, horizon(plan)), 1), trace)
     candidates = _candidates(plan, timeline, final, trace)
     rows: list[Change] = []
     previous: dict[str, Any] | None = None
@@ -114,11 +114,16 @@ def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, tra
     days.update(plan.dates)
     days.update(e.date for e in timeline.events)
     days.update(fact.date for fact in trace)
-    if final.exercise_deadline is not None:
-        days.add(shift(final.exercise_deadline, 1))
+    deadline = final.values.get("exercise_deadline")
+    if deadline is not None:
+        days.add(shift(deadline, 1))
     for start, end, _ in final.provenance.lockups:
         days.update((start, shift(end, 1)))
-    return sorted(days)
+    days.update(shift(last_day, 1) for _, _, last_day in final.provenance.windows)
+    for window in plan.windows:  # each tranche's deadline: the day after it, its units are overdue
+        if window.vesting:
+            days.update(shift(window.last_day(d, plan.missing_day), 1) for d in plan.dates)
+    return sorted(d for d in days if d <= final.as_of)
 
 
 def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
@@ -126,8 +131,11 @@ def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
     refs = [fact.clause for fact in trace if fact.date == day]
     refs += [s.ref for s in plan.schedules if day in s.dates]
     p = result.provenance
-    if "expired" in changes and result.expired:
+    if "expired" in changes and result.values["expired"]:
         refs += p.deadline
+    if changes.keys() & {"overdue", "subject_to_repurchase", "released"}:
+        refs += [ref for ref, _, last_day in p.windows if day == shift(last_day, 1)]
+        refs += [w.ref for w in plan.windows if w.vesting and "overdue" in changes]
     if "sale_blocked" in changes:
         refs += [ref for start, end, ref in p.lockups if day in (start, shift(end, 1))]
     if not refs and day > plan.expiration and plan.term is not None:

@@ -207,6 +207,9 @@ def _read_event(index: int, raw: Any, model: Model, source: str, problems: Probl
             problem(f"{name} has no attribute {shown(field)} (it has: {', '.join(declared) or 'none'})", field,
                     did_you_mean(field, declared) if isinstance(field, str) and len(field) < 100 else None)
     for attr in declared.values():
+        if attr.name not in raw and attr.optional:
+            values[attr.name] = attr.default
+            continue
         if attr.name not in raw:
             problem(f"missing {attr.name!r} ({attr.declared})", attr.name)
             continue

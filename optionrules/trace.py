@@ -155,6 +155,7 @@ class WindowPassed(Fact):
     waits_for: str
     passing: Passing
     shares: Shares
+    came: bool  # the event came in the window (for part of the shares)
 
 
 @record(eq=False, kw_only=True)

@@ -49,8 +49,9 @@ class Money:
     @property
     def shown(self) -> Decimal:
         """The amount with at least two decimals (the same amount: `350` is `350.00`)."""
-        exponent = self.amount.as_tuple().exponent
-        return self.amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else self.amount
+        amount = self.amount.normalize()
+        exponent = amount.as_tuple().exponent
+        return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
 
     def __str__(self) -> str:
         return f"{self.currency or ''} {self.shown:,f}".strip()
@@ -114,6 +115,8 @@ def json_value(value: object) -> object:
         return exact_shares(value)
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Money):  # as Open Cap Format writes an amount
+        return {"amount": f"{value.shown:f}", "currency": value.currency}
     return value
 
 
@@ -130,6 +133,8 @@ def csv_value(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, str):
         return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    if isinstance(value, Money):
+        return str(value)
     value = json_value(value)
     return "" if value is None else value
 

@@ -5,7 +5,14 @@ The timelines explored:
 - every single event of each declared kind, with each value of each attribute, on every day from the
   grant date to the expiration date plus a margin;
 - every ordered pair of such events (numbers at one representative value) at month granularity:
-  dates a whole number of months after the grant date, the second on or after the first.
+  dates a whole number of months after the grant date, the second on or after the first;
+- where the contract reacts to a sequence (a deadline opened by one event waits for another: a
+  termination, then a repurchase), depth 3: each event, then the opening event (at quarter granularity,
+  on or after it), then the event waited for on the day the window opens, in its middle, on its last
+  day and on the day after.
+
+The dates run from the grant date to the expiration date (or, for an award without a term, the last day
+anything is scheduled, plus the longest window) plus a margin.
 
 Each timeline is evaluated around its events and after its exercise deadline and the expiration.
 The invariants: the buckets partition the grant; vested never decreases; exercisable is at most
@@ -26,14 +33,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, assert_never
 
 import attrs
 
-from optionrules.compile import EvaluationPlan, PlanSource
+from optionrules.compile import EvaluationPlan, PlanSource, horizon
 from optionrules.evaluate import Replay
 from optionrules.expressions import Const, subexpressions
-from optionrules.figures import buckets
+from optionrules.figures import AwardType, buckets
 from optionrules.kinds import Grant, Require, Rule
 from optionrules.limits import MAX_EVALUATIONS, WorkTooLarge, cores, steps
 from optionrules.model import Model
@@ -78,6 +85,7 @@ class VerifyReport:
     evaluations: int
     seconds: float
     counterexamples: list[Counterexample]
+    depth: int = 2  # the most events of one timeline explored
 
     @property
     def ok(self) -> bool:
@@ -144,6 +152,9 @@ class _Context:
     def occurrences(self, name: str) -> tuple[date, ...]:
         return self.replay.occurrences(name)
 
+    def last(self, name: str) -> Event | None:
+        return self.replay.last(name)
+
 
 class InvariantChecker:
     """The invariants, checked on every as-of date of a timeline."""
@@ -154,6 +165,7 @@ class InvariantChecker:
         self.granted = plan.granted
         self.expiration = plan.expiration
         self.buckets = tuple(f.name for f in buckets(plan.figures, plan.award))
+        self.vesting = "released" if plan.award is AwardType.RESTRICTED_STOCK else "vested"  # never decreases
 
     def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> dict[str, tuple[str, date]]:
         """Each invariant that fails: its message on the first day it fails; empty if all hold."""
@@ -166,7 +178,7 @@ class InvariantChecker:
             figures = replay.figures(day)
             for name, message in self._figures(replay, figures, day, vested):
                 failures.setdefault(name, (message, day))
-            now: Shares = figures["vested"]
+            now: Shares = figures[self.vesting]
             return now
 
         try:
@@ -191,15 +203,34 @@ class InvariantChecker:
         if sum(parts) != self.granted or min(parts) < 0:
             shown = " + ".join(f"{name} {f[name]}" for name in self.buckets)
             yield "partition", f"{shown} != granted {self.granted}"
+        vested = f[self.vesting]
+        if vested < vested_before:
+            yield f"{self.vesting} never decreases", f"{self.vesting} fell from {vested_before} to {vested}"
+        match self.plan.award:
+            case AwardType.OPTION:
+                yield from self._option(replay, f, day)
+            case AwardType.RSU:
+                yield from _units(f)
+            case AwardType.RESTRICTED_STOCK:
+                if f["held"] != self.granted - f["repurchased"]:
+                    yield "held = granted - repurchased", f"held {f['held']}, repurchased {f['repurchased']}"
+            case _:
+                assert_never(self.plan.award)
+        if self.own:
+            context = _Context(replay, f, day)
+            for name, holds in self.own:
+                if not holds(context):
+                    yield name, "the contract's invariant does not hold"
+
+    def _option(self, replay: Replay, f: Mapping[str, Any], day: date) -> Iterator[tuple[str, str]]:
         vested, exercised, exercisable, deadline = f["vested"], f["exercised"], f["exercisable"], \
             f["exercise_deadline"]
-        if vested < vested_before:
-            yield "vested never decreases", f"vested fell from {vested_before} to {vested}"
+        bought = f.get("repurchased", 0)
         bound = self.granted if self.plan.early_exercise else vested  # early exercise: unvested shares too
-        if exercisable > bound - exercised:
+        if exercisable > bound - exercised - bought:
             yield "exercisable <= vested - exercised (granted - exercised with early exercise)", \
-                f"exercisable {exercisable} > {bound} - exercised {exercised}"
-        if day > self.expiration and exercisable:
+                f"exercisable {exercisable} > {bound} - exercised {exercised} - repurchased {bought}"
+        if self.plan.caps_windows and day > self.expiration and exercisable:
             yield "nothing exercisable after the expiration date", \
                 f"{exercisable} exercisable after {self.expiration.isoformat()}"
         end = replay.service_end
@@ -207,11 +238,16 @@ class InvariantChecker:
                 and deadline < end:  # a termination after the expiration ends nothing left
             yield "the deadline never precedes the end of service", \
                 f"deadline {deadline.isoformat()} before the end of service {end.isoformat()}"
-        if self.own:
-            context = _Context(replay, f, day)
-            for name, holds in self.own:
-                if not holds(context):
-                    yield name, "the contract's invariant does not hold"
+
+
+def _units(f: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    if f["settled"] > f["vested"]:
+        yield "settled <= vested", f"settled {f['settled']} > vested {f['vested']}"
+    if not 0 <= f["overdue"] <= f["unsettled"]:
+        yield "overdue <= unsettled", f"overdue {f['overdue']}, unsettled {f['unsettled']}"
+    if f["withheld"] + f["delivered"] != f["settled"] or min(f["withheld"], f["delivered"]) < 0:
+        yield "settled = withheld + delivered", \
+            f"withheld {f['withheld']} + delivered {f['delivered']} != settled {f['settled']}"
 
 
 def _as_ofs(events: Sequence[Event]) -> list[date]:
@@ -237,6 +273,21 @@ class Space:
     months: list[date]  # the grant date plus each whole number of months, to `last`
     singles: list[Variant]
     pairs: list[Variant]  # at one representative value of each number
+    chains: list[tuple[Variant, Variant, int]]  # (an event opening a window, the event it waits for, its days)
+
+    @property
+    def quarters(self) -> list[date]:
+        return self.months[::3]
+
+    @property
+    def depth(self) -> int:
+        return 3 if self.chains else 2
+
+    @property
+    def triples(self) -> int:
+        """Each event, then an opening event on a quarter on or after it, then the event waited for at 4 days."""
+        quarters = len(self.quarters)
+        return len(self.pairs) * len(self.chains) * 4 * quarters * (quarters + 1) // 2
 
     @property
     def days(self) -> int:
@@ -246,7 +297,7 @@ class Space:
     def timelines(self) -> int:
         """No event; each single event on each day; each ordered pair of events on months m <= n."""
         months = len(self.months)
-        return 1 + len(self.singles) * self.days + len(self.pairs) ** 2 * months * (months + 1) // 2
+        return 1 + len(self.singles) * self.days + len(self.pairs) ** 2 * months * (months + 1) // 2 + self.triples
 
     @property
     def evaluations(self) -> int:
@@ -255,16 +306,26 @@ class Space:
         months, pairs = len(self.months), len(self.pairs) ** 2
         same_month = pairs * months
         return 3 + 6 * len(self.singles) * self.days + 6 * same_month + 8 * (pairs * months * (months + 1) // 2
-                                                                             - same_month)
+                                                                             - same_month) + 10 * self.triples
 
 
 def search_space(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN) -> Space:
     plan = contract.plan(assume)
     model = contract.model
-    first, last = plan.grant_date, add(plan.expiration, margin)
+    first, last = plan.grant_date, add(horizon(plan), margin)
     count = steps(first, last, Duration(months=1)) + 1 if first <= last else 0
     months = [add(first, Duration(months=k)) for k in range(count)]
-    return Space(plan, first, last, months, variants(model), variants(model, representative=True))
+    pairs = variants(model, representative=True)
+    chains = [(opener, waiter, _days(window.within))
+              for window in plan.windows if window.event is not None
+              for opener in pairs if opener.name == window.event
+              for waiter in pairs if waiter.name == window.waits_for]
+    return Space(plan, first, last, months, variants(model), pairs, chains)
+
+
+def _days(span: Duration) -> int:
+    """A duration's length in days, at most (for ordering windows and choosing their days)."""
+    return span.months * 31 + span.days
 
 
 def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: Duration = MARGIN,
@@ -281,10 +342,12 @@ def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: D
     checker = InvariantChecker(plan)
     days = [first + timedelta(days=n) for n in range(space.days)]
     singles, pairs = space.singles, space.pairs
-    _shared.update(checker=checker, singles=singles, pairs=pairs, days=days, months=months)
+    _shared.update(checker=checker, singles=singles, pairs=pairs, days=days, months=months,
+                   quarters=space.quarters, chains=space.chains)
     # the largest slices first (pairs starting early), so that the workers finish together
     units = sorted([("pair", i) for i in range(len(pairs) * len(months))], key=lambda u: u[1] % len(months))
     units += [("single", i) for i in range(len(singles))]
+    units += [("triple", i) for i in range(len(pairs) * len(space.quarters))] if space.chains else []
     failures: dict[str, tuple[str, date, tuple[Event, ...]]] = {}
     timelines = evaluations = 0
     for name, (message, day) in checker.timeline((), [first, plan.expiration, shift(plan.expiration, 1)]).items():
@@ -297,7 +360,7 @@ def verify(contract: PlanSource, assume: dict[str, str] | None = None, margin: D
         if progress is not None:
             progress(done, len(units))
     counterexamples = [_shrink(checker, name, *failure, first) for name, failure in failures.items()]
-    return VerifyReport(timelines + 1, evaluations + 3, time.perf_counter() - started, counterexamples)
+    return VerifyReport(timelines + 1, evaluations + 3, time.perf_counter() - started, counterexamples, space.depth)
 
 
 def _run(units: list[tuple[str, int]], jobs: int | None) -> Any:
@@ -319,6 +382,8 @@ def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, t
     if kind == "single":
         variant = _shared["singles"][index]
         starts = [(variant.on(day, 0),) for day in _shared["days"]]
+    elif kind == "triple":
+        starts = _triples(index)
     else:
         pairs, months = _shared["pairs"], _shared["months"]
         variant, month = pairs[index // len(months)], index % len(months)
@@ -331,6 +396,19 @@ def _unit(unit: tuple[str, int]) -> tuple[int, int, list[tuple[str, str, date, t
         for name, (message, day) in checker.timeline(events, as_ofs).items():
             found.setdefault(name, (name, message, day, events))
     return count, evaluated, list(found.values())
+
+
+def _triples(index: int) -> list[tuple[Event, ...]]:
+    """Every timeline of depth 3 whose first event is the `index`-th (variant, quarter)."""
+    pairs, quarters, chains = _shared["pairs"], _shared["quarters"], _shared["chains"]
+    variant, quarter = pairs[index // len(quarters)], index % len(quarters)
+    head = variant.on(quarters[quarter], 0)
+    found: list[tuple[Event, ...]] = []
+    for opened in quarters[quarter:]:
+        for opener, waiter, days in chains:
+            for after in (0, days // 2, days, days + 1):
+                found.append((head, opener.on(opened, 1), waiter.on(shift(opened, after), 2)))
+    return found
 
 
 # ---- shrinking -------------------------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import optionrules
+
+CONTRACTS = Path(__file__).resolve().parent.parent / "contracts"
 
 
 def termination(day: str, reason: str) -> dict[str, Any]:
@@ -94,3 +99,12 @@ def installments(c: optionrules.Contract) -> list[tuple[str, int]]:
     plan = c.plan()
     amounts = [b - a for a, b in zip(plan.cumulative, plan.cumulative[1:])]
     return [(d.isoformat(), a) for d, a in zip(plan.dates, amounts)]
+
+
+USES = re.compile(r'^\s*(?:file|source): "([^"]+)"', re.MULTILINE)
+
+
+def copy_what_it_uses(text: str, directory: Path) -> None:
+    """Copy into `directory` the files a text taken from contracts/ names (its plan, form and agreement text)."""
+    for used in USES.findall(text):
+        shutil.copyfile(CONTRACTS / used, directory / used)

@@ -286,7 +286,7 @@ def test_second_singleton_clause():
 
 
 def test_missing_grant_term_and_conventions():
-    text = 'agreement a "Title" {\n  source: "a.txt"\n}\n'
+    text = 'agreement a "Title" {\n  company: "A"\n}\n'
     assert located(check(text)) == [
         ("the contract has no grant clause", 1, 1),
         ("the contract has no term clause", 1, 1),

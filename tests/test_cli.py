@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import copy_what_it_uses
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "contracts/capstone_liggett_2002.contract"
 TERMINATION = "examples/termination_without_cause.json"
@@ -46,9 +48,7 @@ def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]
 
 def beside_the_plan(directory: Path, name: str) -> Path:
     """Copy the files the reference agreement uses (its plan) into `directory`; the path for a contract there."""
-    for used in (ROOT / "contracts").glob("*.contract"):
-        if used.name != Path(CONTRACT).name:
-            (directory / used.name).write_bytes(used.read_bytes())
+    copy_what_it_uses((ROOT / CONTRACT).read_text(encoding="utf-8"), directory)
     return directory / name
 
 
@@ -188,8 +188,7 @@ def test_check_a_directory_named_through_dot_dot_and_skipping_hidden_folders(tmp
     (hidden / "broken.contract").write_text("this is not a contract\n", encoding="utf-8")
     (tmp_path / "library" / "a.contract").write_text((ROOT / CONTRACT).read_text(encoding="utf-8"),
                                                       encoding="utf-8")
-    (tmp_path / "library" / "capstone_2000_plan.contract").write_text(
-        (ROOT / "contracts" / "capstone_2000_plan.contract").read_text(encoding="utf-8"), encoding="utf-8")
+    copy_what_it_uses((ROOT / CONTRACT).read_text(encoding="utf-8"), tmp_path / "library")
     result = run("check", "../library", cwd=work)
     assert result.returncode == 0, result.stderr
     assert "checked 2 files: no problems" in result.stdout

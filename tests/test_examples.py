@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 import optionrules
 from optionrules.examples import junit_xml, run_examples
 from optionrules.kinds import Example
+from tests.helpers import copy_what_it_uses
 
 pytest_plugins = ["pytester"]
 
@@ -38,13 +38,11 @@ FAILURE = "example one_year_in: vested expected 960,001, got 960,000"
 # The reference `uses` the 2000 Plan (capstone_2000_plan.contract), found relative to the file: texts checked in
 # memory are named as if they sat beside it, and copies are written with the files they use.
 IN_CONTRACTS = str(REFERENCE.parent / "x.contract")
-USED_FILE = re.compile(r'^\s*file: "([^"]+\.contract)"', re.MULTILINE)
 
 
 def write_contract(directory: Path, name: str, text: str) -> Path:
     """A contract file, with the files it uses copied beside it."""
-    for used in USED_FILE.findall(text):
-        shutil.copyfile(REFERENCE.parent / used, directory / used)
+    copy_what_it_uses(text, directory)
     path = directory / name
     path.write_text(text, encoding="utf-8")
     return path

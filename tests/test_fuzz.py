@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optionrules
+from tests.helpers import copy_what_it_uses
 
 try:  # read_source moved from optionrules.parse to optionrules.files
     from optionrules.files import read_source
@@ -43,9 +44,7 @@ FILE = str(CONTRACTS / "fuzz.contract")
 
 def beside_the_plan(directory: Path) -> Path:
     """Copy the files the reference agreement uses into `directory`; the path to write a contract to."""
-    for used in CONTRACTS.glob("*.contract"):
-        if used != REFERENCE:
-            (directory / used.name).write_bytes(used.read_bytes())
+    copy_what_it_uses(REFERENCE_TEXT, directory)
     return directory / "fuzz.contract"
 
 # Tokens, keywords and punctuation of the language (grammar/optionrules.lark, optionrules kinds).

@@ -68,7 +68,10 @@ exercise "e" on exercise {{
 {extra}"""
 
 EXPIRATION = date(2022, 1, 15)
-NOT_PAST_EXPIRATION = "nothing exercisable after the expiration date"
+
+AT_MOST_100 = 'invariant at_most_100 "never more than 100 shares exercisable" {\n  that: exercisable <= 100\n}\n'
+WITHIN_TERM = ('invariant window_within_term "no window past the term" {\n'
+               "  that: not (exercise_deadline > expiration)\n}\n")
 
 
 def small(caps: str = "yes", window: str = "90 days", extra: str = "") -> optionrules.Contract:
@@ -96,8 +99,9 @@ def sound() -> optionrules.Contract:
 
 @pytest.fixture(scope="module")
 def broken() -> optionrules.Contract:
-    """Windows not capped, and a 12-month window: a termination late in the term runs past the expiration."""
-    return small(caps="no", window="12 months")
+    """Windows not capped, and a 12-month window: a termination late in the term runs past the expiration, which
+    the contract allows; but it also says, in an invariant, that no window runs past the term."""
+    return small(caps="no", window="12 months", extra=WITHIN_TERM)
 
 
 # ---- a sound contract ------------------------------------------------------------------------------------
@@ -150,23 +154,27 @@ def test_the_space_explored(sound: optionrules.Contract):
 # ---- a broken contract: caught, and shrunk --------------------------------------------------------------
 #
 # With `caps_windows: no`, a termination on day T leaves the vested shares exercisable through T + 12 months.
-# They are exercisable after the expiration 2022-01-15 when T + 12 months >= 2022-01-16, i.e. T >= 2021-01-16
+# The window runs past the expiration 2022-01-15 when T + 12 months >= 2022-01-16, i.e. T >= 2021-01-16
 # = expiration - 12 months + 1 day. T = 2021-01-15 is fine: its window ends on 2022-01-15 itself. At
-# T = 2021-01-16 twelve installments have vested (2020-02-15 .. 2021-01-15): 12 x 100 = 1,200, and the
-# first day they are exercisable past the expiration is 2022-01-16.
+# T = 2021-01-16 twelve installments have vested (2020-02-15 .. 2021-01-15): 12 x 100 = 1,200, exercisable
+# through 2022-01-16. The contract allows that (no built-in invariant fails), but its own invariant
+# `window_within_term` fails on T itself, the day the window is set.
+
+
+def test_an_uncapped_window_past_the_expiration_is_what_the_contract_allows():
+    assert verify(small(caps="no", window="12 months"), jobs=1).ok
 
 
 def test_a_window_past_the_expiration_is_caught_and_shrunk(broken: optionrules.Contract):
     report = verify(broken, jobs=1)
     assert not report.ok
     (counterexample,) = report.counterexamples
-    assert counterexample.invariant == NOT_PAST_EXPIRATION
-    assert counterexample.as_of == date(2022, 1, 16)
-    assert counterexample.message == "1200 exercisable after 2022-01-15"
+    assert counterexample.invariant == "window_within_term"
+    assert counterexample.as_of == date(2021, 1, 16)
+    assert counterexample.message == "the contract's invariant does not hold"
     assert counterexample.timeline() == {"events": [termination("2021-01-16")]}
     assert str(counterexample) == (
-        "invariant 'nothing exercisable after the expiration date' fails on 2022-01-16: "
-        "1200 exercisable after 2022-01-15\n"
+        "invariant 'window_within_term' fails on 2021-01-16: the contract's invariant does not hold\n"
         'timeline: {"events": [{"date": "2021-01-16", "event": "termination", "reason": "quit"}]}')
 
 
@@ -184,7 +192,7 @@ def test_the_counterexample_timeline_reproduces_the_problem(broken: optionrules.
     (counterexample,) = verify(broken, jobs=1).counterexamples
     timeline = json.loads(json.dumps(counterexample.timeline()))  # JSON all the way
     result = broken.evaluate(timeline, counterexample.as_of)
-    assert counterexample.as_of > broken.plan().expiration
+    assert result.exercise_deadline == date(2022, 1, 16) > broken.plan().expiration
     assert result.exercisable == 1200
     assert broken.evaluate(timeline["events"], counterexample.as_of).exercisable == 1200  # a bare list too
 
@@ -198,9 +206,6 @@ def test_jobs_do_not_change_the_result(broken: optionrules.Contract, sound: opti
 
 # ---- the contract's own invariants ---------------------------------------------------------------------
 
-AT_MOST_100 = 'invariant at_most_100 "never more than 100 shares exercisable" {\n  that: exercisable <= 100\n}\n'
-WITHIN_TERM = ('invariant window_within_term "no window past the term" {\n'
-               "  that: not (exercise_deadline > expiration)\n}\n")
 
 
 def test_a_failing_invariant_clause_is_reported_under_its_name():
@@ -233,9 +238,9 @@ def test_an_invariant_clause_on_deadlines_is_shrunk_like_the_built_in_ones():
 
 
 def test_every_failing_invariant_is_reported():
-    contract = small(caps="no", window="12 months", extra=WITHIN_TERM)
+    contract = small(caps="no", window="12 months", extra=WITHIN_TERM + AT_MOST_100)
     names = {c.invariant for c in verify(contract, jobs=1).counterexamples}
-    assert names == {"window_within_term", NOT_PAST_EXPIRATION}
+    assert names == {"window_within_term", "at_most_100"}
 
 
 # ---- the command line --------------------------------------------------------------------------------------
@@ -245,7 +250,7 @@ def test_every_failing_invariant_is_reported():
 def files(tmp_path: Path) -> dict[str, Path]:
     out = {}
     for name, text in {"sound": SMALL.format(caps="yes", window="90 days", extra=""),
-                       "broken": SMALL.format(caps="no", window="12 months", extra=""),
+                       "broken": SMALL.format(caps="no", window="12 months", extra=WITHIN_TERM),
                        "own": SMALL.format(caps="yes", window="90 days", extra=AT_MOST_100)}.items():
         out[name] = tmp_path / f"{name}.contract"
         out[name].write_text(text, encoding="utf-8")
@@ -255,7 +260,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_cli_verify_clean(files: dict[str, Path]):
     result = run("verify", files["sound"], "--jobs", "2")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith(f"{files['sound']}: every invariant holds (9,409 timelines, 63,255 evaluations")
+    assert result.stdout.startswith(f"{files['sound']}: every invariant holds (9,409 timelines of up to 2 events, "
+                                    "63,255 evaluations")
 
 
 def test_cli_verify_finds_and_writes_the_counterexample(tmp_path: Path, files: dict[str, Path]):
@@ -263,11 +269,11 @@ def test_cli_verify_finds_and_writes_the_counterexample(tmp_path: Path, files: d
     result = run("verify", files["broken"], "--counterexample", timeline)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"{files['broken']}: invariant 'nothing exercisable after the expiration date' fails on "
-                        "2022-01-16: 1200 exercisable after 2022-01-15")
+    assert lines[0] == (f"{files['broken']}: invariant 'window_within_term' fails on 2021-01-16: the contract's "
+                        "invariant does not hold")
     assert lines[1] == 'timeline: {"events": [{"date": "2021-01-16", "event": "termination", "reason": "quit"}]}'
     assert lines[2].strip() == (f"re-run: optionrules eval {files['broken']} --timeline TIMELINE.json "
-                                "--as-of 2022-01-16")
+                                "--as-of 2021-01-16")
     assert lines[-1].startswith("1 invariant(s) fail (")
     assert json.loads(timeline.read_text(encoding="utf-8")) == {"events": [termination("2021-01-16")]}
 

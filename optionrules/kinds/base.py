@@ -21,7 +21,7 @@ import attrs
 from optionrules import ast
 from optionrules.expressions import TExpr, Typer
 from optionrules.figures import ALL_AWARDS, AwardType
-from optionrules.model import ClauseRef, Model, Word
+from optionrules.model import Attr, ClauseRef, Model, Word
 from optionrules.records import record
 from optionrules.types import Type
 
@@ -42,6 +42,8 @@ class Reading(Protocol):
 
     def error(self, message: str, node: Any, hint: str | None = None) -> None: ...
 
+    def warn(self, message: str, node: Any, hint: str | None = None) -> None: ...
+
     def typer(self, runtime: bool = False) -> Typer: ...
 
     def constant(self, node: ast.Value, wanted: Type, what: str) -> Any | None: ...
@@ -53,6 +55,8 @@ class Reading(Protocol):
     def value_of(self, expr: TExpr, node: ast.Value, what: str) -> Any | None: ...
 
     def attribute_type(self, param: ast.Param) -> Type | None: ...
+
+    def attribute(self, param: ast.Param) -> Attr: ...
 
     def failed(self, kind: str) -> bool: ...
 

@@ -98,7 +98,14 @@ class Term(Clause):
 
     def validate(self, reading: Reading) -> Self | None:
         expires = reading.value_of(self.expiration, reading.node("expiration"), "`expiration`")
-        return evolve(self, expires=expires) if expires is not None else None
+        if expires is None:
+            return None
+        grant = reading.model.one(Grant)
+        if grant is not None and expires < grant.grant_date:
+            reading.error(f"the term expires on {expires.isoformat()}, before the grant date "
+                          f"{grant.grant_date.isoformat()}", reading.node("expiration"))
+            return None
+        return evolve(self, expires=expires)
 
     def constants(self) -> Mapping[str, Any]:
         return {"expiration": self.expires}

@@ -68,6 +68,7 @@ def _event_literal(node: ast.Value, index: int, cx: Reading) -> Any:
         except ValueError as error:
             cx.error(str(error), arg.value)
             return None
+    values.update({name: attr.default for name, attr in declared.items() if name not in values and attr.optional})
     missing = [name for name in declared if name not in values]
     if missing:
         cx.error(f"the {node.func} event needs {', '.join(missing)}", node)

@@ -15,7 +15,7 @@ from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, Settl
 from optionrules.model import Model, Word
 from optionrules.records import evolve
 from optionrules.types import DURATION, PERCENT
-from optionrules.values import WHOLE_ROUNDINGS, Duration, MissingDay, Rounding, round_ratio
+from optionrules.values import WHOLE_ROUNDINGS, Duration, MissingDay, Rounding, add, round_ratio
 
 MAX_INSTALLMENTS = 10_000
 
@@ -58,7 +58,20 @@ class Vesting(Clause):
                          remainder=self.remainder or Word(Remainder, Remainder.NONE),
                          symbolic={**self.symbolic, **inherited})
         vesting.check_allocation(reading)
+        if grant is not None:
+            vesting.check_grant_date(reading, grant.grant_date)
         return vesting
+
+    def check_grant_date(self, reading: Reading, granted: date) -> None:
+        """Installments dated before the grant vest on the grant date: say so."""
+        missing_day = self.missing_day.resolve(reading.model.readings())
+        first = add(self.start, self.every, missing_day)
+        if self.cliff is not None:
+            first = max(first, add(self.start, self.cliff, missing_day))
+        if first < granted:
+            reading.warn(f"the first installment falls on {first.isoformat()}, before the grant date "
+                         f"{granted.isoformat()}: the installments dated before the grant vest on it",
+                         reading.clause.kind_span)
 
     def check_allocation(self, reading: Reading) -> None:
         """Per-installment rounding must say where the remainder goes, and must not over-allocate."""

@@ -10,7 +10,6 @@ from optionrules.kinds.base import Clause, Reading, key, kind
 from optionrules.kinds.readers import Bare, BareWords, Text
 from optionrules.model import Assumption, Attr, EventType, Model
 from optionrules.records import evolve
-from optionrules.types import ERROR
 
 
 @kind("event", "declares an event a timeline may contain, with its typed attributes", named=True, cited=False,
@@ -26,7 +25,7 @@ class EventDeclaration(Clause):
             elif param.name == "date":
                 reading.error("'date' is every event's own date; name the attribute otherwise", param)
             else:
-                declared[param.name] = Attr(param.name, param.type_name, reading.attribute_type(param) or ERROR)
+                declared[param.name] = reading.attribute(param)
         return evolve(self, attributes=declared)
 
     def enter(self, model: Model) -> None:

@@ -16,10 +16,8 @@ import attrs
 
 from optionrules import ast, language
 from optionrules.errors import Diagnostic, Span
-from optionrules.files import read_source
 from optionrules.model import ClauseRef, Model
 from optionrules.parse import parse
-from optionrules.quotes import quote_diagnostics, source_entry
 from optionrules.records import record
 
 
@@ -41,7 +39,6 @@ def analyze(path: str, text: str, open_texts: Mapping[str, str]) -> Document:
     """Check the document's text (the files it uses from `open_texts` where open), and its quotes."""
     module, model, diagnostics = language.check_document(text, path, open_texts)
     document = Document(path, text, module, model, diagnostics)
-    document.diagnostics.extend(_quote_warnings(document, open_texts))
     document.diagnostics.sort(key=_in_file_order)
     return document
 
@@ -49,21 +46,6 @@ def analyze(path: str, text: str, open_texts: Mapping[str, str]) -> Document:
 def _in_file_order(diagnostic: Diagnostic) -> tuple[str, int, int]:
     span = diagnostic.span
     return (span.file, span.line, span.column) if span is not None else ("", 0, 0)
-
-
-def _quote_warnings(document: Document, open_texts: Mapping[str, str]) -> list[Diagnostic]:
-    source = source_entry(document.module)
-    if source is None:
-        return []
-    path = Path(document.path).parent / source.value
-    text = open_texts.get(str(path))
-    if text is None:
-        text, problems = read_source(path)
-        if text is None:
-            return [Diagnostic(f"cannot read the agreement's text {source.value}: {problems[0].message}",
-                               source.span, severity="warning")]
-    own = [ref for ref in language.clauses_of(document.model) if ref.span.file == document.path]
-    return quote_diagnostics(own, text, source.value)
 
 
 def contains(span: Span, line: int, column: int) -> bool:
