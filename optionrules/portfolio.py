@@ -1,0 +1,593 @@
+"""Whole cap tables: every grant of a form at once, on any number of dates.
+
+    result = optionrules.portfolio.evaluate("acme_option_form.contract", "grants.parquet",
+                                           events="events.csv", as_of=["2026-03-31"], by="department")
+    result.to_pandas(), result.totals(), result.problems
+
+The form is checked once. Each row of the grants table is read as the form's parameters (`optionrules.tables`);
+a row that cannot mean anything is reported by row and column and not evaluated, the others are. The rows go
+to the columnar evaluator (`optionrules.columnar`) where it covers the form and the row's events, to the scalar
+engine otherwise (the grant bound to the form, `optionrules.binding`, then compiled and replayed), and to the
+checker itself where a row's values may break a constraint of the form's keys: the result counts each.
+
+What-ifs apply to every grant: `whatif(..., vary=[...])` adds the varied events to every grant's timeline and
+totals each combination; `sample(...)` draws a service-ending event per grant from a yearly rate, for N seeded
+scenarios, and reports the distribution of each total. Partitions of a Parquet dataset and batches of
+scenarios run as Dask tasks with `client=` (`optionrules.cluster`), with the same results.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from optionrules.binding import Form
+from optionrules.columnar import EVALUATORS, Constraints, Unsupported
+from optionrules.compile import EvaluationPlan, compile_plan
+from optionrules.compose import SAMPLE_VALUES
+from optionrules.errors import Diagnostic, Problems, QueryError, did_you_mean
+from optionrules.evaluate import evaluate as replay
+from optionrules.figures import AwardType, Figure, FigureKind, reported
+from optionrules.model import Model
+from optionrules.progress import Progress
+from optionrules.tables import (
+    GRANT_ID,
+    EventTable,
+    GrantTable,
+    Source,
+    from_frame,
+    read_events,
+    read_grants,
+    read_source,
+    text_cells,
+)
+from optionrules.timeline import Event, as_date
+
+VIOLATIONS = "violations"  # a column beside the figures: the events the contract did not allow
+CHUNK = 1 << 18  # rows the columnar evaluator takes at once: some 100 MB of intermediate columns
+Column = np.ndarray[Any, Any]
+Table = Any  # a path, a pandas DataFrame or an Arrow table
+
+# ---- One form under one choice of readings -------------------------------------------------------------------
+
+
+class Engine:
+    """A form under a choice of readings: the plan of a sample grant (its structure: what each event does),
+    and the columnar evaluator of its award type where the form is one it covers."""
+
+    def __init__(self, form: Form, readings: Mapping[str, str], columnar: bool = True):
+        self.form = form
+        self.readings = dict(readings)
+        self.plan = compile_plan(form.bind(sample_values(form), self.readings), self.readings)
+        self.award: AwardType = form.model.award
+        self.columnar: Any = None
+        self.why: str | None = None  # why the scalar engine evaluates every grant
+        analyzer = EVALUATORS.get(self.award)
+        try:
+            if not columnar:
+                raise Unsupported("the scalar engine was asked for")
+            if analyzer is None:
+                raise Unsupported(f"no columnar evaluator for {self.award} awards")
+            self.columnar = analyzer(form.model, self.plan, self.readings)
+        except Unsupported as error:
+            self.why = str(error)
+
+    def plan_of(self, model: Model) -> EvaluationPlan:
+        return compile_plan(model, self.readings)
+
+
+def sample_values(form: Form) -> dict[str, Any]:
+    """The values the checker checks a form alone with."""
+    return {name: SAMPLE_VALUES.get(attr.declared) if attr.declared in SAMPLE_VALUES
+            else form.model.enums[attr.declared].members[0] for name, attr in form.parameters.items()}
+
+
+# ---- Added events: what a what-if or a scenario adds to every grant's timeline --------------------------------
+
+
+@attrs.frozen
+class Added:
+    """An event added to each grant's timeline: on `dates[row]` (0: not for that row), with these attributes."""
+
+    name: str
+    dates: Column
+    attributes: Mapping[str, Any]
+
+
+# ---- A table of grants, read and sorted out -------------------------------------------------------------------
+
+
+@attrs.define
+class Prepared:
+    """The grants of one table (or one partition), read and sorted out: the rows to evaluate, the models of
+    those the checker checked whole, and what was wrong with the others."""
+
+    engine: Engine
+    grants: GrantTable
+    events: EventTable
+    good: Column  # rows evaluated
+    checked: dict[int, Model]  # rows checked whole by the checker (their values may break a constraint)
+    problems: Problems
+    parameters: dict[str, Any]  # the columns the columnar evaluator reads
+    event_rows: dict[int, list[int]]  # grant row -> its rows of the events table, in input order
+    plans: dict[int, EvaluationPlan] = attrs.Factory(dict)  # the scalar engine's, kept across scenarios
+
+    @property
+    def bad(self) -> int:
+        return self.grants.rows - len(self.good)
+
+
+def prepare(engine: Engine, grants: Source, events: Source | None, problems: Problems) -> Prepared:
+    """Read the grants (and their events) of a table and sort the rows out; every problem goes to `problems`."""
+    form = engine.form
+    table = read_grants(grants, form.parameters, form.model.enums, problems)
+    rows_of = {grant: row for row, grant in enumerate(table.ids) if not table.bad[row]}
+    if events is not None:
+        declared = {name: event.attrs for name, event in form.model.events.items()}
+        event_table, broken = read_events(events, declared, form.model.enums, rows_of, problems)
+        for row, where in broken.items():
+            table.bad[row] = True
+            problems.add(Diagnostic(f"grant {table.ids[row]}: not evaluated (its event at {where} cannot be "
+                                    "read)", where=table.where(row)))
+    else:
+        event_table = EventTable.empty()
+    parameters = {name: read.values for name, read in table.columns.items()}
+    checked = _check_whole(engine, table, parameters, problems)
+    good = np.flatnonzero(~table.bad)
+    order = np.argsort(event_table.grants, kind="stable")
+    event_rows: dict[int, list[int]] = {}
+    for index in order.tolist():
+        event_rows.setdefault(int(event_table.grants[index]), []).append(index)
+    return Prepared(engine, table, event_table, good, checked, problems, parameters, event_rows)
+
+
+def _check_whole(engine: Engine, table: GrantTable, parameters: dict[str, Any], problems: Problems
+                 ) -> dict[int, Model]:
+    """Check whole the rows whose values may break a constraint of the form's keys (or that the fast readers
+    did not read): those the checker refuses are reported in its words and set aside."""
+    suspect = table.suspect.copy()
+    try:
+        suspect |= Constraints.of(engine.form.model, engine.readings, engine.plan.missing_day).may_break(
+            parameters, table.rows)
+    except Unsupported:
+        suspect[:] = True  # the constraints cannot be read over columns: the checker checks every row
+    checked: dict[int, Model] = {}
+    for row in np.flatnonzero(suspect & ~table.bad).tolist():
+        model, diagnostics = engine.form.check_row(table.values(row))
+        errors = [d for d in diagnostics if d.severity == "error"]
+        if errors:
+            table.bad[row] = True
+            column = next((name for name, read in table.columns.items() if row in read.suspect), None)
+            for d in errors:
+                clause = f" (the form's line {d.span.line})" if d.span is not None else ""
+                problems.add(Diagnostic(f"grant {table.ids[row]}: {d.message}{clause}",
+                                        where=table.where(row, column), hint=d.hint))
+        else:
+            checked[row] = model
+    return checked
+
+
+# ---- Evaluating -----------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Figures:
+    """The figures of some rows on each date: `values[figure]` has shape (rows, dates); dates as day ordinals
+    (0: none); shares int64, or exact Python numbers (object) where a schedule keeps fractions."""
+
+    rows: Column  # rows of the grants table
+    values: dict[str, Column]
+    columnar: int = 0
+    scalar: int = 0
+    reasons: Counter[str] = attrs.Factory(Counter)  # why rows were left to the scalar engine
+
+
+def run(prepared: Prepared, as_of: Sequence[date], added: Sequence[Added] = (),
+        progress: Progress | None = None) -> Figures:
+    """The figures of every good row on each date, with the added events in every timeline."""
+    engine, good = prepared.engine, prepared.good
+    figures = _figures(engine.award)
+    single, dates, keys, reasons = _single_events(prepared, added)
+    checked = np.isin(good, list(prepared.checked))
+    covered = single & ~checked
+    reasons["values checked whole by the checker"] += int(checked.sum())
+    total = len(good)
+    if progress is not None:
+        progress(0, total)
+    out = {f.name: np.zeros((len(good), len(as_of)), dtype=_dtype(f)) for f in figures}
+    out[VIOLATIONS] = np.zeros((len(good), len(as_of)), dtype=np.int64)
+    ordinals = [d.toordinal() for d in as_of]
+    done = 0
+    columnar_rows = np.flatnonzero(covered)
+    for start in range(0, len(columnar_rows), CHUNK):
+        at = columnar_rows[start:start + CHUNK]
+        rows = good[at]
+        chunk = engine.columnar.evaluate(_take(prepared.parameters, rows), len(rows), dates[at],
+                                         [keys[i] for i in at.tolist()], ordinals)
+        for j, day in enumerate(chunk):
+            for f in figures:
+                out[f.name][at, j] = day.values[f.name]
+        done += len(at)
+        if progress is not None:
+            progress(done, total)
+    for position in np.flatnonzero(~covered).tolist():
+        row = int(good[position])
+        for j, result in enumerate(_scalar(prepared, row, added, as_of)):
+            for f in figures:
+                out[f.name][position, j] = _cell(f, result.values[f.name])
+            out[VIOLATIONS][position, j] = len(result.violations)
+        done += 1
+        if progress is not None and (done % 1000 == 0 or done == total):
+            progress(done, total)
+    return Figures(good, out, len(columnar_rows), total - len(columnar_rows), reasons)
+
+
+def _single_events(prepared: Prepared, added: Sequence[Added]) -> tuple[Column, Column, list[Any], Counter[str]]:
+    """For each good row: whether the columnar evaluator covers its events (none, or one service-ending event
+    of a case it covers), that event's date (0: none) and case; and why the others are not covered."""
+    engine, good, events = prepared.engine, prepared.good, prepared.events
+    n = len(good)
+    position = np.full(prepared.grants.rows, -1, dtype=np.int64)
+    position[good] = np.arange(n)
+    counts = np.zeros(n, dtype=np.int64)
+    names: list[str | None] = [None] * n
+    attributes: list[dict[str, Any]] = [{} for _ in range(n)]
+    dates = np.zeros(n, dtype=np.int64)
+    where = position[events.grants] if len(events.grants) else np.zeros(0, dtype=np.int64)
+    for index, at in enumerate(where.tolist()):
+        if at < 0:
+            continue
+        counts[at] += 1
+        names[at], attributes[at], dates[at] = events.names[index], events.attrs[index], events.dates[index]
+    for event in added:
+        chosen = np.flatnonzero(event.dates[good] > 0)
+        counts[chosen] += 1
+        for at in chosen.tolist():
+            names[at], attributes[at] = event.name, dict(event.attributes)
+        dates[chosen] = event.dates[good][chosen]
+    reasons: Counter[str] = Counter()
+    evaluator = engine.columnar
+    if evaluator is None:
+        reasons[engine.why or "no columnar evaluator"] += n
+        return np.zeros(n, dtype=bool), dates, [None] * n, reasons
+    keys, known = evaluator.case_index(names, attributes)
+    single = (counts == 0) | ((counts == 1) & known)
+    checked = np.isin(good, list(prepared.checked))
+    reasons["several events"] += int(((counts > 1) & ~checked).sum())
+    reasons["an event the columnar evaluator does not cover"] += int(((counts == 1) & ~single & ~checked).sum())
+    dates = np.where(counts == 1, dates, 0)
+    return single, dates, keys, reasons
+
+
+def _take(parameters: Mapping[str, Any], rows: Column) -> dict[str, Any]:
+    return {name: values[rows] if isinstance(values, np.ndarray) else values.take(pa.array(rows))
+            for name, values in parameters.items()}
+
+
+def _scalar(prepared: Prepared, row: int, added: Sequence[Added], as_of: Sequence[date]) -> list[Any]:
+    """The scalar engine on one grant: its model bound (or checked whole), compiled once, then replayed."""
+    plan = prepared.plans.get(row)
+    if plan is None:
+        engine = prepared.engine
+        model = prepared.checked.get(row) or engine.form.bind(prepared.grants.values(row), engine.readings)
+        plan = prepared.plans[row] = engine.plan_of(model)
+    events = prepared.events
+    timeline = [Event(i, date.fromordinal(int(events.dates[e])), events.names[e], events.attrs[e])
+                for i, e in enumerate(prepared.event_rows.get(row, ()))]
+    timeline += [Event(len(timeline) + i, date.fromordinal(int(a.dates[row])), a.name, a.attributes)
+                 for i, a in enumerate(added) if a.dates[row] > 0]
+    ordered = tuple(sorted(timeline, key=lambda e: (e.date, e.index)))
+    return [replay(plan, ordered, day) for day in as_of]
+
+
+def _figures(award: AwardType) -> tuple[Figure, ...]:
+    return reported(award)
+
+
+def _dtype(figure: Figure) -> Any:
+    return {FigureKind.SHARES: np.int64, FigureKind.DATE: np.int64, FigureKind.FLAG: np.bool_}[figure.kind]
+
+
+def _cell(figure: Figure, value: Any) -> Any:
+    if figure.kind is FigureKind.DATE:
+        return value.toordinal() if isinstance(value, date) else 0
+    if isinstance(value, Fraction):
+        raise QueryError(f"{figure.name} is a fraction of a share ({value}): a portfolio reports whole shares, "
+                         "and this form keeps fractions (rounding: none)")
+    return value
+
+
+# ---- The result -------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Portfolio:
+    """A row per grant and date: the grant's id (and the `by` column), the date, every figure of its award type
+    and the count of violations; with what could not be evaluated, and how the rest was."""
+
+    award: AwardType
+    as_of: tuple[date, ...]
+    by: str | None
+    rows: pa.Table
+    problems: list[Diagnostic]
+    grants: int  # rows of the grants table(s)
+    bad: int  # rows not evaluated: each has a problem
+    columnar: int  # rows evaluated by the columnar evaluator
+    scalar: int  # rows evaluated by the scalar engine
+    reasons: Counter[str]  # why, for the scalar engine's rows
+
+    def to_arrow(self) -> pa.Table:
+        return self.rows
+
+    def to_pandas(self) -> Any:
+        """A DataFrame: int64 shares, datetime64 dates (NaT: no deadline), booleans."""
+        return self.rows.to_pandas(date_as_object=False)
+
+    def totals(self) -> Any:
+        """A DataFrame of totals per date: over every grant evaluated, then per value of `by`."""
+        return totals(self.rows, self.award, self.by)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """What was evaluated, and how: `20 grants: 20 evaluated (18 columnar, 2 by the scalar engine: ...)`."""
+        evaluated = self.columnar + self.scalar
+        why = "; ".join(f"{count:,} {reason}" for reason, count in self.reasons.most_common() if count)
+        scalar = f", {self.scalar:,} by the scalar engine ({why})" if self.scalar else ""
+        bad = f"; {self.bad:,} not evaluated (their problems are listed)" if self.bad else ""
+        return (f"{self.grants:,} grants: {evaluated:,} evaluated ({self.columnar:,} by the columnar "
+                f"evaluator{scalar}){bad}")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = self.rows.slice(0, 20).to_pandas(date_as_object=False)
+        return (f"<p>{html.escape(self.summary())}</p><h4>Totals</h4>{self.totals().to_html(index=False)}"
+                f"<h4>Rows</h4>{head.to_html(index=False)}"
+                + (f"<p>... {self.rows.num_rows - 20:,} more rows</p>" if self.rows.num_rows > 20 else "")
+                + (f"<h4>Problems</h4><pre>{html.escape(chr(10).join(str(d.render()) for d in self.problems))}</pre>"
+                   if self.problems else ""))
+
+
+def shares_figures(award: AwardType) -> list[str]:
+    return [f.name for f in reported(award) if f.kind is FigureKind.SHARES]
+
+
+def totals(rows: pa.Table, award: AwardType, by: str | None) -> Any:
+    """Totals per date of every share figure and of violations (exact: Python integers past int64), over every
+    grant, then per value of `by` (the overall rows have `by` empty)."""
+    import pandas as pd
+
+    frame = rows.to_pandas(date_as_object=False)
+    summed = [*shares_figures(award), VIOLATIONS]
+    groups = [["as_of"], *([["as_of", by]] if by else [])]
+    parts = []
+    for keys in groups:
+        exact = frame if _fits(frame, summed) else frame.astype({name: object for name in summed})
+        grouped = exact.groupby(keys, sort=True)
+        part = grouped[summed].sum().reset_index()
+        part.insert(len(keys), "grants", grouped.size().to_numpy())
+        parts.append(part)
+    result = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if by:
+        result[by] = result[by].astype("string")
+    return result.sort_values(["as_of"], kind="stable").reset_index(drop=True)
+
+
+def _fits(frame: Any, columns: list[str]) -> bool:
+    """Whether every sum of these int64 columns fits in int64."""
+    rows = max(len(frame), 1)
+    return all(int(np.abs(frame[c].to_numpy()).max(initial=0)) < (2**63 - 1) // rows for c in columns)
+
+
+def to_table(prepared: Prepared, figures: Figures, as_of: Sequence[date], by: str | None) -> pa.Table:
+    """The rows of a result: grant-major, one per grant and date."""
+    from optionrules.tables import EPOCH
+
+    dates = len(as_of)
+    ids = [prepared.grants.ids[r] for r in figures.rows.tolist()]
+    columns: dict[str, pa.Array] = {"id": pa.array(np.repeat(np.array(ids, dtype=object), dates), pa.string())}
+    if by is not None:
+        grouped = pc.cast(prepared.grants.column(by), pa.string()).take(pa.array(figures.rows))
+        columns[by] = pa.array(np.repeat(np.array(grouped.to_pylist(), dtype=object), dates), pa.string())
+    ordinals = np.array([d.toordinal() for d in as_of], dtype=np.int64)
+    columns["as_of"] = _dates(np.tile(ordinals, len(ids)), EPOCH)
+    for f in reported(prepared.engine.award):
+        values = figures.values[f.name].ravel()
+        columns[f.name] = _dates(values, EPOCH) if f.kind is FigureKind.DATE else pa.array(values)
+    columns[VIOLATIONS] = pa.array(figures.values[VIOLATIONS].ravel())
+    return pa.table(columns)
+
+
+def _dates(ordinals: Column, epoch: int) -> pa.Array:
+    return pa.array((ordinals - epoch).astype(np.int32), pa.date32(), mask=ordinals == 0)
+
+
+# ---- Reading what is asked --------------------------------------------------------------------------------
+
+
+def _source(data: Table, what: str, problems: Problems) -> Source:
+    if isinstance(data, (str, Path)):
+        return read_source(data, what, problems)
+    if isinstance(data, Source):
+        return data
+    if isinstance(data, pa.Table) or type(data).__name__ == "DataFrame":
+        return from_frame(data, f"<{what}>")
+    raise QueryError(f"the {what} is a path, a pandas DataFrame or an Arrow table, not {type(data).__name__}")
+
+
+def as_of_dates(as_of: date | str | Iterable[date | str] | None) -> tuple[date, ...]:
+    """The dates asked for (default: today)."""
+    if as_of is None:
+        return (date.today(),)
+    values = [as_of] if isinstance(as_of, (date, str)) else list(as_of)
+    try:
+        return tuple(as_date(v, "as-of date") for v in values) or (date.today(),)
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+
+
+def load_form(form: str | Path | Form) -> Form:
+    return form if isinstance(form, Form) else Form.load(form)
+
+
+def _check_by(source: Source, by: str | None) -> None:
+    if by is not None and by not in source.table.column_names:
+        names = source.table.column_names
+        hint = did_you_mean(by, names)
+        raise QueryError(f"--by: the grants table has no column {by!r} (its columns: {', '.join(names)})"
+                         + (f"; {hint}" if hint else ""))
+
+
+def events_for(events: Source | None, ids: Sequence[str]) -> Source | None:
+    """The rows of an events table whose grant is among these ids."""
+    if events is None or GRANT_ID not in events.table.column_names:
+        return events
+    cells = pc.utf8_trim_whitespace(pc.cast(events.table.column(GRANT_ID), pa.string()).fill_null(""))
+    mask = pc.is_in(cells, pa.array(list(ids), pa.string())).to_numpy(zero_copy_only=False)
+    return attrs.evolve(events, table=events.table.filter(pa.array(mask)), lines=events.lines[mask])
+
+
+def unmatched_events(events: Source | None, ids: set[str], problems: Problems) -> None:
+    """Report the events whose grant_id names no grant of any partition."""
+    if events is None or GRANT_ID not in events.table.column_names:
+        return
+    cells = [("" if v is None else str(v).strip()) for v in events.table.column(GRANT_ID).to_pylist()]
+    for row, grant in enumerate(cells):
+        if grant not in ids:
+            hint = nearest(grant, ids)
+            problems.add(Diagnostic(f"no grant has the id {grant!r}" + (f" ({hint})" if hint else ""),
+                                    where=events.where(row, GRANT_ID)))
+
+
+def nearest(wanted: str, ids: Iterable[str], count: int = 3) -> str | None:
+    """`nearest ids: A-0001, A-0010`: a few ids close to the one asked for."""
+    import difflib
+
+    close = difflib.get_close_matches(wanted, list(ids), n=count, cutoff=0.6)
+    return f"nearest ids: {', '.join(close)}" if close else None
+
+
+# ---- Evaluating a portfolio -------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Query:
+    """What is asked of every grant: the dates, the readings, the column totals are grouped by."""
+
+    as_of: tuple[date, ...]
+    readings: Mapping[str, str]
+    by: str | None = None
+
+
+def evaluate_part(form: Form, grants: Source, events: Source | None, query: Query,
+                  progress: Progress | None = None) -> Portfolio:
+    """One table of grants (or one partition of a dataset), with the events of its grants."""
+    problems = Problems(grants.name)
+    _check_by(grants, query.by)
+    prepared = prepare(Engine(form, query.readings), grants, events, problems)
+    figures = run(prepared, query.as_of, progress=progress)
+    return Portfolio(prepared.engine.award, query.as_of, query.by, to_table(prepared, figures, query.as_of, query.by),
+                     problems.reported(), prepared.grants.rows, prepared.bad, figures.columnar, figures.scalar,
+                     figures.reasons)
+
+
+def combine(parts: Sequence[Portfolio], events: Source | None, ids_by_part: Sequence[Sequence[str]]) -> Portfolio:
+    """The results of the partitions of a dataset as one: an id given in two partitions is a problem (the later
+    rows are taken out), and so is an event whose grant is in none."""
+    problems = Problems("portfolio")
+    for part in parts:
+        for d in part.problems:
+            problems.add(d)
+    seen: dict[str, int] = {}
+    tables = []
+    bad = sum(p.bad for p in parts)
+    for number, (part, ids) in enumerate(zip(parts, ids_by_part)):
+        repeated = {i for i in ids if seen.setdefault(i, number) != number}
+        for grant in sorted(repeated):
+            problems.add(Diagnostic(f"the id {grant!r} is also an id of partition {seen[grant] + 1}: not evaluated "
+                                    "here", where=f"partition {number + 1}"))
+        table = part.rows
+        if repeated:
+            table = table.filter(pc.invert(pc.is_in(table.column("id"), pa.array(sorted(repeated)))))
+            bad += len(repeated)
+        tables.append(table)
+    unmatched_events(events, set(seen), problems)
+    first = parts[0]
+    scalar, columnar = sum(p.scalar for p in parts), sum(p.columnar for p in parts)
+    reasons: Counter[str] = sum((p.reasons for p in parts), Counter())
+    rows = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    return Portfolio(first.award, first.as_of, first.by, rows, problems.reported(), sum(p.grants for p in parts), bad,
+                     columnar, scalar, reasons)
+
+
+def evaluate(form: str | Path | Form, grants: Table, events: Table | None = None,
+             as_of: date | str | Iterable[date | str] | None = None, assume: Mapping[str, str] | None = None,
+             by: str | None = None, client: Any = None, progress: Progress | None = None) -> Portfolio:
+    """Every grant of the table (a CSV or Parquet file, a folder of Parquet files, a DataFrame or an Arrow table)
+    on each date; `client`: a dask.distributed Client running each partition as a task."""
+    loaded = load_form(form)
+    query = Query(as_of_dates(as_of), loaded.model.readings(assume), by)
+    problems = Problems("events")
+    event_source = _source(events, "events file", problems) if events is not None else None
+    if client is not None:
+        from optionrules.cluster import evaluate_on
+
+        result: Portfolio = evaluate_on(client, loaded, grants, event_source, query)
+    else:
+        result = _evaluate_parts(loaded, grants, event_source, query, progress)
+    result.problems = [*problems.reported(), *result.problems]
+    return result
+
+
+def partitions(grants: Table) -> list[Table]:
+    """The partitions of a grants table: the files of a Parquet folder, or the table itself."""
+    from optionrules.tables import parquet_parts
+
+    if isinstance(grants, (str, Path)) and Path(grants).is_dir():
+        return list(parquet_parts(grants))
+    return [grants]
+
+
+def evaluate_partition(form: Form, grants: Table, events: Source | None, query: Query,
+                       progress: Progress | None = None) -> tuple[Portfolio, list[str]]:
+    """One partition: read, then evaluated with the events of its grants; and the ids it holds."""
+    problems = Problems("grants")
+    source = _source(grants, "grants file", problems)
+    ids = text_cells(source, "id") if "id" in source.table.column_names else []
+    part = evaluate_part(form, source, events_for(events, ids) if ids else events, query, progress)
+    part.problems = [*problems.reported(), *part.problems]
+    return part, ids
+
+
+def _ids_named(parts: Sequence[Table]) -> None:
+    """A dataset of several partitions names its grants by an `id` column (`row N` would repeat)."""
+    import pyarrow.parquet as pq
+
+    for part in parts:
+        if "id" not in pq.read_schema(part).names:
+            raise QueryError(f"{part}: a dataset of several files needs an `id` column naming each grant")
+
+
+def _evaluate_parts(form: Form, grants: Table, events: Source | None, query: Query,
+                    progress: Progress | None) -> Portfolio:
+    parts = partitions(grants)
+    if len(parts) > 1:
+        _ids_named(parts)
+    results = []
+    for number, part in enumerate(parts):
+        results.append(evaluate_partition(form, part, events, query, progress if len(parts) == 1 else None))
+        if progress is not None and len(parts) > 1:
+            progress(number + 1, len(parts))
+    return combine([r for r, _ in results], events, [ids for _, ids in results])
