@@ -51,20 +51,48 @@ class Unsupported(Exception):
 # ---- The calendar, over columns of day ordinals -------------------------------------------------------------
 
 
+def civil(days: Column) -> tuple[Column, Column, Column]:
+    """(year, month, day) of each day ordinal, in integer arithmetic (the proleptic Gregorian calendar)."""
+    z = np.asarray(days, dtype=np.int64) - EPOCH + 719_468  # days since 0000-03-01
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, doy - (153 * mp + 2) // 5 + 1
+
+
+def ordinal(year: Column, month: Column, day: Column) -> Column:
+    """The day ordinal of each (year, month, day)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    found: Column = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468 + EPOCH
+    return found
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def month_days(year: Column, month: Column) -> Column:
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    found: Column = _MONTH_DAYS[month - 1] + ((month == 2) & leap)
+    return found
+
+
 def add_months(days: Column, months: Column | int, missing_day: MissingDay) -> Column:
     """`day + months` for each day: the same day of the month, or per the missing-day policy; the calendar's
     ends where it would leave it (as `values.add_months`)."""
-    d64 = (np.asarray(days, dtype=np.int64) - EPOCH).astype("datetime64[D]")
-    month = d64.astype("datetime64[M]")
-    day = (d64 - month.astype("datetime64[D]")).astype(np.int64)  # from 0
-    target = month + np.asarray(months, dtype=np.int64)
-    first = target.astype("datetime64[D]")
-    length = ((target + 1).astype("datetime64[D]") - first).astype(np.int64)
-    landed = first.astype(np.int64) + EPOCH + np.minimum(day, length - 1)
+    year, month, day = civil(days)
+    target = year * 12 + month - 1 + np.asarray(months, dtype=np.int64)
+    year, month = target // 12, target % 12 + 1
+    length = month_days(year, month)
+    landed = ordinal(year, month, np.minimum(day, length))
     if missing_day is MissingDay.FIRST_OF_NEXT_MONTH:
-        landed = landed + (day >= length)
-    years = target.astype("datetime64[Y]").astype(np.int64) + 1970
-    landed = np.where(years > date.max.year, LAST_DAY, np.where(years < date.min.year, FIRST_DAY, landed))
+        landed = landed + (day > length)
+    landed = np.where(year > date.max.year, LAST_DAY, np.where(year < date.min.year, FIRST_DAY, landed))
     return np.clip(landed, FIRST_DAY, LAST_DAY)
 
 
@@ -81,8 +109,9 @@ def add(days: Column, span: Duration, missing_day: MissingDay, times: Column | i
 
 
 def month_index(days: Column) -> Column:
-    return ((np.asarray(days, dtype=np.int64) - EPOCH).astype("datetime64[D]")
-            .astype("datetime64[M]").astype(np.int64))
+    year, month, _ = civil(days)
+    found: Column = year * 12 + month - 1
+    return found
 
 
 # ---- Expressions over columns -------------------------------------------------------------------------------
@@ -263,44 +292,44 @@ class OptionEvaluator:
     missing_day: MissingDay
     event: str | None  # the service-ending event
     case_of: Callable[[Any], Any] | None
-    cases: Mapping[Any, Case]  # by the event's case (None: the one case, where rules are not dispatched)
+    cases: tuple[Case, ...]  # the cases covered
+    codes: Mapping[Any, int]  # the event's case (its enum attributes; None where not dispatched) -> its index
 
     def columns(self, parameters: Mapping[str, Any]) -> Env:
         return Env(parameters, self.missing_day)
 
-    def case_index(self, names: list[str | None], attributes: list[dict[str, Any]]) -> tuple[list[Any], Column]:
-        """For each row's one event: its case, and whether the evaluator covers it (the service-ending event in a
-        case it covers)."""
-        keys = [None if name != self.event or self.case_of is None else self.case_of(a)
-                for name, a in zip(names, attributes)]
-        covered = [name == self.event and key in self.cases for name, key in zip(names, keys)]
-        return keys, np.array(covered, dtype=bool)
+    def case_code(self, name: str, attributes: Mapping[str, Any]) -> int:
+        """The case of an event the evaluator covers (an index into `cases`), or -1."""
+        if name != self.event:
+            return -1
+        key = None if self.case_of is None else self.case_of(attributes)
+        return self.codes.get(key, -1)
 
-    def evaluate(self, parameters: Mapping[str, Any], rows: int, event_dates: Column, keys: list[Any],
+    def evaluate(self, parameters: Mapping[str, Any], rows: int, event_dates: Column, codes: Column,
                  as_of: list[int]) -> list[Figures]:
-        """The figures of every row on each date; `event_dates[i]` is 0 where row i has no event."""
+        """The figures of every row on each date; `event_dates[i]` is 0 where row i has no event, `codes[i]` the
+        case of its event."""
         env = self.columns(parameters)
         granted = np.broadcast_to(column(self.granted, env), rows).astype(np.int64)
         expires = np.broadcast_to(column(self.expiration, env), rows).astype(np.int64)
         starts = [np.broadcast_to(column(s.start, env), rows) for s in self.schedules]
         shares = [np.broadcast_to(column(s.shares, env), rows) for s in self.schedules]
         happened = (event_dates > 0) & (event_dates <= expires)  # an event after the term changes nothing
-        ends, forfeits, deadline = self._effects(env, rows, event_dates, keys, happened, expires)
+        ends, forfeits, deadline = self._effects(env, rows, event_dates, codes, happened, expires)
         end_count = [s.vested_by(start, event_dates if self.service_inclusive else event_dates - 1)
                      for s, start in zip(self.schedules, starts)]
         return [self._on(day, granted, expires, starts, shares, end_count, event_dates, happened & ends,
                          happened & forfeits, np.where(happened, deadline, expires)) for day in as_of]
 
-    def _effects(self, env: Env, rows: int, event_dates: Column, keys: list[Any], happened: Column,
+    def _effects(self, env: Env, rows: int, event_dates: Column, codes: Column, happened: Column,
                  expires: Column) -> tuple[Column, Column, Column]:
         """Per row: whether its event ends vesting, forfeits all, and the exercise deadline it leaves."""
         ends = np.zeros(rows, dtype=bool)
         forfeits = np.zeros(rows, dtype=bool)
         deadline = expires.copy()
         dated = attrs.evolve(env, trigger=self.event, event_dates=event_dates)
-        for key, case in self.cases.items():
-            chosen = happened & np.array([k == key for k in keys], dtype=bool) if self.case_of is not None \
-                else happened
+        for code, case in enumerate(self.cases):
+            chosen = happened & (codes == code)
             if not chosen.any():
                 continue
             ends |= chosen & case.ends
@@ -358,6 +387,7 @@ def option_evaluator(form: Model, plan: EvaluationPlan, readings: Mapping[str, s
     service_events = [name for name, handler in plan.events.items() if handler.ends_service]
     event = service_events[0] if service_events else None
     case_of, cases = _cases(form, plan.events[event], known) if event else (None, {})
+    keys = list(cases)
     return OptionEvaluator(
         schedules=tuple(Schedule.of(v, readings) for v in form.all(Vesting)),
         granted=_field(grant, "shares"),
@@ -368,7 +398,8 @@ def option_evaluator(form: Model, plan: EvaluationPlan, readings: Mapping[str, s
         missing_day=plan.missing_day,
         event=event,
         case_of=case_of,
-        cases=cases,
+        cases=tuple(cases[key] for key in keys),
+        codes={key: code for code, key in enumerate(keys)},
     )
 
 

@@ -48,11 +48,11 @@ from optionrules.tables import (
     read_events,
     read_grants,
     read_source,
-    text_cells,
 )
 from optionrules.timeline import Event, as_date
 
 VIOLATIONS = "violations"  # a column beside the figures: the events the contract did not allow
+MAX_HINTS = 10  # unknown ids given the nearest known ones (each a search of every id)
 CHUNK = 1 << 18  # rows the columnar evaluator takes at once: some 100 MB of intermediate columns
 Column = np.ndarray[Any, Any]
 Table = Any  # a path, a pandas DataFrame or an Arrow table
@@ -130,13 +130,12 @@ def prepare(engine: Engine, grants: Source, events: Source | None, problems: Pro
     """Read the grants (and their events) of a table and sort the rows out; every problem goes to `problems`."""
     form = engine.form
     table = read_grants(grants, form.parameters, form.model.enums, problems)
-    rows_of = {grant: row for row, grant in enumerate(table.ids) if not table.bad[row]}
     if events is not None:
         declared = {name: event.attrs for name, event in form.model.events.items()}
-        event_table, broken = read_events(events, declared, form.model.enums, rows_of, problems)
+        event_table, broken = read_events(events, declared, form.model.enums, table, problems)
         for row, where in broken.items():
             table.bad[row] = True
-            problems.add(Diagnostic(f"grant {table.ids[row]}: not evaluated (its event at {where} cannot be "
+            problems.add(Diagnostic(f"grant {table.id_of(row)}: not evaluated (its event at {where} cannot be "
                                     "read)", where=table.where(row)))
     else:
         event_table = EventTable.empty()
@@ -169,7 +168,7 @@ def _check_whole(engine: Engine, table: GrantTable, parameters: dict[str, Any], 
             column = next((name for name, read in table.columns.items() if row in read.suspect), None)
             for d in errors:
                 clause = f" (the form's line {d.span.line})" if d.span is not None else ""
-                problems.add(Diagnostic(f"grant {table.ids[row]}: {d.message}{clause}",
+                problems.add(Diagnostic(f"grant {table.id_of(row)}: {d.message}{clause}",
                                         where=table.where(row, column), hint=d.hint))
         else:
             checked[row] = model
@@ -196,7 +195,7 @@ def run(prepared: Prepared, as_of: Sequence[date], added: Sequence[Added] = (),
     """The figures of every good row on each date, with the added events in every timeline."""
     engine, good = prepared.engine, prepared.good
     figures = _figures(engine.award)
-    single, dates, keys, reasons = _single_events(prepared, added)
+    single, dates, codes, reasons = _single_events(prepared, added)
     checked = np.isin(good, list(prepared.checked))
     covered = single & ~checked
     reasons["values checked whole by the checker"] += int(checked.sum())
@@ -211,8 +210,8 @@ def run(prepared: Prepared, as_of: Sequence[date], added: Sequence[Added] = (),
     for start in range(0, len(columnar_rows), CHUNK):
         at = columnar_rows[start:start + CHUNK]
         rows = good[at]
-        chunk = engine.columnar.evaluate(_take(prepared.parameters, rows), len(rows), dates[at],
-                                         [keys[i] for i in at.tolist()], ordinals)
+        chunk = engine.columnar.evaluate(_take(prepared.parameters, rows), len(rows), dates[at], codes[at],
+                                         ordinals)
         for j, day in enumerate(chunk):
             for f in figures:
                 out[f.name][at, j] = day.values[f.name]
@@ -231,41 +230,37 @@ def run(prepared: Prepared, as_of: Sequence[date], added: Sequence[Added] = (),
     return Figures(good, out, len(columnar_rows), total - len(columnar_rows), reasons)
 
 
-def _single_events(prepared: Prepared, added: Sequence[Added]) -> tuple[Column, Column, list[Any], Counter[str]]:
+def _single_events(prepared: Prepared, added: Sequence[Added]) -> tuple[Column, Column, Column, Counter[str]]:
     """For each good row: whether the columnar evaluator covers its events (none, or one service-ending event
     of a case it covers), that event's date (0: none) and case; and why the others are not covered."""
     engine, good, events = prepared.engine, prepared.good, prepared.events
     n = len(good)
     position = np.full(prepared.grants.rows, -1, dtype=np.int64)
     position[good] = np.arange(n)
-    counts = np.zeros(n, dtype=np.int64)
-    names: list[str | None] = [None] * n
-    attributes: list[dict[str, Any]] = [{} for _ in range(n)]
-    dates = np.zeros(n, dtype=np.int64)
     where = position[events.grants] if len(events.grants) else np.zeros(0, dtype=np.int64)
-    for index, at in enumerate(where.tolist()):
-        if at < 0:
-            continue
-        counts[at] += 1
-        names[at], attributes[at], dates[at] = events.names[index], events.attrs[index], events.dates[index]
-    for event in added:
-        chosen = np.flatnonzero(event.dates[good] > 0)
-        counts[chosen] += 1
-        for at in chosen.tolist():
-            names[at], attributes[at] = event.name, dict(event.attributes)
-        dates[chosen] = event.dates[good][chosen]
-    reasons: Counter[str] = Counter()
+    counts = np.bincount(where[where >= 0], minlength=n)
+    dates, codes = np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     evaluator = engine.columnar
+    reasons: Counter[str] = Counter()
     if evaluator is None:
         reasons[engine.why or "no columnar evaluator"] += n
-        return np.zeros(n, dtype=bool), dates, [None] * n, reasons
-    keys, known = evaluator.case_index(names, attributes)
-    single = (counts == 0) | ((counts == 1) & known)
+        return np.zeros(n, dtype=bool), dates, codes, reasons
+    for index in np.flatnonzero(where >= 0).tolist():
+        at = where[index]
+        if counts[at] == 1:
+            dates[at] = events.dates[index]
+            codes[at] = evaluator.case_code(events.names[index], events.attrs[index])
+    for event in added:
+        chosen = event.dates[good] > 0
+        alone = chosen & (counts == 0)
+        dates[alone] = event.dates[good][alone]
+        codes[alone] = evaluator.case_code(event.name, event.attributes)
+        counts = counts + chosen
+    single = (counts == 0) | ((counts == 1) & (codes >= 0))
     checked = np.isin(good, list(prepared.checked))
     reasons["several events"] += int(((counts > 1) & ~checked).sum())
     reasons["an event the columnar evaluator does not cover"] += int(((counts == 1) & ~single & ~checked).sum())
-    dates = np.where(counts == 1, dates, 0)
-    return single, dates, keys, reasons
+    return single, np.where(counts == 1, dates, 0), codes, reasons
 
 
 def _take(parameters: Mapping[str, Any], rows: Column) -> dict[str, Any]:
@@ -396,13 +391,12 @@ def to_table(prepared: Prepared, figures: Figures, as_of: Sequence[date], by: st
     from optionrules.tables import EPOCH
 
     dates = len(as_of)
-    ids = [prepared.grants.ids[r] for r in figures.rows.tolist()]
-    columns: dict[str, pa.Array] = {"id": pa.array(np.repeat(np.array(ids, dtype=object), dates), pa.string())}
+    each = pa.array(np.repeat(figures.rows, dates))
+    columns: dict[str, pa.Array] = {"id": prepared.grants.ids.take(each)}
     if by is not None:
-        grouped = pc.cast(prepared.grants.column(by), pa.string()).take(pa.array(figures.rows))
-        columns[by] = pa.array(np.repeat(np.array(grouped.to_pylist(), dtype=object), dates), pa.string())
+        columns[by] = pc.cast(prepared.grants.column(by), pa.string()).take(each)
     ordinals = np.array([d.toordinal() for d in as_of], dtype=np.int64)
-    columns["as_of"] = _dates(np.tile(ordinals, len(ids)), EPOCH)
+    columns["as_of"] = _dates(np.tile(ordinals, len(figures.rows)), EPOCH)
     for f in reported(prepared.engine.award):
         values = figures.values[f.name].ravel()
         columns[f.name] = _dates(values, EPOCH) if f.kind is FigureKind.DATE else pa.array(values)
@@ -450,25 +444,27 @@ def _check_by(source: Source, by: str | None) -> None:
                          + (f"; {hint}" if hint else ""))
 
 
-def events_for(events: Source | None, ids: Sequence[str]) -> Source | None:
+def events_for(events: Source | None, ids: pa.Array) -> Source | None:
     """The rows of an events table whose grant is among these ids."""
     if events is None or GRANT_ID not in events.table.column_names:
         return events
     cells = pc.utf8_trim_whitespace(pc.cast(events.table.column(GRANT_ID), pa.string()).fill_null(""))
-    mask = pc.is_in(cells, pa.array(list(ids), pa.string())).to_numpy(zero_copy_only=False)
+    mask = pc.is_in(cells, ids).to_numpy(zero_copy_only=False)
     return attrs.evolve(events, table=events.table.filter(pa.array(mask)), lines=events.lines[mask])
 
 
-def unmatched_events(events: Source | None, ids: set[str], problems: Problems) -> None:
+def unmatched_events(events: Source | None, ids: pa.Array, problems: Problems) -> None:
     """Report the events whose grant_id names no grant of any partition."""
     if events is None or GRANT_ID not in events.table.column_names:
         return
-    cells = [("" if v is None else str(v).strip()) for v in events.table.column(GRANT_ID).to_pylist()]
-    for row, grant in enumerate(cells):
-        if grant not in ids:
-            hint = nearest(grant, ids)
-            problems.add(Diagnostic(f"no grant has the id {grant!r}" + (f" ({hint})" if hint else ""),
-                                    where=events.where(row, GRANT_ID)))
+    cells = pc.utf8_trim_whitespace(pc.cast(events.table.column(GRANT_ID), pa.string()).fill_null(""))
+    missing = np.flatnonzero(~pc.is_in(cells, ids).to_numpy(zero_copy_only=False))
+    known = ids.to_pylist() if len(missing) else []
+    for count, row in enumerate(missing.tolist()):
+        grant = cells[row].as_py()
+        hint = nearest(grant, known) if count < MAX_HINTS else None
+        problems.add(Diagnostic(f"no grant has the id {grant!r}" + (f" ({hint})" if hint else ""),
+                                where=events.where(row, GRANT_ID)))
 
 
 def nearest(wanted: str, ids: Iterable[str], count: int = 3) -> str | None:
@@ -503,27 +499,28 @@ def evaluate_part(form: Form, grants: Source, events: Source | None, query: Quer
                      figures.reasons)
 
 
-def combine(parts: Sequence[Portfolio], events: Source | None, ids_by_part: Sequence[Sequence[str]]) -> Portfolio:
+def combine(parts: Sequence[Portfolio], events: Source | None, ids_by_part: Sequence[pa.Array]) -> Portfolio:
     """The results of the partitions of a dataset as one: an id given in two partitions is a problem (the later
     rows are taken out), and so is an event whose grant is in none."""
     problems = Problems("portfolio")
     for part in parts:
         for d in part.problems:
             problems.add(d)
-    seen: dict[str, int] = {}
-    tables = []
+    tables = [parts[0].rows]
     bad = sum(p.bad for p in parts)
-    for number, (part, ids) in enumerate(zip(parts, ids_by_part)):
-        repeated = {i for i in ids if seen.setdefault(i, number) != number}
-        for grant in sorted(repeated):
-            problems.add(Diagnostic(f"the id {grant!r} is also an id of partition {seen[grant] + 1}: not evaluated "
-                                    "here", where=f"partition {number + 1}"))
-        table = part.rows
-        if repeated:
-            table = table.filter(pc.invert(pc.is_in(table.column("id"), pa.array(sorted(repeated)))))
+    for number in range(1, len(parts)):
+        earlier = pa.concat_arrays(list(ids_by_part[:number]))
+        repeated = pc.filter(ids_by_part[number], pc.is_in(ids_by_part[number], earlier))
+        for grant in repeated.to_pylist():
+            problems.add(Diagnostic(f"the id {grant!r} is also an id of an earlier partition: not evaluated here",
+                                    where=f"partition {number + 1}"))
+        table = parts[number].rows
+        if len(repeated):
+            table = table.filter(pc.invert(pc.is_in(table.column("id"), repeated)))
             bad += len(repeated)
         tables.append(table)
-    unmatched_events(events, set(seen), problems)
+    if len(parts) > 1 or (events is not None and len(ids_by_part[0])):
+        unmatched_events(events, pa.concat_arrays(list(ids_by_part)), problems)
     first = parts[0]
     scalar, columnar = sum(p.scalar for p in parts), sum(p.columnar for p in parts)
     reasons: Counter[str] = sum((p.reasons for p in parts), Counter())
@@ -565,8 +562,9 @@ def evaluate_partition(form: Form, grants: Table, events: Source | None, query: 
     """One partition: read, then evaluated with the events of its grants; and the ids it holds."""
     problems = Problems("grants")
     source = _source(grants, "grants file", problems)
-    ids = text_cells(source, "id") if "id" in source.table.column_names else []
-    part = evaluate_part(form, source, events_for(events, ids) if ids else events, query, progress)
+    ids = pc.utf8_trim_whitespace(pc.cast(source.table.column("id"), pa.string()).fill_null("")) \
+        if "id" in source.table.column_names else pa.array([], pa.string())
+    part = evaluate_part(form, source, events_for(events, ids) if len(ids) else events, query, progress)
     part.problems = [*problems.reported(), *part.problems]
     return part, ids
 

@@ -371,7 +371,7 @@ class GrantTable:
 
     source: Source
     parameters: Mapping[str, Attr]
-    ids: list[str]
+    ids: pa.Array  # text
     columns: dict[str, ReadColumn]
     bad: Column  # rows with a problem: not evaluated
     suspect: Column  # rows whose values the checker must see whole
@@ -391,6 +391,9 @@ class GrantTable:
 
     def where(self, row: int, column: str | None = None) -> str:
         return self.source.where(row, column)
+
+    def id_of(self, row: int) -> str:
+        return str(self.ids[row].as_py())
 
 
 def read_grants(source: Source, parameters: Mapping[str, Attr], enums: Mapping[str, EnumType],
@@ -413,19 +416,38 @@ def read_grants(source: Source, parameters: Mapping[str, Attr], enums: Mapping[s
     return GrantTable(source, parameters, ids, columns, bad, suspect & ~bad)
 
 
-def _ids(source: Source, problems: Problems, bad: Column) -> list[str]:
+def _ids(source: Source, problems: Problems, bad: Column) -> pa.Array:
     """Each row's id (`row N` where it has none); a repeated id is a problem on each row after the first."""
-    given = text_cells(source, ID) if ID in source.table.column_names else [""] * source.table.num_rows
-    kind = "line" if source.by_line else "row"
-    ids = [cell or f"row {line}" for cell, line in zip(given, source.lines.tolist())]
-    first: dict[str, int] = {}
-    for row, grant in enumerate(ids):
-        seen = first.setdefault(grant, row)
-        if seen != row:
-            bad[row] = True
-            problems.add(Diagnostic(f"the id {shown(grant)} is also the id of {kind} {source.lines[seen]}",
-                                    where=source.where(row, ID)))
+    given = pc.utf8_trim_whitespace(pc.cast(_combined(source.table.column(ID)), pa.string()).fill_null("")) \
+        if ID in source.table.column_names else pa.nulls(source.table.num_rows, pa.string()).fill_null("")
+    unnamed = pc.equal(given, "").to_numpy(zero_copy_only=False)
+    if unnamed.any():
+        names = np.array(given.to_pylist(), dtype=object)
+        names[unnamed] = [f"row {line}" for line in source.lines[unnamed].tolist()]
+        ids = pa.array(names, pa.string())
+    else:
+        ids = given
+    if len(pc.unique(ids)) < len(ids):
+        first = pc.index_in(ids, value_set=pc.unique(ids)).to_numpy(zero_copy_only=False)
+        seen: dict[int, int] = {}
+        kind = "line" if source.by_line else "row"
+        for row, group in enumerate(first.tolist()):
+            at = seen.setdefault(group, row)
+            if at != row:
+                bad[row] = True
+                problems.add(Diagnostic(f"the id {shown(ids[row].as_py())} is also the id of {kind} "
+                                        f"{source.lines[at]}", where=source.where(row, ID)))
     return ids
+
+
+def _combined(cells: Any) -> pa.Array:
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+
+
+def row_of(ids: pa.Array, wanted: pa.Array) -> Column:
+    """For each id wanted, the first row of `ids` that has it (-1: none)."""
+    found = pc.index_in(wanted, value_set=ids).fill_null(-1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 # ---- Events ------------------------------------------------------------------------------------------------
@@ -452,8 +474,8 @@ class EventTable:
 
 
 def read_events(source: Source, events: Mapping[str, Mapping[str, Attr]], enums: Mapping[str, EnumType],
-                grant_rows: Mapping[str, int], problems: Problems) -> tuple[EventTable, dict[int, str]]:
-    """The events of a table, each for a grant of `grant_rows` (id -> row). Returns the events read and, for
+                grants_read: GrantTable, problems: Problems) -> tuple[EventTable, dict[int, str]]:
+    """The events of a table, each for a grant of the grants read. Returns the events read and, for
     each grant with an event that could not be read, where that event is (the grant is not evaluated)."""
     names = source.table.column_names
     for needed in (GRANT_ID, DATE, EVENT):
@@ -467,14 +489,16 @@ def read_events(source: Source, events: Mapping[str, Mapping[str, Attr]], enums:
                         f"{', '.join(sorted(declared)) or 'none'})", source.name)
     n = source.table.num_rows
     bad = np.zeros(n, dtype=bool)
-    ids = text_cells(source, GRANT_ID)
-    grants = np.array([grant_rows.get(i, -1) for i in ids], dtype=np.int64)
-    for row in np.flatnonzero(grants < 0):
+    ids = pc.utf8_trim_whitespace(pc.cast(_combined(source.table.column(GRANT_ID)), pa.string()).fill_null(""))
+    grants = row_of(grants_read.ids, ids)
+    grants = np.where((grants >= 0) & grants_read.bad[np.maximum(grants, 0)], -2, grants)
+    for row in np.flatnonzero(grants == -1):
         bad[row] = True
-        problems.add(Diagnostic(f"no grant has the id {shown(ids[row])}", where=source.where(int(row), GRANT_ID)))
+        problems.add(Diagnostic(f"no grant has the id {shown(ids[row].as_py())}",
+                                where=source.where(int(row), GRANT_ID)))
     dates = read_column(source, DATE, Attr(DATE, "date", DATE_TYPE), enums, problems)
     bad |= dates.bad
-    kinds = text_cells(source, EVENT)
+    kinds = text_cells(source, EVENT)  # few events: read one by one
     attributes: list[dict[str, Any]] = [{} for _ in range(n)]
     for name in dict.fromkeys(kinds):
         rows = np.flatnonzero(np.array([k == name for k in kinds]))
@@ -486,7 +510,7 @@ def read_events(source: Source, events: Mapping[str, Mapping[str, Attr]], enums:
             continue
         bad |= _attributes(source, name, events[name], enums, rows, attributes, problems)
     broken = {int(grants[row]): source.where(int(row)) for row in np.flatnonzero(bad) if grants[row] >= 0}
-    good = np.flatnonzero(~bad)
+    good = np.flatnonzero(~bad & (grants >= 0))  # the events of a grant set aside go with it
     table = EventTable(grants[good], np.asarray(dates.values)[good], [kinds[i] for i in good.tolist()],
                        [attributes[i] for i in good.tolist()])
     return table, broken
