@@ -18,6 +18,8 @@ scenarios run as Dask tasks with `client=` (`optionrules.cluster`), with the sam
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -37,6 +39,7 @@ from optionrules.compose import SAMPLE_VALUES
 from optionrules.errors import Diagnostic, Problems, QueryError, did_you_mean
 from optionrules.evaluate import evaluate as replay
 from optionrules.figures import AwardType, Figure, FigureKind, reported
+from optionrules.limits import MAX_ROWS, MAX_SCENARIOS, WorkTooLarge
 from optionrules.model import Model
 from optionrules.progress import Progress
 from optionrules.tables import (
@@ -52,6 +55,7 @@ from optionrules.tables import (
 from optionrules.timeline import Event, as_date
 
 VIOLATIONS = "violations"  # a column beside the figures: the events the contract did not allow
+SCALAR = "by_scalar_engine"  # a column of scenario totals: the grants the columnar evaluator did not cover
 MAX_HINTS = 10  # unknown ids given the nearest known ones (each a search of every id)
 CHUNK = 1 << 18  # rows the columnar evaluator takes at once: some 100 MB of intermediate columns
 Column = np.ndarray[Any, Any]
@@ -562,7 +566,7 @@ def evaluate_partition(form: Form, grants: Table, events: Source | None, query: 
     """One partition: read, then evaluated with the events of its grants; and the ids it holds."""
     problems = Problems("grants")
     source = _source(grants, "grants file", problems)
-    ids = pc.utf8_trim_whitespace(pc.cast(source.table.column("id"), pa.string()).fill_null("")) \
+    ids = pc.utf8_trim_whitespace(pc.cast(source.table.column("id"), pa.string()).fill_null("")).combine_chunks() \
         if "id" in source.table.column_names else pa.array([], pa.string())
     part = evaluate_part(form, source, events_for(events, ids) if len(ids) else events, query, progress)
     part.problems = [*problems.reported(), *part.problems]
@@ -589,3 +593,336 @@ def _evaluate_parts(form: Form, grants: Table, events: Source | None, query: Que
         if progress is not None and len(parts) > 1:
             progress(number + 1, len(parts))
     return combine([r for r, _ in results], events, [ids for _, ids in results])
+
+
+# ---- Scenarios: what-ifs across every grant, and sampled terminations ---------------------------------------
+
+
+@attrs.frozen
+class Sampler:
+    """A service-ending event per grant on a date drawn from a yearly rate: the waiting time from `start` is
+    exponential, so that a grant's service ends within any year with probability `rate`."""
+
+    event: str
+    attributes: Mapping[str, Any]
+    rate: Fraction  # the yearly rate, 0 < rate < 1
+    start: date
+    seed: int
+
+    def dates(self, scenario: int, rows: int) -> Column:
+        """The day each row's event falls on in this scenario (the same draws wherever it is run)."""
+        draws = np.random.default_rng([self.seed, scenario]).random(rows)
+        hazard = -math.log1p(-float(self.rate))  # per year; the draws are not figures: the dates they give are
+        days = np.floor(-np.log1p(-draws) / hazard * 365.25)
+        drawn: Column = np.minimum(self.start.toordinal() + np.minimum(days, LAST_ORDINAL), LAST_ORDINAL)
+        return drawn.astype(np.int64)
+
+    def described(self, scenarios: int) -> str:
+        said = ", ".join(f"{k}: {v}" for k, v in self.attributes.items())
+        return (f"sampled: for each grant, a {self.event}{f' ({said})' if said else ''} on a date drawn from a yearly "
+                f"rate of {float(self.rate) * 100:g}% from {self.start.isoformat()} (an exponential waiting time), "
+                f"in {scenarios:,} scenarios of seed {self.seed}; a date after the as-of date is no event")
+
+
+LAST_ORDINAL = date.max.toordinal()
+
+
+@attrs.frozen
+class Scenario:
+    """One scenario: the readings, the events added to every grant (fixed dates, or drawn), the as-of date."""
+
+    labels: Mapping[str, Any]  # what identifies it in the output: the varied values, or the scenario's number
+    readings: Mapping[str, str]
+    as_of: date
+    fixed: tuple[tuple[str, date, Mapping[str, Any]], ...] = ()
+    sampled: int | None = None  # the scenario's number, for the sampler
+
+
+@attrs.frozen
+class Job:
+    """What every scenario of a run shares: the form, the grants and their events, the sampler."""
+
+    form: Form
+    grants: Table
+    events: Source | None
+    by: str | None = None
+    sampler: Sampler | None = None
+
+
+def run_scenarios(job: Job, scenarios: Sequence[Scenario], progress: Progress | None = None) -> list[dict[str, Any]]:
+    """The totals of each scenario (a batch: a Dask task runs one); the grants are read and sorted out once per
+    choice of readings."""
+    prepared: dict[frozenset[tuple[str, str]], Prepared] = {}
+    rows: list[dict[str, Any]] = []
+    for number, scenario in enumerate(scenarios):
+        key = frozenset(scenario.readings.items())
+        if key not in prepared:
+            problems = Problems("grants")
+            grants = _source(job.grants, "grants file", problems)
+            prepared[key] = prepare(Engine(job.form, scenario.readings), grants, job.events, problems)
+        rows += _totals_of(job, prepared[key], scenario)
+        if progress is not None:
+            progress(number + 1, len(scenarios))
+    return rows
+
+
+def _totals_of(job: Job, prepared: Prepared, scenario: Scenario) -> list[dict[str, Any]]:
+    rows = prepared.grants.rows
+    added = [Added(name, np.full(rows, when.toordinal(), dtype=np.int64), attributes)
+             for name, when, attributes in scenario.fixed]
+    if job.sampler is not None and scenario.sampled is not None:
+        added.append(Added(job.sampler.event, job.sampler.dates(scenario.sampled, rows), job.sampler.attributes))
+    figures = run(prepared, [scenario.as_of], added)
+    summed = [*shares_figures(prepared.engine.award), VIOLATIONS]
+    groups: list[tuple[Any, Column]] = [(None, np.ones(len(figures.rows), dtype=bool))]
+    if job.by is not None:
+        values = pc.cast(prepared.grants.column(job.by), pa.string()).take(pa.array(figures.rows))
+        codes = np.array(values.to_pylist(), dtype=object)
+        groups += [(value, codes == value) for value in sorted(set(codes.tolist()), key=str)]
+    out = []
+    for value, chosen in groups:
+        row: dict[str, Any] = {**scenario.labels, "as_of": scenario.as_of}
+        if job.by is not None:
+            row[job.by] = value
+        row["grants"] = int(chosen.sum())
+        row.update({name: exact_sum(figures.values[name][chosen, 0]) for name in summed})
+        row[SCALAR] = figures.scalar if value is None else None  # how many grants the scalar engine evaluated
+        out.append(row)
+    return out
+
+
+def exact_sum(values: Column) -> int:
+    """The sum of int64 values, exactly (in Python integers where int64 could overflow)."""
+    if len(values) and int(np.abs(values).max()) >= (2**63 - 1) // len(values):
+        return sum(values.tolist())
+    return int(values.sum())
+
+
+@attrs.define
+class Scenarios:
+    """One row of totals per scenario (a combination of the varied values, or a sampled scenario)."""
+
+    columns: list[str]  # the columns naming each scenario
+    award: AwardType
+    rows: list[dict[str, Any]]
+    described: str  # what was varied or sampled
+    base: Portfolio  # the grants as read, without the scenarios' events: their problems, how each was evaluated
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def distribution(self) -> Any:
+        """Of each total, over the scenarios: the mean (exact, to a cent of a share), the minimum, the 5th, 50th and
+        95th percentiles (nearest rank) and the maximum; per as-of date (and value of `by`)."""
+        import pandas as pd
+
+        frame = self.to_pandas()
+        keys = [c for c in ("as_of", self.by) if c]
+        out = []
+        for group, part in frame.groupby(keys, sort=True, dropna=False) if keys else [((), frame)]:
+            for name in shares_figures(self.award):
+                totals = sorted(int(v) for v in part[name].tolist())
+                row = dict(zip(keys, group if isinstance(group, tuple) else (group,)))
+                row.update(figure=name, scenarios=len(totals), mean=_mean(totals),
+                           **{label: _rank(totals, p) for label, p in PERCENTILES})
+                out.append(row)
+        return pd.DataFrame(out)
+
+    @property
+    def by(self) -> str | None:
+        return self.base.by
+
+
+PERCENTILES = (("min", 0), ("p5", 5), ("p50", 50), ("p95", 95), ("max", 100))
+
+
+def _rank(values: list[int], percent: int) -> int:
+    """The nearest-rank percentile of sorted values."""
+    return values[max(0, math.ceil(percent / 100 * len(values)) - 1)]
+
+
+def _mean(values: list[int]) -> Any:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Fraction(sum(values), len(values))
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+class _Vocabulary:
+    """A form as `whatif.parse_vary` reads it: its events, attributes and assumptions."""
+
+    def __init__(self, form: Form):
+        self.model = form.model
+        self.form = form
+
+    def plan(self, assume: Mapping[str, str] | None = None) -> EvaluationPlan:
+        return Engine(self.form, self.model.readings(assume)).plan
+
+
+def whatif(form: str | Path | Form, grants: Table, events: Table | None = None, vary: Sequence[str] = (),
+           as_of: str | date = "event+0", assume: Mapping[str, str] | None = None, by: str | None = None,
+           client: Any = None, progress: Progress | None = None, max_rows: int = MAX_ROWS) -> Scenarios:
+    """The `--vary` of `whatif` across every grant: the varied events added to every grant's timeline, one row of
+    totals per combination (and value of `by`)."""
+    from optionrules.whatif import AsOf, _varied_events, parse_vary
+
+    loaded = load_form(form)
+    vocabulary = _Vocabulary(loaded)
+    varies = [parse_vary(v, vocabulary, max_rows) for v in ([vary] if isinstance(vary, str) else vary)]
+    if not varies:
+        raise QueryError("vary at least one thing: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2")
+    added = _varied_events(vocabulary, varies)
+    when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
+    total = math.prod(len(v.values) for v in varies)
+    if total > max_rows:
+        raise WorkTooLarge(f"--vary: {total:,} combinations", max_rows, "rows a sweep may have", "--max-rows",
+                           "max_rows")
+    scenarios = []
+    for combination in itertools.product(*(v.values for v in varies)):
+        readings = dict(assume or {})
+        fields: dict[str, dict[str, Any]] = {name: {} for name in added}
+        for v, value in zip(varies, combination):
+            if v.event is None:
+                readings[v.field] = value
+            else:
+                fields[v.event][v.field] = value
+        fixed = tuple((name, f.pop("date"), f) for name, f in fields.items())
+        scenarios.append(Scenario({v.label: value for v, value in zip(varies, combination)},
+                                  loaded.model.readings(readings), when.on({n: d for n, d, _ in fixed}), fixed))
+    described = "varied: " + "; ".join(f"{v.label} = {', '.join(map(str, v.values[:5]))}"
+                                       + (f" ... ({len(v.values):,} values)" if len(v.values) > 5 else "")
+                                       for v in varies)
+    return _scenarios(Job(loaded, grants, _events(events), by), scenarios, [v.label for v in varies], described,
+                      assume, client, progress)
+
+
+def sample(form: str | Path | Form, grants: Table, events: Table | None = None,
+           as_of: date | str | Iterable[date | str] | None = None, rate: str | Fraction = "10%",
+           scenarios: int = 100, seed: int = 0, event: str | None = None, attributes: Mapping[str, Any] | None = None,
+           start: date | str | None = None, assume: Mapping[str, str] | None = None, by: str | None = None,
+           client: Any = None, progress: Progress | None = None, max_scenarios: int = MAX_SCENARIOS) -> Scenarios:
+    """Sampled scenarios: in each, every grant's service ends on a date drawn from a yearly `rate` from `start`
+    (default: today); one row of totals per scenario and as-of date, and their distribution (`distribution()`)."""
+    loaded = load_form(form)
+    dates = as_of_dates(as_of)
+    if not 1 <= scenarios <= max_scenarios:
+        raise WorkTooLarge(f"{scenarios:,} scenarios", max_scenarios, "scenarios", "--max-scenarios",
+                           "max_scenarios") if scenarios > max_scenarios else QueryError("sample at least 1 scenario")
+    sampler = Sampler(*_sampled_event(loaded, event, attributes or {}), _rate(rate),
+                      as_of_dates(start)[0] if start is not None else date.today(), seed)
+    readings = loaded.model.readings(assume)
+    runs = [Scenario({"scenario": n + 1}, readings, day, sampled=n) for n in range(scenarios) for day in dates]
+    return _scenarios(Job(loaded, grants, _events(events), by, sampler), runs, ["scenario"],
+                      sampler.described(scenarios), assume, client, progress)
+
+
+def _sampled_event(form: Form, event: str | None, attributes: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The event sampled (default: the one that ends service) and its attributes, read as the form declares."""
+    from optionrules.timeline import read_value
+
+    engine = Engine(form, form.model.readings())
+    ending = [name for name, handler in engine.plan.events.items() if handler.ends_service]
+    name = event or (ending[0] if ending else None)
+    if name is None or name not in form.model.events:
+        raise QueryError(f"--sample-event: name an event of the form ({', '.join(form.model.events)})")
+    declared = form.model.events[name].attrs
+    unknown = [a for a in attributes if a not in declared]
+    missing = [a for a in declared if a not in attributes]
+    if unknown or missing:
+        raise QueryError(f"the sampled {name} needs its attributes {', '.join(declared) or '(none)'}: "
+                         + "; ".join([*(f"{a} is not one" for a in unknown), *(f"{a} is missing" for a in missing)]))
+    try:
+        return name, {a: read_value(v, declared[a], form.model.enums) for a, v in attributes.items()}
+    except ValueError as error:
+        raise QueryError(f"the sampled {name}: {error}") from None
+
+
+def _rate(rate: str | Fraction) -> Fraction:
+    """A yearly rate: `10%`, `0.1` or a Fraction, strictly between 0 and 1."""
+    try:
+        value = Fraction(rate.strip().rstrip("%")) / (100 if rate.strip().endswith("%") else 1) \
+            if isinstance(rate, str) else Fraction(rate)
+    except (ValueError, ZeroDivisionError):
+        raise QueryError(f"the rate {rate!r} is not a number (write 10% or 0.1)") from None
+    if not 0 < value < 1:
+        raise QueryError(f"the rate {rate!r} must be more than 0% and less than 100% a year")
+    return value
+
+
+def _events(events: Table | Source | None) -> Source | None:
+    return _source(events, "events file", Problems("events")) if events is not None else None
+
+
+def _scenarios(job: Job, scenarios: list[Scenario], columns: list[str], described: str,
+               assume: Mapping[str, str] | None, client: Any, progress: Progress | None) -> Scenarios:
+    base = evaluate(job.form, job.grants, job.events, as_of=scenarios[0].as_of, assume=assume, by=job.by)
+    if client is not None:
+        from optionrules.cluster import scenarios_on
+
+        rows = scenarios_on(client, job, scenarios)
+    else:
+        rows = run_scenarios(job, scenarios, progress)
+    return Scenarios(columns, job.form.model.award, rows, described, base)
+
+
+def write_rows(rows: pa.Table, form: str, output: str | None, about: Mapping[str, str]) -> str | None:
+    """Rows as CSV or JSON (returned as text, or written to `output`), or Parquet (written to `output`); CSV
+    cells are guarded against formulas, shares and dates written exactly."""
+    from optionrules.files import write_text
+
+    if form == "parquet":
+        if output is None:
+            raise QueryError("Parquet is written to a file: name it")
+        _write_parquet(rows, output)
+        return None
+    text = _csv(rows) if form == "csv" else _json(rows, about)
+    if output is None:
+        return text
+    write_text(output, text, "output")
+    return None
+
+
+def _csv(rows: pa.Table) -> str:
+    import csv
+    import io
+
+    from optionrules.values import csv_value
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows.column_names)
+    for record in rows.to_pylist():
+        writer.writerow([csv_value(v) for v in record.values()])
+    return out.getvalue()
+
+
+def _json(rows: pa.Table, about: Mapping[str, str]) -> str:
+    import json
+
+    from optionrules.values import json_value
+
+    records = [{k: json_value(v) for k, v in r.items()} for r in rows.to_pylist()]
+    return json.dumps({**about, "rows": records}, indent=1, ensure_ascii=False, default=str)
+
+
+def _write_parquet(rows: pa.Table, output: str) -> None:
+    """A Parquet file written whole or not at all: a temporary file beside it, renamed over it."""
+    import os
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from optionrules.files import FileError, check_writable
+
+    check_writable(output, "output")
+    target = Path(os.path.realpath(output))
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        pq.write_table(rows, temporary)
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise FileError(f"cannot write the output: {error.strerror or error}", output) from None

@@ -446,8 +446,8 @@ def _combined(cells: Any) -> pa.Array:
 
 def row_of(ids: pa.Array, wanted: pa.Array) -> Column:
     """For each id wanted, the first row of `ids` that has it (-1: none)."""
-    found = pc.index_in(wanted, value_set=ids).fill_null(-1)
-    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+    found: Column = pc.index_in(wanted, value_set=ids).fill_null(-1).to_numpy(zero_copy_only=False)
+    return found.astype(np.int64)
 
 
 # ---- Events ------------------------------------------------------------------------------------------------
