@@ -24,6 +24,7 @@ import attrs
 
 from optionrules import ast
 from optionrules.check import check, check_source
+from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic
 from optionrules.expressions import EXPRESSIONS, Ref, RefKind, TExpr, reads_parameters, subexpressions
 from optionrules.files import read_source
@@ -136,3 +137,21 @@ def parameter_refs(expr: TExpr) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n.name for n in subexpressions(expr) if isinstance(n, Ref)
                                and n.kind is RefKind.PARAMETER))
 
+
+
+class BoundContract(Contract):
+    """A grant made from a form, bound on first use: loading many grants costs what reading them costs."""
+
+    def __init__(self, form: Form, values: Mapping[str, Any], grant: str):
+        self._form, self._values, self._grant = form, values, grant
+        self._model: Model | None = None
+        self._plans = {}
+        self._default_plan = None
+
+    @property  # type: ignore[override]
+    def model(self) -> Model:
+        if self._model is None:
+            model = self._form.bind(self._values, self._form.model.readings())
+            model.name = f"{model.name}[{self._grant}]"
+            self._model = model
+        return self._model

@@ -366,18 +366,17 @@ def _load(args: argparse.Namespace) -> Any:
     """The contract named; or, with --grants, the grant --grant of the CSV file made with the form named."""
     from optionrules.contract import load
     from optionrules.errors import ContractError
-    from optionrules.grants import load_grants
+    from optionrules.grants import find_grant
 
+    if args.grants is not None and args.grant is None:
+        raise InputError(f"optionrules: --grants: name the grant with --grant ID (or `row N`); to evaluate every "
+                         f"grant: optionrules portfolio {args.contract} --grants {args.grants}")
     try:
         if args.grants is None:
             return load(args.contract)
-        grants = load_grants(args.contract, args.grants)
+        return find_grant(args.contract, args.grants, args.grant)
     except ContractError as error:
         raise InputError(str(error)) from None
-    if args.grant not in grants:
-        ids = ", ".join(grants) or "none"
-        raise InputError(f"optionrules: --grant: name a grant of {args.grants} (its ids: {ids})")
-    return grants[args.grant]
 
 
 def _check_grants(forms: Sequence[Path], csv_path: str) -> tuple[int, int]:

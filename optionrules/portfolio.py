@@ -53,6 +53,7 @@ from optionrules.tables import (
     read_source,
 )
 from optionrules.timeline import Event, as_date
+from optionrules.values import Duration
 
 VIOLATIONS = "violations"  # a column beside the figures: the events the contract did not allow
 SCALAR = "by_scalar_engine"  # a column of scenario totals: the grants the columnar evaluator did not cover
@@ -926,3 +927,56 @@ def _write_parquet(rows: pa.Table, output: str) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise FileError(f"cannot write the output: {error.strerror or error}", output) from None
+
+
+def bound_grants(form_path: str | Path, csv_path: str | Path) -> tuple[dict[str, Any], list[Diagnostic],
+                                                                        dict[str, str]]:
+    """The grants of a CSV file (read as `grants.read_grants` reads them) as contracts bound to the form checked
+    once; the rows whose values may break a constraint of the form are checked whole. Returns the contracts by
+    id, every problem, and the sources."""
+    from optionrules.binding import BoundContract
+    from optionrules.grants import checked_grant, read_grants
+
+    form = Form.load(form_path)
+    rows, problems = read_grants({n: a.declared for n, a in form.parameters.items()}, csv_path)
+    engine = Engine(form, form.model.readings())
+    columns, odd = _row_columns(form, [row.values for row in rows])
+    try:
+        flagged = odd | Constraints.of(form.model, engine.readings, engine.plan.missing_day).may_break(columns,
+                                                                                                        len(rows))
+    except Unsupported:
+        flagged = np.ones(len(rows), dtype=bool)
+    sources = {**form.model.sources, form.path: form.text}
+    contracts: dict[str, Any] = {}
+    for row, grant in zip(flagged.tolist(), rows):
+        if row:
+            contract, diagnostics = checked_grant(form.module, form.text, grant, csv_path, sources)
+            problems += diagnostics
+            if contract is not None:
+                contracts[grant.id] = contract
+        else:
+            contracts[grant.id] = BoundContract(form, grant.values, grant.id)
+    return contracts, problems, sources
+
+
+def _row_columns(form: Form, rows: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], Column]:
+    """The numbers and dates of rows read one by one, as columns; and the rows with a value no column holds
+    (a fraction of a share): those are checked whole."""
+    odd = np.zeros(len(rows), dtype=bool)
+    columns: dict[str, Any] = {}
+    for name, attr in form.parameters.items():
+        if attr.declared not in ("shares", "int", "date", "days"):
+            continue
+        values = np.zeros(len(rows), dtype=np.int64)
+        for i, row in enumerate(rows):
+            value = row.get(name)
+            if isinstance(value, date):
+                values[i] = value.toordinal()
+            elif isinstance(value, Duration):
+                values[i] = value.days
+            elif isinstance(value, int) and abs(value) < 2**62:
+                values[i] = value
+            else:
+                odd[i] = True
+        columns[name] = values
+    return columns, odd

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from optionrules.errors import Diagnostic, Problems
 from optionrules.files import FileError, display_name, read_bytes, read_text
-from optionrules.grants import ID, _cell
+from optionrules.grants import ID, read_cell
 from optionrules.limits import MAX_TABLE_ROWS, TABLE_BYTES
 from optionrules.model import Attr, EnumType
 from optionrules.timeline import read_value, shown
@@ -173,7 +173,7 @@ class ReadColumn:
     suspect: dict[int, Any] = attrs.Factory(dict)
 
 
-_WHOLE = r"^-?[0-9]{1,15}$"
+_WHOLE = r"^[0-9]{1,15}$"  # a negative number is read one by one (shares and days cannot be negative)
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _AMOUNT = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
 _NUMERIC = ("shares", "int", "days")
@@ -293,7 +293,7 @@ class _Reader:
         return ReadColumn(None, bad, suspect)
 
     def _cell(self, text: str) -> Any:
-        value = _cell(text.strip(), self.attr.name, self.attr.declared)
+        value = read_cell(text.strip(), self.attr.name, self.attr.declared)
         if self.attr.declared in self.enums:
             return read_value(value, self.attr, self.enums)
         return value
