@@ -148,8 +148,8 @@ class BoundContract(Contract):
         self._plans = {}
         self._default_plan = None
 
-    @property  # type: ignore[override]
-    def model(self) -> Model:
+    @property
+    def model(self) -> Model:  # type: ignore[override]
         if self._model is None:
             model = self._form.bind(self._values, self._form.model.readings())
             model.name = f"{model.name}[{self._grant}]"

@@ -177,10 +177,7 @@ def load_grants(form_path: str | Path, csv_path: str | Path) -> dict[str, Contra
     """Each grant of the CSV file as a contract, by id; raises ContractError with every problem. With the
     [portfolio] extra, the form is checked once and each row bound to it (the rows whose values may break a
     constraint of the form are checked whole); without it, every row is checked whole."""
-    try:
-        from optionrules.portfolio import bound_grants
-    except ImportError:
-        bound_grants = None
+    bound_grants = _binder()
     try:
         if bound_grants is not None:
             contracts, problems, sources = bound_grants(form_path, csv_path)
@@ -192,6 +189,15 @@ def load_grants(form_path: str | Path, csv_path: str | Path) -> dict[str, Contra
     if problems:
         raise ContractError(problems, sources)
     return contracts
+
+
+def _binder() -> Any:
+    """`portfolio.bound_grants`, where the [portfolio] extra is installed."""
+    try:
+        from optionrules.portfolio import bound_grants
+    except ImportError:
+        return None
+    return bound_grants
 
 
 def find_grant(form_path: str | Path, csv_path: str | Path, wanted: str) -> Contract:
