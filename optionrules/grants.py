@@ -178,6 +178,7 @@ def load_grants(form_path: str | Path, csv_path: str | Path) -> dict[str, Contra
     [portfolio] extra, the form is checked once and each row bound to it (the rows whose values may break a
     constraint of the form are checked whole); without it, every row is checked whole."""
     bound_grants = _binder()
+    contracts: dict[str, Contract]
     try:
         if bound_grants is not None:
             contracts, problems, sources = bound_grants(form_path, csv_path)
