@@ -31,6 +31,7 @@ from optionrules.compile import EvaluationPlan, EventPlan
 from optionrules.expressions import Arith, ArithOp, Call, Const, Function, Negate, Ref, RefKind, TExpr
 from optionrules.figures import AwardType
 from optionrules.fold import Known, fold
+from optionrules.binding import parameter_refs
 from optionrules.kinds import KINDS, Clause, Exercise, Grant, Lockup, Milestone, Rule, Settlement, Term, Vesting
 from optionrules.kinds.readers import Constant, Whole
 from optionrules.kinds.words import EarlyExercise, Forfeit, Remainder, RoundingBasis, VestWord
@@ -456,37 +457,45 @@ class Constraints:
         tranches = tuple(_field(m, "shares") for m in form.all(Milestone))
         return Constraints(tuple(bounds), tuple(dates), _field(grant, "shares"), schedules, tranches, missing_day)
 
-    def may_break(self, parameters: Mapping[str, Any], rows: int) -> Column:
-        """Rows whose values may break a constraint (the checker checks them whole, and decides); rows whose
-        shares could overflow int64 are among them."""
+    def may_break(self, parameters: Mapping[str, Any], rows: int) -> tuple[Column, Column]:
+        """Rows whose values may break a constraint (the checker checks them whole, and decides), and for each
+        the parameter it reads first (None where none is known); rows whose shares could overflow int64 are
+        among them."""
         env = Env(parameters, self.missing_day)
+        flagged = np.zeros(rows, dtype=bool)
+        blamed = np.full(rows, None, dtype=object)
 
         def values(expr: TExpr) -> Column:
             return np.broadcast_to(column(expr, env), rows)
 
-        flagged = np.zeros(rows, dtype=bool)
+        def flag(where: Column, expr: TExpr) -> None:
+            nonlocal flagged
+            new = where & ~flagged
+            read = parameter_refs(expr)
+            blamed[new] = read[0] if read else None
+            flagged = flagged | where
+
         for expr, low, high in self.bounds:
             found = values(expr)
-            flagged |= (found < low) if low is not None else flagged
-            flagged |= (found > high) if high is not None else flagged
+            flag((found < (low if low is not None else found)) | (found > (high if high is not None else found)), expr)
         for expr in self.dates:
             found = values(expr)
-            flagged |= (found <= FIRST_DAY) | (found >= LAST_DAY)
+            flag((found <= FIRST_DAY) | (found >= LAST_DAY), expr)
         total = np.zeros(rows, dtype=np.int64)
         for expr, n, rounding, cumulative, remainder in self.schedules:
             shares = values(expr)
             too_large = np.abs(shares) >= SAFE // (2 * n)
             safe = np.where(too_large, 0, shares)
-            flagged |= too_large
+            flag(too_large, expr)
             if not cumulative and rounding is not Rounding.NONE:
                 left = safe - _round(safe, n, rounding) * n
-                flagged |= (left < 0) | ((left != 0) & (remainder is Remainder.NONE))
+                flag((left < 0) | ((left != 0) & (remainder is Remainder.NONE)), expr)
             total = total + safe
         for expr in self.tranches:
             total = total + values(expr)
         if self.schedules or self.tranches:
-            flagged |= total != values(self.granted)
-        return flagged
+            flag(total != values(self.granted), self.granted)
+        return flagged, blamed
 
 
 Analyzer = Callable[[Model, EvaluationPlan, Mapping[str, str]], Any]

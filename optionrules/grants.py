@@ -230,11 +230,16 @@ def find_grant(form_path: str | Path, csv_path: str | Path, wanted: str) -> Cont
     return contract
 
 
-def _unknown_grant(wanted: str, ids: list[str], problems: list[Diagnostic], csv_path: str | Path) -> Diagnostic:
-    """No such grant: the nearest ids (not all of them), and whether some rows could not be read."""
+def nearest_ids(wanted: str, ids: list[str], count: int = 3) -> list[str]:
+    """The ids closest to the one asked for, the closest first (none where none is close)."""
     import difflib
 
-    near = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5) or ids[:3]
+    return difflib.get_close_matches(wanted, ids, n=count, cutoff=0.5)
+
+
+def _unknown_grant(wanted: str, ids: list[str], problems: list[Diagnostic], csv_path: str | Path) -> Diagnostic:
+    """No such grant: the nearest ids (not all of them), and whether some rows could not be read."""
+    near = nearest_ids(wanted, ids) or ids[:3]
     known = f"the nearest ids: {', '.join(near)}; or row N for the grant on line N" if ids else "it has no grant"
     unread = f"; {len(problems):,} rows could not be read (`optionrules check FORM --grants` lists them)" \
         if problems else ""

@@ -142,6 +142,7 @@ def prepare(engine: Engine, grants: Source, events: Source | None, problems: Pro
             table.bad[row] = True
             problems.add(Diagnostic(f"grant {table.id_of(row)}: not evaluated (its event at {where} cannot be "
                                     "read)", where=table.where(row)))
+        _unread_events(table, events, problems)
     else:
         event_table = EventTable.empty()
     parameters = {name: read.values for name, read in table.columns.items()}
@@ -154,14 +155,27 @@ def prepare(engine: Engine, grants: Source, events: Source | None, problems: Pro
     return Prepared(engine, table, event_table, good, checked, problems, parameters, event_rows)
 
 
+def _unread_events(table: GrantTable, events: Source, problems: Problems) -> None:
+    """A grant with an events row that could not be read is set aside: its timeline is not known."""
+    rows = {table.id_of(i): i for i in np.flatnonzero(~table.bad).tolist()} if events.unread else {}
+    for line, cells in events.unread:
+        row = rows.get(cells.get(GRANT_ID, ""))
+        if row is not None and not table.bad[row]:
+            table.bad[row] = True
+            problems.add(Diagnostic(f"grant {table.id_of(row)}: not evaluated (its event at {events.name}:{line} "
+                                    "cannot be read)", where=table.where(row)))
+
+
 def _check_whole(engine: Engine, table: GrantTable, parameters: dict[str, Any], problems: Problems
                  ) -> dict[int, Model]:
     """Check whole the rows whose values may break a constraint of the form's keys (or that the fast readers
     did not read): those the checker refuses are reported in its words and set aside."""
     suspect = table.suspect.copy()
+    blamed = np.full(table.rows, None, dtype=object)
     try:
-        suspect |= Constraints.of(engine.form.model, engine.readings, engine.plan.missing_day).may_break(
+        flagged, blamed = Constraints.of(engine.form.model, engine.readings, engine.plan.missing_day).may_break(
             parameters, table.rows)
+        suspect |= flagged
     except Unsupported:
         suspect[:] = True  # the constraints cannot be read over columns: the checker checks every row
     checked: dict[int, Model] = {}
@@ -170,7 +184,7 @@ def _check_whole(engine: Engine, table: GrantTable, parameters: dict[str, Any], 
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             table.bad[row] = True
-            column = next((name for name, read in table.columns.items() if row in read.suspect), None)
+            column = next((name for name, read in table.columns.items() if row in read.suspect), blamed[row])
             for d in errors:
                 clause = f" (the form's line {d.span.line})" if d.span is not None else ""
                 problems.add(Diagnostic(f"grant {table.id_of(row)}: {d.message}{clause}",
@@ -472,11 +486,11 @@ def unmatched_events(events: Source | None, ids: pa.Array, problems: Problems) -
                                 where=events.where(row, GRANT_ID)))
 
 
-def nearest(wanted: str, ids: Iterable[str], count: int = 3) -> str | None:
+def nearest(wanted: str, ids: list[str]) -> str | None:
     """`nearest ids: A-0001, A-0010`: a few ids close to the one asked for."""
-    import difflib
+    from optionrules.grants import nearest_ids
 
-    close = difflib.get_close_matches(wanted, list(ids), n=count, cutoff=0.6)
+    close = nearest_ids(wanted, ids)
     return f"nearest ids: {', '.join(close)}" if close else None
 
 
@@ -499,9 +513,10 @@ def evaluate_part(form: Form, grants: Source, events: Source | None, query: Quer
     _check_by(grants, query.by)
     prepared = prepare(Engine(form, query.readings), grants, events, problems)
     figures = run(prepared, query.as_of, progress=progress)
+    unread = len(grants.unread)  # rows reported while reading, not in the table: counted among the bad
     return Portfolio(prepared.engine.award, query.as_of, query.by, to_table(prepared, figures, query.as_of, query.by),
-                     problems.reported(), prepared.grants.rows, prepared.bad, figures.columnar, figures.scalar,
-                     figures.reasons)
+                     problems.reported(), prepared.grants.rows + unread, prepared.bad + unread, figures.columnar,
+                     figures.scalar, figures.reasons)
 
 
 def combine(parts: Sequence[Portfolio], events: Source | None, ids_by_part: Sequence[pa.Array]) -> Portfolio:
@@ -942,8 +957,8 @@ def bound_grants(form_path: str | Path, csv_path: str | Path) -> tuple[dict[str,
     engine = Engine(form, form.model.readings())
     columns, odd = _row_columns(form, [row.values for row in rows])
     try:
-        flagged = odd | Constraints.of(form.model, engine.readings, engine.plan.missing_day).may_break(columns,
-                                                                                                        len(rows))
+        flagged = odd | Constraints.of(form.model, engine.readings, engine.plan.missing_day).may_break(
+            columns, len(rows))[0]
     except Unsupported:
         flagged = np.ones(len(rows), dtype=bool)
     sources = {**form.model.sources, form.path: form.text}

@@ -51,6 +51,7 @@ class Source:
     table: pa.Table
     lines: Column  # each row's line (CSV, JSON lines) or row number (Parquet), from 1
     by_line: bool  # rows are named by line (`file:7`), not by number (`file: row 7`)
+    unread: tuple[tuple[int, Mapping[str, str]], ...] = ()  # rows reported unreadable: (line, the cells it has)
 
     def where(self, row: int, column: str | None = None) -> str:
         at = f"{self.name}:{self.lines[row]}" if self.by_line else f"{self.name}: row {self.lines[row]}"
@@ -105,11 +106,13 @@ def _csv(text: str, name: str, problems: Problems) -> Source:
         _check_header(header, name)
         cells: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
+        unread: list[tuple[int, Mapping[str, str]]] = []
         width = len(header)
         for row in reader:
             if len(row) != width:
                 if any(cell.strip() for cell in row):
                     problems.add(Diagnostic(f"{len(row)} cells for {width} columns", where=f"{name}:{reader.line_num}"))
+                    unread.append((reader.line_num, dict(zip(header, (c.strip() for c in row)))))
                 continue
             lines.append(reader.line_num)
             _limit_rows(len(lines), name)
@@ -118,7 +121,7 @@ def _csv(text: str, name: str, problems: Problems) -> Source:
     except csv.Error as error:  # a cell over csv.field_size_limit() (128 KiB), a quote never closed
         raise FileError(f"not a readable CSV file: {error}", f"{name}:{reader.line_num}") from None
     arrays = [pa.array(column, pa.string()) for column in cells]
-    return Source(name, pa.table(arrays, names=header), np.array(lines, dtype=np.int64), True)
+    return Source(name, pa.table(arrays, names=header), np.array(lines, dtype=np.int64), True, tuple(unread))
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -133,23 +136,27 @@ def _json_lines(text: str, name: str, problems: Problems) -> Source:
     """One JSON object a line; every value as its text (a number as written), to be read like a CSV cell."""
     rows: list[dict[str, str]] = []
     lines: list[int] = []
+    unread: list[tuple[int, Mapping[str, str]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line, parse_float=str, parse_int=str)
-        except json.JSONDecodeError as error:
-            problems.add(Diagnostic(f"not valid JSON: {error.msg}", where=f"{name}:{number}"))
+        except (json.JSONDecodeError, RecursionError) as error:
+            problems.add(Diagnostic(f"not valid JSON: {getattr(error, 'msg', 'nested too deep')}",
+                                    where=f"{name}:{number}"))
+            unread.append((number, {}))
             continue
         if not isinstance(item, dict):
             problems.add(Diagnostic("each line must be a JSON object", where=f"{name}:{number}"))
+            unread.append((number, {}))
             continue
         rows.append({str(k): _json_cell(v) for k, v in item.items()})
         lines.append(number)
         _limit_rows(len(lines), name)
     header = list(dict.fromkeys(k for row in rows for k in row))
     columns = [pa.array([row.get(k, "") for row in rows], pa.string()) for k in header]
-    return Source(name, pa.table(columns, names=header), np.array(lines, dtype=np.int64), True)
+    return Source(name, pa.table(columns, names=header), np.array(lines, dtype=np.int64), True, tuple(unread))
 
 
 def _json_cell(value: Any) -> str:
@@ -253,7 +260,8 @@ class _Reader:
         if declared == "date":  # the form is right; the date may still be impossible (2021-02-30)
             parsed = pc.strptime(pc.if_else(fast, text, "1970-01-01"), format="%Y-%m-%d", unit="s",
                                  error_is_null=True)
-            fast = pc.and_(fast, pc.is_valid(parsed))
+            written = pc.strftime(parsed, format="%Y-%m-%d")  # strptime moves 2021-02-30 to 2021-03-02
+            fast = pc.and_(pc.and_(fast, pc.is_valid(parsed)), pc.equal(written, text).fill_null(False))
         ok = fast.to_numpy(zero_copy_only=False)
         values = self._fast_values(text, ok, declared)
         slow = np.flatnonzero(~ok)
