@@ -27,11 +27,11 @@ from typing import Any
 import attrs
 import numpy as np
 
+from optionrules.binding import parameter_refs
 from optionrules.compile import EvaluationPlan, EventPlan
 from optionrules.expressions import Arith, ArithOp, Call, Const, Function, Negate, Ref, RefKind, TExpr
 from optionrules.figures import AwardType
 from optionrules.fold import Known, fold
-from optionrules.binding import parameter_refs
 from optionrules.kinds import KINDS, Clause, Exercise, Grant, Lockup, Milestone, Rule, Settlement, Term, Vesting
 from optionrules.kinds.readers import Constant, Whole
 from optionrules.kinds.words import EarlyExercise, Forfeit, Remainder, RoundingBasis, VestWord
