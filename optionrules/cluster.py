@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from optionrules.binding import Form
@@ -69,26 +69,29 @@ def close(client: Any) -> None:
 
 
 def evaluate_on(client: Any, form: Form, grants: Table, events: Source | None, query: Query,
-                shown: Callable[[Sequence[Any]], None] | None = None) -> Portfolio:
-    """Each partition of the grants as a task; the results combined as the local run combines them."""
+                watched: bool = False) -> Portfolio:
+    """Each partition of the grants as a task; the results combined as the local run combines them. `watched`:
+    show the tasks' progress (`watch`)."""
     parts = partitions(grants)
     form_, events_ = client.scatter([form, events], broadcast=True)
     futures = client.map(evaluate_partition, [form_] * len(parts), parts, [events_] * len(parts),
                          [query] * len(parts), pure=False)
-    (shown or watch)(futures)
+    if watched:
+        watch(futures)
     results = client.gather(futures)
     return combine([r for r, _ in results], events, [ids for _, ids in results])
 
 
-def scenarios_on(client: Any, job: Job, scenarios: Sequence[Scenario],
-                 shown: Callable[[Sequence[Any]], None] | None = None) -> list[dict[str, Any]]:
+def scenarios_on(client: Any, job: Job, scenarios: Sequence[Scenario], watched: bool = False
+                 ) -> list[dict[str, Any]]:
     """Batches of scenarios as tasks (each reads the grants once); the rows in the scenarios' order."""
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     count = min(len(scenarios), workers * BATCHES_PER_WORKER)
     batches = [list(scenarios[i::count]) for i in range(count)]
     job_ = client.scatter(job, broadcast=True)
     futures = client.map(run_scenarios, [job_] * count, batches, pure=False)
-    (shown or watch)(futures)
+    if watched:
+        watch(futures)
     done = client.gather(futures)
     rows_per = [len(r) // max(1, len(b)) for r, b in zip(done, batches)]
     ordered: list[dict[str, Any]] = []

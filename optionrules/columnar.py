@@ -86,15 +86,41 @@ def month_days(year: Column, month: Column) -> Column:
 def add_months(days: Column, months: Column | int, missing_day: MissingDay) -> Column:
     """`day + months` for each day: the same day of the month, or per the missing-day policy; the calendar's
     ends where it would leave it (as `values.add_months`)."""
-    year, month, day = civil(days)
-    target = year * 12 + month - 1 + np.asarray(months, dtype=np.int64)
-    year, month = target // 12, target % 12 + 1
-    length = month_days(year, month)
-    landed = ordinal(year, month, np.minimum(day, length))
-    if missing_day is MissingDay.FIRST_OF_NEXT_MONTH:
-        landed = landed + (day > length)
-    landed = np.where(year > date.max.year, LAST_DAY, np.where(year < date.min.year, FIRST_DAY, landed))
-    return np.clip(landed, FIRST_DAY, LAST_DAY)
+    return Anchor.of(days).plus_months(months, missing_day)
+
+
+@attrs.frozen
+class Anchor:
+    """Days with their (year, month, day), computed once: the anchor of every `+ k months` from them."""
+
+    days: Column
+    year: Column
+    month: Column
+    day: Column
+
+    @staticmethod
+    def of(days: Column) -> Anchor:
+        return Anchor(np.asarray(days, dtype=np.int64), *civil(days))
+
+    def plus_months(self, months: Column | int, missing_day: MissingDay) -> Column:
+        target = self.year * 12 + self.month - 1 + np.asarray(months, dtype=np.int64)
+        year, month = target // 12, target % 12 + 1
+        length = month_days(year, month)
+        landed = ordinal(year, month, np.minimum(self.day, length))
+        if missing_day is MissingDay.FIRST_OF_NEXT_MONTH:
+            landed = landed + (self.day > length)
+        landed = np.where(year > date.max.year, LAST_DAY, np.where(year < date.min.year, FIRST_DAY, landed))
+        found: Column = np.clip(landed, FIRST_DAY, LAST_DAY)
+        return found
+
+    def plus(self, span: Duration, missing_day: MissingDay, times: Column | int = 1) -> Column:
+        """`day + span x times`: the months first, from the anchor, then the days."""
+        moved = self.plus_months(np.asarray(times) * span.months, missing_day) if span.months else self.days
+        return shift(moved, np.asarray(times) * span.days) if span.days else moved
+
+    def month_index(self) -> Column:
+        found: Column = self.year * 12 + self.month - 1
+        return found
 
 
 def shift(days: Column, count: Column | int) -> Column:
@@ -105,14 +131,11 @@ def shift(days: Column, count: Column | int) -> Column:
 
 def add(days: Column, span: Duration, missing_day: MissingDay, times: Column | int = 1) -> Column:
     """`day + span x times`: the months first, from the anchor, then the days."""
-    moved = add_months(days, np.asarray(times) * span.months, missing_day) if span.months else days
-    return shift(moved, np.asarray(times) * span.days) if span.days else np.asarray(moved, dtype=np.int64)
+    return Anchor.of(days).plus(span, missing_day, times)
 
 
 def month_index(days: Column) -> Column:
-    year, month, _ = civil(days)
-    found: Column = year * 12 + month - 1
-    return found
+    return Anchor.of(days).month_index()
 
 
 # ---- Expressions over columns -------------------------------------------------------------------------------
@@ -205,19 +228,22 @@ class Schedule:
                         vesting.cliff, vesting.missing_day.resolve(readings), rounding, cumulative,
                         vesting.remainder.resolve(readings))
 
-    def vested_by(self, start: Column, day: Column) -> Column:
-        """How many installments fell on or before `day` (those before the cliff on the cliff)."""
+    def cliff_day(self, start: Anchor) -> Column | None:
+        return start.plus(self.cliff, self.missing_day) if self.cliff is not None else None
+
+    def vested_by(self, start: Anchor, cliff: Column | None, day: Column) -> Column:
+        """How many installments fell on or before `day` (those before the cliff, on the cliff day)."""
         n = self.installments
         if self.every.months:
-            months = month_index(day) - month_index(start)
+            months = month_index(day) - start.month_index()
             k = np.clip(months // self.every.months, 0, n)
-            late = (k > 0) & (add(start, self.every, self.missing_day, k) > day)
+            late = (k > 0) & (start.plus(self.every, self.missing_day, k) > day)
             k = k - late
         else:
-            k = np.clip((np.asarray(day) - start) // self.every.days, 0, n)
+            k = np.clip((np.asarray(day) - start.days) // self.every.days, 0, n)
         k = np.where(np.asarray(day) >= LAST_DAY, n, k)
-        if self.cliff is not None:
-            k = np.where(np.asarray(day) < add(start, self.cliff, self.missing_day), 0, k)
+        if cliff is not None:
+            k = np.where(np.asarray(day) < cliff, 0, k)
         return k
 
     def shares_of(self, shares: Column, k: Column) -> Column:
@@ -313,13 +339,16 @@ class OptionEvaluator:
         env = self.columns(parameters)
         granted = np.broadcast_to(column(self.granted, env), rows).astype(np.int64)
         expires = np.broadcast_to(column(self.expiration, env), rows).astype(np.int64)
-        starts = [np.broadcast_to(column(s.start, env), rows) for s in self.schedules]
+        starts = [Anchor.of(np.broadcast_to(column(s.start, env), rows)) for s in self.schedules]
+        cliffs = [s.cliff_day(start) for s, start in zip(self.schedules, starts)]
         shares = [np.broadcast_to(column(s.shares, env), rows) for s in self.schedules]
         happened = (event_dates > 0) & (event_dates <= expires)  # an event after the term changes nothing
         ends, forfeits, deadline = self._effects(env, rows, event_dates, codes, happened, expires)
-        end_count = [s.vested_by(start, event_dates if self.service_inclusive else event_dates - 1)
-                     for s, start in zip(self.schedules, starts)]
-        return [self._on(day, granted, expires, starts, shares, end_count, event_dates, happened & ends,
+        last_day = event_dates if self.service_inclusive else event_dates - 1
+        end_count = [s.vested_by(start, cliff, last_day) if happened.any() else np.zeros(rows, dtype=np.int64)
+                     for s, start, cliff in zip(self.schedules, starts, cliffs)]
+        starts_cliffs = list(zip(starts, cliffs))
+        return [self._on(day, granted, expires, starts_cliffs, shares, end_count, event_dates, happened & ends,
                          happened & forfeits, np.where(happened, deadline, expires)) for day in as_of]
 
     def _effects(self, env: Env, rows: int, event_dates: Column, codes: Column, happened: Column,
@@ -345,7 +374,8 @@ class OptionEvaluator:
                 deadline = np.where(chosen, window, deadline)
         return ends, forfeits, deadline
 
-    def _on(self, day: int, granted: Column, expires: Column, starts: list[Column], shares: list[Column],
+    def _on(self, day: int, granted: Column, expires: Column, starts: list[tuple[Anchor, Column | None]],
+            shares: list[Column],
             end_count: list[Column], event_dates: Column, ends: Column, forfeits: Column, deadline: Column
             ) -> Figures:
         """The figures on `day`: the event applied where it fell on or before it."""
@@ -354,8 +384,8 @@ class OptionEvaluator:
         deadline = np.where(applied, deadline, expires)
         until = np.minimum(day, deadline)
         vested = np.zeros(len(granted), dtype=np.int64)
-        for schedule, start, share, at_end in zip(self.schedules, starts, shares, end_count):
-            k = schedule.vested_by(start, until)
+        for schedule, (start, cliff), share, at_end in zip(self.schedules, starts, shares, end_count):
+            k = schedule.vested_by(start, cliff, until)
             k = np.where(ends & (until >= event_dates), at_end, k)
             vested = vested + schedule.shares_of(share, k)
         zero = np.zeros(len(granted), dtype=np.int64)

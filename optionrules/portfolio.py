@@ -561,7 +561,7 @@ def evaluate(form: str | Path | Form, grants: Table, events: Table | None = None
     if client is not None:
         from optionrules.cluster import evaluate_on
 
-        result: Portfolio = evaluate_on(client, loaded, grants, event_source, query)
+        result: Portfolio = evaluate_on(client, loaded, grants, event_source, query, watched=progress is not None)
     else:
         result = _evaluate_parts(loaded, grants, event_source, query, progress)
     result.problems = [*problems.reported(), *result.problems]
@@ -877,7 +877,7 @@ def _scenarios(job: Job, scenarios: list[Scenario], columns: list[str], describe
     if client is not None:
         from optionrules.cluster import scenarios_on
 
-        rows = scenarios_on(client, job, scenarios)
+        rows = scenarios_on(client, job, scenarios, watched=progress is not None)
     else:
         rows = run_scenarios(job, scenarios, progress)
     return Scenarios(columns, job.form.model.award, rows, described, base)

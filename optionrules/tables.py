@@ -194,8 +194,11 @@ def read_column(source: Source, column: str, attr: Attr, enums: Mapping[str, Enu
     if rows is not None:
         cells = cells.take(pa.array(rows))
     index = rows if rows is not None else np.arange(len(cells))
-    reader = _Reader(source, column, attr, enums, problems, index)
-    return reader.read(cells)
+    reader = _Reader(source, column, attr, enums)
+    read = reader.read(cells)
+    for position, message in sorted(reader.found):
+        problems.add(Diagnostic(message, where=source.where(int(index[position]), column)))
+    return read
 
 
 @attrs.define
@@ -204,8 +207,7 @@ class _Reader:
     column: str
     attr: Attr
     enums: Mapping[str, EnumType]
-    problems: Problems
-    index: Column
+    found: list[tuple[int, str]] = attrs.Factory(list)  # (position, message): the cells that mean nothing
 
     def read(self, cells: pa.Array) -> ReadColumn:
         declared = self.attr.declared
@@ -241,7 +243,30 @@ class _Reader:
         return read
 
     def _text(self, cells: pa.Array) -> ReadColumn:
-        """Text cells: the common forms read a whole column at a time, the others one by one."""
+        """Text cells: the common forms read a whole column at a time, the others one by one. A column of few
+        values (prices, enums, flags) is read once per value."""
+        declared = self.attr.declared
+        if declared in ("money", "bool") or declared in self.enums:
+            encoded = pc.dictionary_encode(cells)
+            if len(encoded.dictionary) * 4 < len(cells):
+                return self._distinct(encoded)
+        return self._each(cells)
+
+    def _distinct(self, encoded: pa.DictionaryArray) -> ReadColumn:
+        """Each distinct value read once; a bad one is a problem on every row that has it."""
+        found, self.found = self.found, []
+        read = self._each(encoded.dictionary)
+        messages = dict(self.found)
+        self.found = found
+        codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(read.bad[codes]).tolist():
+            self._problem(row, messages[int(codes[row])])
+        values = read.values.take(encoded.indices) if isinstance(read.values, pa.Array) else read.values[codes]
+        suspect = {row: read.suspect[code] for row, code in enumerate(codes.tolist()) if code in read.suspect} \
+            if read.suspect else {}
+        return ReadColumn(values, read.bad[codes], suspect)
+
+    def _each(self, cells: pa.Array) -> ReadColumn:
         declared = self.attr.declared
         text = pc.utf8_trim_whitespace(cells.fill_null(""))
         if declared == "money":
@@ -319,8 +344,7 @@ class _Reader:
         return f"{self.attr.name}: {value} cannot be read"
 
     def _problem(self, position: int, message: str) -> None:
-        row = int(self.index[position])
-        self.problems.add(Diagnostic(message, where=self.source.where(row, self.column)))
+        self.found.append((position, message))
 
 
 def _placeholder(declared: str, n: int, exact: Mapping[int, Any]) -> Any:
@@ -435,16 +459,18 @@ def _ids(source: Source, problems: Problems, bad: Column) -> pa.Array:
         ids = pa.array(names, pa.string())
     else:
         ids = given
-    if len(pc.unique(ids)) < len(ids):
-        first = pc.index_in(ids, value_set=pc.unique(ids)).to_numpy(zero_copy_only=False)
-        seen: dict[int, int] = {}
+    order = pc.sort_indices(ids).to_numpy(zero_copy_only=False)  # stable: a run of one id starts at its first row
+    ordered = ids.take(pa.array(order))
+    same = np.concatenate([[False], pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+                          .to_numpy(zero_copy_only=False)]) if len(ids) > 1 else np.zeros(len(ids), dtype=bool)
+    if same.any():
+        run = np.maximum.accumulate(np.where(same, 0, np.arange(len(ids))))
         kind = "line" if source.by_line else "row"
-        for row, group in enumerate(first.tolist()):
-            at = seen.setdefault(group, row)
-            if at != row:
-                bad[row] = True
-                problems.add(Diagnostic(f"the id {shown(ids[row].as_py())} is also the id of {kind} "
-                                        f"{source.lines[at]}", where=source.where(row, ID)))
+        for position in np.flatnonzero(same).tolist():
+            row, first = int(order[position]), int(order[run[position]])
+            bad[row] = True
+            problems.add(Diagnostic(f"the id {shown(ids[row].as_py())} is also the id of {kind} "
+                                    f"{source.lines[first]}", where=source.where(row, ID)))
     return ids
 
 
