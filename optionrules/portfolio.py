@@ -355,13 +355,14 @@ class Portfolio:
         return not self.problems
 
     def summary(self) -> str:
-        """What was evaluated, and how: `20 grants: 20 evaluated (18 columnar, 2 by the scalar engine: ...)`."""
+        """What was evaluated, and how: `20 grants: 20 evaluated, 18 by the columnar evaluator and 2 by the scalar
+        engine (several events: 2)`."""
         evaluated = self.columnar + self.scalar
-        why = "; ".join(f"{count:,} {reason}" for reason, count in self.reasons.most_common() if count)
-        scalar = f", {self.scalar:,} by the scalar engine ({why})" if self.scalar else ""
+        why = "; ".join(f"{reason}: {count:,}" for reason, count in self.reasons.most_common() if count)
+        scalar = f" and {self.scalar:,} by the scalar engine ({why})" if self.scalar else ""
         bad = f"; {self.bad:,} not evaluated (their problems are listed)" if self.bad else ""
-        return (f"{self.grants:,} grants: {evaluated:,} evaluated ({self.columnar:,} by the columnar "
-                f"evaluator{scalar}){bad}")
+        how = f"{self.columnar:,} by the columnar evaluator{scalar}"
+        return f"{self.grants:,} grants: {evaluated:,} evaluated, {how}{bad}"
 
     def _repr_html_(self) -> str:
         import html
@@ -453,6 +454,21 @@ def as_of_dates(as_of: date | str | Iterable[date | str] | None) -> tuple[date, 
 
 def load_form(form: str | Path | Form) -> Form:
     return form if isinstance(form, Form) else Form.load(form)
+
+
+def form_contract(path: str | Path) -> Any:
+    """A form as a Contract, to ask `.portfolio(...)` of: `form_contract("acme_option_form.contract")`."""
+    from optionrules.contract import Contract
+
+    return Contract(Form.load(path).model)
+
+
+def form_of(model: Model) -> Form:
+    """The form a contract's model is (its text checked again: a model is not kept with its syntax tree)."""
+    if model.role != "form":
+        raise QueryError(f"portfolio evaluates the grants of a form; {model.file} is not one (load the form with "
+                         "optionrules.portfolio.form_contract(path))")
+    return Form.of(model.text, model.file)
 
 
 def _check_by(source: Source, by: str | None) -> None:

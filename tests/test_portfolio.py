@@ -336,7 +336,7 @@ def test_bad_rows_are_reported_and_the_others_evaluated(tmp_path):
     assert f"{name}:6, column 'id': error: the id 'G1' is also the id of line 2" in lines
     assert f"{name}:7, column 'shares': error: grant G6: `shares` must be a whole number of at least 1, not 0 " \
         "(the form's line 28)" in lines
-    assert "7 grants: 2 evaluated (2 by the columnar evaluator); 5 not evaluated" in result.stderr
+    assert "7 grants: 2 evaluated, 2 by the columnar evaluator; 5 not evaluated" in result.stderr
     written = out.read_text().splitlines()
     # G1: 4,800 / 48 = 100 a month; on the cliff (2022-01-15) 12 x 100 = 1,200; G7: 12 x 200 = 2,400
     assert written[0].startswith("id,department,as_of,granted,vested") and len(written) == 3
@@ -395,6 +395,8 @@ def test_a_dataframe_in_and_out(acme):
     by_plan = totals[totals["plan"] == "2016"].iloc[0]
     assert by_plan["vested"] == out[out["plan"] == "2016"]["vested"].sum()
     assert "Totals" in result._repr_html_()
+    through_contract = portfolio.form_contract(FORM).portfolio(frame, as_of=["2020-06-30"], by="plan")
+    assert through_contract.rows.equals(result.rows)
 
 
 # ---- What-ifs and sampled scenarios --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Portfolio benchmarks: whole cap tables of the Acme form, each figure beside a baseline measured in the same run.
 
-    python benchmarks/portfolio.py [--quick]        (also part of `make bench`)
+    python benchmarks/cap_tables.py [--quick]       (also part of `make bench`)
 
 - 1,000,000 grants from Parquet, one as-of date, no events: `optionrules portfolio` end to end (target: 10 s),
   and in-process beside a hand-written numpy computation of the same figures (target: within 3x);
@@ -138,7 +138,7 @@ def median(runs: int, *timed: Callable[[], object]) -> list[float]:
 def main() -> int:
     quick = "--quick" in sys.argv
     n = 100_000 if quick else 1_000_000
-    rows: list[tuple[str, str, str, float | None, str]] = []
+    rows = Rows()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         grants = make_grants(n, work / "grants.parquet")
@@ -163,11 +163,22 @@ def main() -> int:
                      None, "< 15 s"))
         rows += load_csv(work)
         rows += on_dask(work, grants)
-    width = max(len(r[0]) for r in rows)
-    for name, value, base, ratio, target in rows:
-        shown = f"ratio {ratio:.2f}x" if ratio is not None else ""
-        print(f"{name:<{width}}  {value:>10}  {base:<36} {shown:<12} target {target}".rstrip())
     return 0
+
+
+class Rows(list[tuple[str, str, str, float | None, str]]):
+    """The figures, each printed as it is measured (a long run shows its progress)."""
+
+    def append(self, row: tuple[str, str, str, float | None, str]) -> None:
+        super().append(row)
+        name, value, base, ratio, target = row
+        shown = f"ratio {ratio:.2f}x" if ratio is not None else ""
+        print(f"{name:<58}  {value:>10}  {base:<36} {shown:<12} target {target}".rstrip(), flush=True)
+
+    def __iadd__(self, rows: object) -> Rows:  # type: ignore[override, misc]
+        for row in rows:  # type: ignore[attr-defined]
+            self.append(row)
+        return self
 
 
 def load_csv(work: Path) -> list[tuple[str, str, str, float | None, str]]:
