@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from optionrules.errors import OptionRulesError, visible
-from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS
+from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS, MAX_SCENARIOS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -752,6 +752,10 @@ def _add_portfolio(commands: Any) -> None:
                            help="the waiting times start on this date (default: today)")
     scenarios.add_argument("--scenarios", type=_count, default=100, metavar="N", help="scenarios sampled (default 100)")
     scenarios.add_argument("--seed", type=int, default=0, metavar="S", help="the seed of the draws (default 0)")
+    scenarios.add_argument("--max-rows", type=_count, default=MAX_ROWS, metavar="N",
+                           help=f"refuse --vary of more than N combinations (default: {MAX_ROWS:,})")
+    scenarios.add_argument("--max-scenarios", type=_count, default=MAX_SCENARIOS, metavar="N",
+                           help=f"refuse more than N sampled scenarios (default: {MAX_SCENARIOS:,})")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="run partitions and scenario batches on a Dask cluster: a scheduler's address "
                         "(tcp://host:8786), or local:N for N workers on this machine")
@@ -762,6 +766,8 @@ def _add_portfolio(commands: Any) -> None:
 def _portfolio(args: argparse.Namespace) -> int:
     from optionrules.files import check_writable
 
+    if args.format == "table" and args.output and not args.output.lower().endswith((".csv", ".json", ".parquet")):
+        raise InputError("optionrules: --output: name a .csv, .json or .parquet file (or give --format)")
     if args.format == "parquet" and not args.output:
         raise InputError("optionrules: --format parquet writes a file: name it with --output")
     if args.output:
@@ -793,13 +799,14 @@ def _portfolio_run(args: argparse.Namespace, portfolio: Any, client: Any) -> int
               "progress": _ticker("scenarios" if args.vary or args.sample_rate else "grants")}
     if args.vary:
         at = args.as_of[0] if args.as_of else args.at
-        result = portfolio.whatif(form, args.grants, vary=args.vary, as_of=at, **common)
+        result = portfolio.whatif(form, args.grants, vary=args.vary, as_of=at, max_rows=args.max_rows, **common)
         return _scenario_output(args, result, result.to_pandas())
     if args.sample_rate:
         attributes = dict(_pair(p, "--sample-with") for p in args.sample_with)
         result = portfolio.sample(form, args.grants, as_of=args.as_of, rate=args.sample_rate,
                                   scenarios=args.scenarios, seed=args.seed, event=args.sample_event,
-                                  attributes=attributes, start=args.sample_from, **common)
+                                  attributes=attributes, start=args.sample_from, max_scenarios=args.max_scenarios,
+                                  **common)
         return _scenario_output(args, result, result.distribution())
     result = portfolio.evaluate(form, args.grants, as_of=args.as_of, **common)
     _problems(result)

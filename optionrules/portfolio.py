@@ -57,6 +57,7 @@ from optionrules.values import Duration
 
 VIOLATIONS = "violations"  # a column beside the figures: the events the contract did not allow
 SCALAR = "by_scalar_engine"  # a column of scenario totals: the grants the columnar evaluator did not cover
+MAX_KEPT_PLANS = 50_000  # the scalar engine's plans kept across scenarios (some 20 KiB each)
 MAX_HINTS = 10  # unknown ids given the nearest known ones (each a search of every id)
 CHUNK = 1 << 18  # rows the columnar evaluator takes at once: some 100 MB of intermediate columns
 Column = np.ndarray[Any, Any]
@@ -125,6 +126,7 @@ class Prepared:
     parameters: dict[str, Any]  # the columns the columnar evaluator reads
     event_rows: dict[int, list[int]]  # grant row -> its rows of the events table, in input order
     plans: dict[int, EvaluationPlan] = attrs.Factory(dict)  # the scalar engine's, kept across scenarios
+    keep_plans: bool = False  # several scenarios: compile each row's plan once
 
     @property
     def bad(self) -> int:
@@ -293,7 +295,9 @@ def _scalar(prepared: Prepared, row: int, added: Sequence[Added], as_of: Sequenc
     if plan is None:
         engine = prepared.engine
         model = prepared.checked.get(row) or engine.form.bind(prepared.grants.values(row), engine.readings)
-        plan = prepared.plans[row] = engine.plan_of(model)
+        plan = engine.plan_of(model)
+        if prepared.keep_plans and len(prepared.plans) < MAX_KEPT_PLANS:
+            prepared.plans[row] = plan
     events = prepared.events
     timeline = [Event(i, date.fromordinal(int(events.dates[e])), events.names[e], events.attrs[e])
                 for i, e in enumerate(prepared.event_rows.get(row, ()))]
@@ -692,6 +696,7 @@ def run_scenarios(job: Job, scenarios: Sequence[Scenario], progress: Progress | 
             problems = Problems("grants")
             grants = _source(job.grants, "grants file", problems)
             prepared[key] = prepare(Engine(job.form, scenario.readings), grants, job.events, problems)
+            prepared[key].keep_plans = True
         rows += _totals_of(job, prepared[key], scenario)
         if progress is not None:
             progress(number + 1, len(scenarios))
@@ -904,6 +909,10 @@ def write_rows(rows: pa.Table, form: str, output: str | None, about: Mapping[str
     cells are guarded against formulas, shares and dates written exactly."""
     from optionrules.files import write_text
 
+    if form == "table":  # a file is data: its format from its name
+        form = {".csv": "csv", ".json": "json", ".parquet": "parquet"}.get(Path(output or "").suffix.lower(), "")
+        if not form:
+            raise QueryError("--output: name a .csv, .json or .parquet file, or give --format csv, json or parquet")
     if form == "parquet":
         if output is None:
             raise QueryError("Parquet is written to a file: name it")
