@@ -720,7 +720,7 @@ def _add_portfolio(commands: Any) -> None:
                     "--vary, one row of totals per combination; with --sample-rate, the distribution of each "
                     "total over sampled scenarios. Needs the [portfolio] extra.",
         epilog="examples: --vary 'change_of_control.date=2026-06-30' --vary 'change_of_control.assumed=false' "
-               "--vary 'termination.date=2026-09-30' --vary 'termination.reason=without_cause'; "
+               "--vary 'termination.date=2026-09-30' --vary 'termination.reason=resignation'; "
                "--sample-rate 10%% --sample-with reason=resignation --sample-from 2026-01-01 --scenarios 200")
     p.add_argument("contract", metavar="FORM", help="the form the grants are made with")
     p.add_argument("--grants", required=True, metavar="FILE",

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from optionrules.errors import Diagnostic, Problems
-from optionrules.files import FileError, display_name, read_bytes, read_text
+from optionrules.files import FileError, display_name, inside_root, read_bytes, read_text
 from optionrules.grants import ID, read_cell
 from optionrules.limits import MAX_TABLE_ROWS, TABLE_BYTES
 from optionrules.model import Attr, EnumType
@@ -83,9 +83,10 @@ def read_source(path: str | Path, what: str, problems: Problems) -> Source:
 
 
 def _parquet(path: Path, what: str) -> pa.Table:
-    data = read_bytes(path, TABLE_BYTES, what) if not path.is_dir() else b""
-    if path.is_dir():
-        raise FileError(f"cannot read the {what}: a folder inside the dataset", str(path))
+    """A Parquet file, read through `files` (a regular file, within its size, not a link out of its folder)."""
+    if str(path) != "-":
+        inside_root(path, path.parent, what, "name the file itself")
+    data = read_bytes(path, TABLE_BYTES, what)
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as error:
