@@ -848,13 +848,17 @@ def _pair(text: str, flag: str) -> tuple[str, str]:
 
 
 def _frame_text(frame: Any) -> str:
+    import pandas as pd
+
     from optionrules.printer import show_value
     from optionrules.render import table
 
     def cell(value: Any) -> str:
-        if hasattr(value, "date") and callable(value.date):
+        if pd.isna(value):
+            return ""  # no deadline; the overall row of totals `by` a column
+        if isinstance(value, pd.Timestamp):
             return str(value.date().isoformat())
-        return "" if value is None or value != value else show_value(value)
+        return show_value(value)
 
     rows = [[cell(v) for v in record] for record in frame.itertuples(index=False)]
     return "\n".join(table([str(c) for c in frame.columns], rows))

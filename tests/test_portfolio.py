@@ -344,6 +344,19 @@ def test_bad_rows_are_reported_and_the_others_evaluated(tmp_path):
     assert written[2].startswith("G7,ops,2022-01-15,9600,2400,0,2400,7200")
 
 
+def test_totals_by_a_column_at_the_terminal(tmp_path):
+    grants = tmp_path / "grants.csv"
+    grants.write_text("id,optionee,shares,grant_date,commencement,exercise_price,department\n"
+                      "G1,Ann,4800,2021-01-15,2021-01-15,USD 1.00,eng\n"
+                      "G2,Bob,9600,2021-01-15,2021-01-15,USD 1.00,ops\n")
+    result = run_cli("portfolio", str(FORM), "--grants", str(grants), "--as-of", "2022-01-15", "--by", "department")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # on the cliff: 12 x 100 = 1,200 of G1's 4,800 and 12 x 200 = 2,400 of G2's 9,600
+    assert lines[3].split() == ["2022-01-15", "2", "14,400", "3,600", "0", "3,600", "10,800", "0", "0", "0"]
+    assert lines[4].split() == ["2022-01-15", "1", "4,800", "1,200", "0", "1,200", "3,600", "0", "0", "0", "eng"]
+
+
 def test_a_bad_event_sets_its_grant_aside(tmp_path):
     events = tmp_path / "events.jsonl"
     events.write_text('{"grant_id": "A-0001", "date": "2022-05-01", "event": "termination", "reason": "bored"}\n'
