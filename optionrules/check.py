@@ -238,6 +238,7 @@ class Checker:
             attr = self.attribute(param)
             if attr.type != ERROR:
                 declared[param.name] = attr
+        self.model.parameters = declared
         if values is None:  # a form on its own: its parameters stay symbols, checked with sample values
             for name, attr in declared.items():
                 sample = SAMPLE_VALUES.get(attr.declared)

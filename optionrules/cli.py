@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from optionrules.errors import OptionRulesError, visible
-from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS
+from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS, MAX_SCENARIOS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -234,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     kinds.set_defaults(run=_kinds)
     _add_lsp(commands)
     _add_report(commands)
+    _add_portfolio(commands)
     return parser
 
 
@@ -369,18 +370,17 @@ def _load(args: argparse.Namespace) -> Any:
     """The contract named; or, with --grants, the grant --grant of the CSV file made with the form named."""
     from optionrules.contract import load
     from optionrules.errors import ContractError
-    from optionrules.grants import load_grants
+    from optionrules.grants import find_grant
 
+    if args.grants is not None and args.grant is None:
+        raise InputError(f"optionrules: --grants: name the grant with --grant ID (or `row N`); to evaluate every "
+                         f"grant: optionrules portfolio {args.contract} --grants {args.grants}")
     try:
         if args.grants is None:
             return load(args.contract)
-        grants = load_grants(args.contract, args.grants)
+        return find_grant(args.contract, args.grants, args.grant)
     except ContractError as error:
         raise InputError(str(error)) from None
-    if args.grant not in grants:
-        ids = ", ".join(grants) or "none"
-        raise InputError(f"optionrules: --grant: name a grant of {args.grants} (its ids: {ids})")
-    return grants[args.grant]
 
 
 def _check_grants(forms: Sequence[Path], csv_path: str) -> tuple[int, int]:
@@ -708,3 +708,190 @@ def _report(args: argparse.Namespace) -> int:
     write_report(args.contract, args.out)
     _say(f"wrote {args.out}")
     return EXIT_OK
+
+
+# ---- portfolio ------------------------------------------------------------------------------------------
+
+PORTFOLIO_INSTALL_HINT = ("optionrules portfolio needs numpy, pyarrow, pandas and dask: "
+                          "pip install 'optionrules[portfolio]'")
+_FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _add_portfolio(commands: Any) -> None:
+    p = commands.add_parser(
+        "portfolio", help="every grant of a form at once: figures, totals, what-ifs and sampled scenarios",
+        description="Evaluate every grant of a grants table (CSV or Parquet, or a folder of Parquet files) made "
+                    "with FORM, with the events of an events table, on each --as-of date: one row per grant and "
+                    "date with every figure, and totals (overall, and per value of --by). A bad row is reported "
+                    "by row and column and the others are evaluated; the exit is 1 when any row was bad. With "
+                    "--vary, one row of totals per combination; with --sample-rate, the distribution of each "
+                    "total over sampled scenarios. Needs the [portfolio] extra.",
+        epilog="examples: --vary 'change_of_control.date=2026-06-30' --vary 'change_of_control.assumed=false' "
+               "--vary 'termination.date=2026-09-30' --vary 'termination.reason=resignation'; "
+               "--sample-rate 10%% --sample-with reason=resignation --sample-from 2026-01-01 --scenarios 200")
+    p.add_argument("contract", metavar="FORM", help="the form the grants are made with")
+    p.add_argument("--grants", required=True, metavar="FILE",
+                   help="the grants: .csv or .parquet, or a folder of .parquet files (a column per parameter, an "
+                        "`id` column)")
+    p.add_argument("--events", metavar="FILE",
+                   help="the events: .csv, .parquet or .jsonl with grant_id, date and event columns, then the "
+                        "events' attributes")
+    p.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
+                   help="the date to report on (repeatable; default: today)")
+    p.add_argument("--by", metavar="COLUMN", help="also total per value of this column of the grants table")
+    p.add_argument("--format", choices=_FORMATS, default="table",
+                   help="table: the totals for a person; csv, json, parquet: every row (default: table)")
+    p.add_argument("--output", metavar="FILE", help="write the rows there (the format --format names)")
+    _add_assume(p)
+    scenarios = p.add_argument_group("what-ifs across every grant")
+    scenarios.add_argument("--vary", action="append", default=[], metavar="SPEC",
+                           help="as for whatif: EVENT.date=..., EVENT.ATTR=V1,V2, 'assume NAME=R1,R2' (repeatable); "
+                                "one row of totals per combination, as of --as-of (or event+N)")
+    scenarios.add_argument("--at", default="event+0", metavar="event+N|DATE",
+                           help="with --vary: the as-of date of each combination (default: event+0, or --as-of)")
+    scenarios.add_argument("--sample-rate", metavar="RATE",
+                           help="sample a service-ending event per grant at this yearly rate (e.g. 10%%)")
+    scenarios.add_argument("--sample-event", metavar="EVENT", help="the event sampled (default: the one that "
+                                                                    "ends service)")
+    scenarios.add_argument("--sample-with", action="append", default=[], metavar="ATTR=VALUE",
+                           help="an attribute of the sampled event (repeatable)")
+    scenarios.add_argument("--sample-from", type=_date, metavar="DATE",
+                           help="the waiting times start on this date (default: today)")
+    scenarios.add_argument("--scenarios", type=_count, default=100, metavar="N", help="scenarios sampled (default 100)")
+    scenarios.add_argument("--seed", type=int, default=0, metavar="S", help="the seed of the draws (default 0)")
+    scenarios.add_argument("--max-rows", type=_count, default=MAX_ROWS, metavar="N",
+                           help=f"refuse --vary of more than N combinations (default: {MAX_ROWS:,})")
+    scenarios.add_argument("--max-scenarios", type=_count, default=MAX_SCENARIOS, metavar="N",
+                           help=f"refuse more than N sampled scenarios (default: {MAX_SCENARIOS:,})")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run partitions and scenario batches on a Dask cluster: a scheduler's address "
+                        "(tcp://host:8786), or local:N for N workers on this machine")
+    _add_root(p)
+    p.set_defaults(run=_portfolio)
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    from optionrules.files import check_writable
+
+    if args.format == "table" and args.output and not args.output.lower().endswith((".csv", ".json", ".parquet")):
+        raise InputError("optionrules: --output: name a .csv, .json or .parquet file (or give --format)")
+    if args.format == "parquet" and not args.output:
+        raise InputError("optionrules: --format parquet writes a file: name it with --output")
+    if args.output:
+        check_writable(args.output, "output")  # before any work
+    if args.vary and args.sample_rate:
+        raise InputError("optionrules: --vary and --sample-rate are two kinds of scenario: give one")
+    try:
+        from optionrules import portfolio
+    except ImportError as error:
+        raise InputError(f"{PORTFOLIO_INSTALL_HINT} ({error})") from None
+    client = None
+    if args.dask:
+        from optionrules.cluster import connect
+
+        client = connect(args.dask)
+    try:
+        return _portfolio_run(args, portfolio, client)
+    finally:
+        if client is not None:
+            from optionrules.cluster import close
+
+            close(client)
+
+
+def _portfolio_run(args: argparse.Namespace, portfolio: Any, client: Any) -> int:
+    form = portfolio.load_form(args.contract)
+    assume = _assumptions(args.assume)
+    common = {"events": args.events, "assume": assume, "by": args.by, "client": client,
+              "progress": _ticker("scenarios" if args.vary or args.sample_rate else "grants")}
+    if args.vary:
+        at = args.as_of[0] if args.as_of else args.at
+        result = portfolio.whatif(form, args.grants, vary=args.vary, as_of=at, max_rows=args.max_rows, **common)
+        return _scenario_output(args, result, result.to_pandas())
+    if args.sample_rate:
+        attributes = dict(_pair(p, "--sample-with") for p in args.sample_with)
+        result = portfolio.sample(form, args.grants, as_of=args.as_of, rate=args.sample_rate,
+                                  scenarios=args.scenarios, seed=args.seed, event=args.sample_event,
+                                  attributes=attributes, start=args.sample_from, max_scenarios=args.max_scenarios,
+                                  **common)
+        return _scenario_output(args, result, result.distribution())
+    result = portfolio.evaluate(form, args.grants, as_of=args.as_of, **common)
+    _problems(result)
+    if args.format == "table" and not args.output:
+        _say(result.summary())
+        _say(_frame_text(result.totals()))
+    else:
+        _write_frame(args, result.to_pandas(), result.to_arrow(), {"summary": result.summary()})
+        _say(result.summary(), sys.stderr)
+    return EXIT_FINDINGS if result.problems else EXIT_OK
+
+
+def _scenario_output(args: argparse.Namespace, result: Any, frame: Any) -> int:
+    """What-ifs and samples: what was varied or sampled, then a row per combination (or the distribution)."""
+    _problems(result.base)
+    _say(result.described, sys.stderr if args.format != "table" or args.output else None)
+    if args.format == "table" and not args.output:
+        _say(result.base.summary())
+        _say(_frame_text(frame))
+    else:
+        import pyarrow as pa
+
+        _write_frame(args, frame, pa.Table.from_pandas(frame, preserve_index=False), {"described": result.described})
+    return EXIT_FINDINGS if result.base.problems else EXIT_OK
+
+
+def _problems(result: Any) -> None:
+    from optionrules.errors import render_all
+
+    if result.problems:
+        _say(render_all(result.problems), sys.stderr)
+
+
+def _pair(text: str, flag: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise InputError(f"optionrules: {flag} takes NAME=VALUE, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def _frame_text(frame: Any) -> str:
+    import pandas as pd
+
+    from optionrules.printer import show_value
+    from optionrules.render import table
+
+    def cell(value: Any) -> str:
+        if pd.isna(value):
+            return ""  # no deadline; the overall row of totals `by` a column
+        if isinstance(value, pd.Timestamp):
+            return str(value.date().isoformat())
+        return show_value(value)
+
+    rows = [[cell(v) for v in record] for record in frame.itertuples(index=False)]
+    return "\n".join(table([str(c) for c in frame.columns], rows))
+
+
+def _write_frame(args: argparse.Namespace, frame: Any, arrow: Any, about: dict[str, str]) -> None:
+    """Rows as CSV or JSON (to --output or standard output), or Parquet (to --output)."""
+    from optionrules.portfolio import write_rows
+
+    text = write_rows(arrow, args.format, args.output, about)
+    if text is not None:
+        print(text.rstrip("\n"))
+
+
+def _ticker(unit: str) -> Any:
+    """Progress of a long run: a bar on a terminal, elsewhere a line every few seconds."""
+    import time
+
+    bar = _progress_bar(unit)
+    last = [time.monotonic()]
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            bar(done, total)
+        elif (done == 0 and total >= 2000) or time.monotonic() - last[0] >= 5 or (done == total and total >= 2000):
+            last[0] = time.monotonic()
+            print(f"optionrules: {done:,}/{total:,} {unit}", file=sys.stderr, flush=True)
+
+    return progress

@@ -113,6 +113,14 @@ class Contract:
         """Every date on which a figure changes, with the clauses that changed it."""
         return vesting_table(self.plan(assume), self.timeline(events), self.model.heading)
 
+    def portfolio(self, grants: Any, events: Any = None, as_of: Any = None, assume: Mapping[str, str] | None = None,
+                  by: str | None = None, client: Any = None, progress: Progress | None = None) -> Any:
+        """Every grant of a table made with this form (a path, a DataFrame, an Arrow table): a row per grant and
+        date, totals, problems (`optionrules.portfolio.evaluate`; the [portfolio] extra)."""
+        from optionrules.portfolio import evaluate, form_of
+
+        return evaluate(form_of(self.model), grants, events, as_of, assume, by, client, progress)
+
     def evaluate_many(self, events: Any, dates: Iterable[date | str],
                       assume: Mapping[str, str] | None = None) -> list[Evaluation]:
         timeline, plan = self.timeline(events), self.plan(assume)

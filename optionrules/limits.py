@@ -18,6 +18,12 @@ GRANTS_BYTES = 4 * MiB  # a CSV file of grants
 SOURCE_BYTES = 4 * MiB  # an agreement's text (`source:`), read to find the clauses' quotes in it
 MAX_GRANTS = 10_000  # rows of a CSV file of grants: each is checked as a contract (some 0.5 ms each)
 
+# A portfolio's tables (grants, events): read as columns, not checked row by row. A million grants of a form
+# take some 200 MB of columns; the limits keep a table within a few GiB however it is written.
+TABLE_BYTES = 1024 * MiB  # a grants or events file (CSV, Parquet, JSON lines), or one file of a Parquet dataset
+MAX_TABLE_ROWS = 20_000_000  # rows of a grants or events table (or of one file of a dataset)
+MAX_SCENARIOS = 10_000  # sampled scenarios of a portfolio, unless raised: each evaluates every grant once
+
 MAX_ROWS = 100_000  # the rows of a what-if sweep (some 1 KiB each), unless raised
 MAX_EVALUATIONS = 100_000_000  # of a verify search, unless raised: about a minute on two cores (the reference: 31M)
 

@@ -120,6 +120,7 @@ class Model:
     sources: dict[str, str] = attrs.Factory(dict)  # every file the contract is made of -> its text
     enums: dict[str, EnumType] = attrs.Factory(dict)
     events: dict[str, EventType] = attrs.Factory(dict)
+    parameters: dict[str, Attr] = attrs.Factory(dict)  # a form's, as declared (a grant gives their values)
     assumptions: dict[str, Assumption] = attrs.Factory(dict)
     clauses: list[Clause] = attrs.Factory(list)  # the records of the clause kinds, in the order checked
 

@@ -78,7 +78,7 @@ def parse_vary(spec: str, contract: PlanSource, max_values: int = MAX_ROWS) -> V
         fields = ", ".join(["date", *model.events[event].attrs])
         raise QueryError(f"--vary {spec!r}: {event} has no field {field!r} (it has: {fields})")
     try:
-        values = tuple(read_value(_number_or_text(v), attr, model.enums) for v in _split(raw))
+        values = tuple(read_value(_number_or_text(v, attr.declared), attr, model.enums) for v in _split(raw))
     except ValueError as error:
         raise QueryError(f"--vary {spec!r}: {error}") from None
     return Vary(label, event, field, values)
@@ -91,7 +91,9 @@ def _split(raw: str) -> list[str]:
     return values
 
 
-def _number_or_text(text: str) -> Any:
+def _number_or_text(text: str, declared: str) -> Any:
+    if declared == "bool" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
     try:
         return int(text)
     except ValueError:

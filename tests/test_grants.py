@@ -158,7 +158,7 @@ def test_cli_check_and_eval_with_grants(tmp_path):
                      "--format", "json")
     assert json.loads(result.stdout)["vested"] == 26_000
     unknown = run_cli("eval", str(FORM), "--grants", str(GRANTS), "--grant", "B-1", "--as-of", "2022-04-30")
-    assert unknown.returncode == 2 and "its ids: A-0001" in unknown.stderr
+    assert unknown.returncode == 2 and "the nearest ids: A-0001, A-0002, A-0003;" in unknown.stderr
     form, bad = write_csv(tmp_path, HEADER + "X,Ann,-5,2021-01-01,2021-01-01,USD 1\n")
     failed = run_cli("check", str(form), "--grants", str(bad))
     assert failed.returncode == 1 and "a share count cannot be negative" in failed.stdout
