@@ -9,14 +9,13 @@ no rule that can never apply. Nothing is evaluated against a timeline here.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from optionrules import ast
 from optionrules.compose import SAMPLE_VALUES, Composition, compose
-from optionrules.errors import Diagnostic, Span, did_you_mean
+from optionrules.errors import Diagnostic, Problems, Span, did_you_mean
 from optionrules.expressions import EXPRESSIONS, TExpr, Typer, reads_parameters
 from optionrules.figures import ALL_AWARDS, AwardType
 from optionrules.fold import Known, NotConstant, divisions_by_zero, value
@@ -34,7 +33,6 @@ from optionrules.kinds import (
 from optionrules.kinds.grant import Conventions
 from optionrules.kinds.readers import Text
 from optionrules.kinds.words import Forfeit
-from optionrules.limits import SOURCE_BYTES
 from optionrules.model import Attr, ClauseRef, EnumType, Model, Word
 from optionrules.parse import parse
 from optionrules.records import evolve, fields
@@ -52,8 +50,9 @@ def check_source(text: str, file: str = "<string>", values: dict[str, Any] | Non
     return model, diagnostics
 
 
-def _in_file_order(d: Diagnostic) -> tuple[str, int, int]:
-    return (d.span.file, d.span.line, d.span.column) if d.span else (d.where or "", 0, 0)
+def _in_file_order(d: Diagnostic) -> tuple[str, bool, int, int]:
+    """By file and position; a diagnostic of a whole file (how many more problems there are) after its lines."""
+    return (d.span.file, False, d.span.line, d.span.column) if d.span else (d.where or "", True, 0, 0)
 
 
 def check(module: ast.Module, text: str, values: dict[str, Any] | None = None,
@@ -61,7 +60,7 @@ def check(module: ast.Module, text: str, values: dict[str, Any] | None = None,
     """Check a parsed file; `unsaved`: the text of the plans and forms an editor has open, by path."""
     checker = Checker(compose(module, text, values, unsaved), module, text)
     checker.run()
-    return checker.model, checker.diagnostics
+    return checker.model, checker.diagnostics.reported()
 
 
 class Checker:
@@ -69,7 +68,9 @@ class Checker:
         self.composition = composition
         self.module = module
         self.model = Model(file=module.file, text=text, role=composition.role, sources=composition.sources)
-        self.diagnostics: list[Diagnostic] = list(composition.diagnostics)
+        self.diagnostics = Problems(module.file)  # however many clauses are wrong, a bounded list
+        for diagnostic in composition.diagnostics:
+            self.diagnostics.add(diagnostic)
         # Until the grant and the term define them, their fields cannot be used (`UNDEFINED`, by whom).
         self.constants: dict[str, tuple[Type, object]] = {
             name: (UNDEFINED, kind.name) for kind in KINDS.values() for name in kind.record.DEFINES}
@@ -82,7 +83,7 @@ class Checker:
         self.symbols: dict[str, TExpr | None] = {}  # a form on its own: constants its parameters give (Scope)
 
     def error(self, message: str, node: Any, hint: str | None = None, severity: str = "error") -> None:
-        self.diagnostics.append(Diagnostic(message, node if isinstance(node, Span) else node.span,
+        self.diagnostics.add(Diagnostic(message, node if isinstance(node, Span) else node.span,
                                            severity=severity, hint=hint))
 
     def run(self) -> None:
@@ -191,12 +192,12 @@ class Checker:
         if decl.name in self.model.enums or decl.name in ATTRIBUTE_TYPES:
             self.error(f"the type '{decl.name}' is already declared", decl.name_span)
             return
-        members: list[str] = []
+        members: dict[str, None] = {}  # in order; a dict, so a long enum is checked in linear time
         for member in decl.members:
             if member.id in members:
                 self.error(f"'{member.id}' is listed twice in {decl.name}", member)
             else:
-                members.append(member.id)
+                members[member.id] = None
         self.model.enums[decl.name] = EnumType(decl.name, tuple(members), decl.span)
 
     def attribute(self, param: ast.Param) -> Attr:
@@ -326,25 +327,20 @@ class Checker:
     def _check_source(self) -> None:
         """The agreement's text (`source:`) is a file beside the contract, and each clause's quote is in it
         (a warning where one is not)."""
-        from optionrules.files import FileError, decode, inside_root, read_bytes, root_of
-        from optionrules.quotes import quote_diagnostics, source_entry
+        from optionrules.files import FileError
+        from optionrules.quotes import agreement_text, quote_diagnostics, source_entry
 
         node = source_entry(self.module)
         if node is None:
             return
-        path = Path(self.module.file).parent / node.value
-        what = f"{self.model.role}'s text"
         try:
-            inside_root(path, root_of(self.module.file), what)
-            text, _ = decode(read_bytes(path, SOURCE_BYTES, what), str(path))
+            path, text = agreement_text(self.module.file, node.value, f"{self.model.role}'s text")
         except FileError as error:
             self.error(f"{error.message} ({node.value})", node, "`source:` names the text's file, relative to this one")
             return
-        if text is None:
-            self.error(f"the {what} ({node.value}) is not UTF-8 text", node)
-            return
         own = [c.ref for c in self.model.clauses if c.ref.span.file == self.module.file]
-        self.diagnostics += quote_diagnostics(own, text, str(path))
+        for diagnostic in quote_diagnostics(own, text, str(path)):
+            self.diagnostics.add(diagnostic)
 
     def _check_vesting_total(self) -> None:
         from optionrules.kinds import Grant
@@ -377,7 +373,8 @@ class Checker:
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
                            f"add a rule `on {service.ends_on} when {case}` with `exercisable_until:` or "
                            f"`forfeit: {'unvested' if settles else 'all'}`")
-            for first, second in itertools.combinations(deciders, 2):
+            for second in deciders[1:]:  # each against the first: n rules, n - 1 errors
+                first = deciders[0]
                 self.error(f"rules '{first.ref.name}' ({self.where(first.ref)}) and '{second.ref.name}' both "
                            f"decide {service.ends_on} with {case}", second.ref.span)
 

@@ -2,9 +2,10 @@
 
 Exit codes: 0 clean, 1 problems found, 2 usage or input error.
 
-Everything a person reads (messages, diagnostics, tables) is printed through `_say`, which shows control
-characters and bidirectional overrides from input as escapes; JSON, CSV and the text `fmt` prints are data,
-printed as they are (JSON escapes control characters itself, CSV cells are guarded against formulas).
+Everything a person reads (messages, diagnostics, tables, warnings) is printed through `_say`, which shows
+control characters and bidirectional overrides from input as escapes. JSON is printed with those characters
+as `\\uXXXX` escapes (the same data), CSV with them as `_say` shows them (its cells guarded against
+formulas); the text `fmt` prints is the file's, printed as it is.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from optionrules.errors import OptionRulesError, visible
+from optionrules.errors import OptionRulesError, one_line, visible, visible_json
 from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS, MAX_SCENARIOS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -33,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (cast(TextIO, _Stream(stream)) for stream in streams)
     try:
-        return _run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn  # a library's warning may quote input (matplotlib: a glyph missing)
+            return _run(args)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -66,6 +70,17 @@ def _run(args: argparse.Namespace) -> int:
 def _say(text: str, stream: TextIO | None = None) -> None:
     """Print text a person reads: control characters and bidirectional overrides from input made visible."""
     print(visible(text), file=stream or sys.stdout)
+
+
+def _warn(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: TextIO | None = None,
+          line: str | None = None) -> None:
+    _say(warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n"), sys.stderr)
+
+
+def _print_json(payload: Any) -> None:
+    import json
+
+    print(visible_json(json.dumps(payload, indent=2, ensure_ascii=False)))
 
 
 class _Stream:
@@ -206,8 +221,10 @@ def _parser() -> argparse.ArgumentParser:
                                                 "decreases, nothing exercisable after the expiration, ...) and the "
                                                 "contract's own `invariant` clauses over every single event on "
                                                 "every day and every ordered pair of events at month granularity. "
-                                                "A failure prints the smallest timeline that shows it.")
-    check_all.add_argument("contract", metavar="CONTRACT", help="the .contract file")
+                                                "A failure prints the smallest timeline that shows it. Folders are "
+                                                "searched for agreements; plans and forms are verified through the "
+                                                "agreements that use them (a form with --grants and --grant).")
+    check_all.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a folder")
     _add_assume(check_all)
     _add_grants(check_all)
     check_all.add_argument("--jobs", type=int, metavar="N",
@@ -216,6 +233,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="write the first counterexample's timeline there, ready for `eval --timeline`")
     check_all.add_argument("--max-evaluations", type=_count, default=MAX_EVALUATIONS, metavar="N",
                            help=f"refuse a search of more than N evaluations (default: {MAX_EVALUATIONS:,})")
+    check_all.add_argument("--pairs-every", type=_count, default=1, metavar="N",
+                           help="pairs of events every N months after the grant date, not every month: a coarser "
+                                "search, about N*N times faster (default: 1)")
     _add_root(check_all)
     check_all.set_defaults(run=_verify)
 
@@ -333,8 +353,8 @@ def _check(args: argparse.Namespace) -> int:
         if model.role == "form":
             forms.append(path)
         if diagnostics:
-            problems += sum(d.severity == "error" or args.strict for d in diagnostics)
-            warnings += sum(d.severity != "error" and not args.strict for d in diagnostics)
+            problems += sum(d.stands_for for d in diagnostics if d.severity == "error" or args.strict)
+            warnings += sum(d.stands_for for d in diagnostics if d.severity != "error" and not args.strict)
             _say(render_all(diagnostics, model.sources))
     if not paths and not unsearchable:
         _say("optionrules: no .contract files found", sys.stderr)
@@ -414,12 +434,10 @@ def _eval(args: argparse.Namespace) -> int:
     dates = args.as_of or [date.today()]
     results = contract.evaluate_many(timeline, dates, assume)
     if args.format == "json":
-        import json
-
         payload = [r.to_dict() for r in results]
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+        _print_json(payload[0] if len(payload) == 1 else payload)
         return EXIT_OK
-    heading = contract.model.heading
+    heading = one_line(contract.model.heading)
     _say(evaluation_text(results[0], heading) if len(results) == 1 else evaluations_table(results, heading))
     return EXIT_OK
 
@@ -430,15 +448,14 @@ def _explain(args: argparse.Namespace) -> int:
     assume = _readings(contract, args.assume)
     explanation = contract.explain(timeline, args.as_of or date.today(), assume)
     if args.format == "json":
-        import json
-
-        print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+        _print_json(explanation.to_dict())
     else:
         _say(explanation.text())
     return EXIT_OK
 
 
 def _whatif(args: argparse.Namespace) -> int:
+    _chart_path(args.chart)
     contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
@@ -454,6 +471,7 @@ def _whatif(args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace) -> int:
+    _chart_path(args.chart)
     contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     table = contract.schedule(timeline, _readings(contract, args.assume))
@@ -476,19 +494,31 @@ def _chart_figure(figure: str, columns: list[str]) -> None:
 
 
 def _output(form: str, table: Any, csv: Any, json: Any) -> None:
-    """A table for a person to read; CSV and JSON as data."""
+    """A table for a person to read; CSV and JSON as data (see the module's docstring)."""
     if form == "table":
         _say(table())
+    elif form == "csv":
+        _say(csv().rstrip("\n"))
     else:
-        print({"csv": csv, "json": json}[form]().rstrip("\n"))
+        print(visible_json(json()))
+
+
+def _chart_path(path: str | None) -> None:
+    """Before any work: --chart names a .png or .svg file that can be written, not through a link out of its
+    folder."""
+    from optionrules.files import check_output
+
+    if path is None:
+        return
+    if not path.lower().endswith((".png", ".svg")):
+        raise InputError(f"optionrules: --chart: write to a .png or .svg file, not {path!r}")
+    check_output(path, "chart")
 
 
 def _chart(draw: Any, path: str) -> None:
-    """Draw and save a chart, or say why not (matplotlib missing, not PNG/SVG) before anything is written."""
+    """Draw and save a chart, or say why not (matplotlib missing)."""
     from optionrules.charts import ChartError, save
 
-    if not path.lower().endswith((".png", ".svg")):
-        raise InputError(f"optionrules: --chart: write to a .png or .svg file, not {path!r}")
     try:
         save(draw(), path)
     except ChartError as error:
@@ -497,16 +527,23 @@ def _chart(draw: Any, path: str) -> None:
         raise InputError(f"optionrules: --chart: cannot write {path}: {error.strerror or error}") from None
 
 
-def _progress_bar(unit: str) -> Any:
-    """For work long enough to need it: its size said before it starts; on a terminal, a progress bar."""
+def _progress_bar(unit: str, announce: bool = True) -> Any:
+    """For work long enough to need it: its size said before it starts; on a terminal, a progress bar; in a
+    log (not a terminal), a line every 10 seconds."""
+    import time
+
     shown = [-1]
+    logged = [time.monotonic()]
 
     def progress(done: int, total: int) -> None:
         if total < 2000:
             return
-        if done == 0:
+        if done == 0 and announce:
             print(f"optionrules: {total:,} {unit} to evaluate", file=sys.stderr)
         if not sys.stderr.isatty():
+            if time.monotonic() - logged[0] >= 10 and done < total:
+                logged[0] = time.monotonic()
+                print(f"optionrules: {done * 100 // total}%: {done:,} of {total:,} {unit}", file=sys.stderr, flush=True)
             return
         percent = done * 100 // total
         if percent != shown[0]:
@@ -538,10 +575,10 @@ def _test(args: argparse.Namespace) -> int:
     from optionrules.contract import Contract
     from optionrules.errors import render_all
     from optionrules.examples import ExampleResult, junit_xml, run_examples
-    from optionrules.files import check_writable, display_name, read_source, write_text
+    from optionrules.files import check_output, display_name, read_source, write_text
 
     if args.junit_xml:
-        check_writable(args.junit_xml, "JUnit report")  # before any work
+        check_output(args.junit_xml, "JUnit report")  # before any work
     started = time.perf_counter()
     passed = failed = 0
     suites: list[tuple[str, list[ExampleResult], list[str]]] = []
@@ -576,31 +613,60 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    import json
-
-    from optionrules.files import check_writable, write_text
+    """Verify each agreement named or found; a plan or a form is skipped, saying why."""
+    from optionrules.check import check_source
+    from optionrules.contract import Contract
+    from optionrules.errors import render_all
+    from optionrules.files import check_output, display_name, read_source
     from optionrules.limits import cores
-    from optionrules.verify import search_space, verify
 
     if args.counterexample:
-        check_writable(args.counterexample, "counterexample")  # before any work
+        check_output(args.counterexample, "counterexample")  # before any work
     if args.jobs is not None and args.jobs < 1:
         raise InputError("optionrules: --jobs must be at least 1")
     if args.jobs is not None and args.jobs > cores():
         _say(f"optionrules: --jobs {args.jobs}: this process may use {cores()} cores: {cores()} jobs", sys.stderr)
-    contract = _load(args)
+    if args.grants is not None:
+        if len(args.paths) != 1:
+            raise InputError("optionrules: --grants: name one form, not several paths")
+        args.contract = args.paths[0]
+        return _verify_one(args, _load(args))
+    failed = verified = 0
+    for path in _contract_files(args):
+        args.contract = display_name(path)
+        text, problems = read_source(path)
+        if text is None:
+            raise InputError(render_all(problems))
+        model, diagnostics = check_source(text, args.contract)
+        if any(d.severity == "error" for d in diagnostics):
+            raise InputError(render_all(diagnostics, model.sources))
+        if model.role != "agreement":
+            _say(f"{args.contract}: skipped: a {model.role} (verified through the agreements that use it)")
+            continue
+        verified += 1
+        failed += _verify_one(args, Contract(model)) != EXIT_OK
+    if not verified:
+        raise InputError("optionrules: verify: no agreement among the paths (only plans and forms)")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _verify_one(args: argparse.Namespace, contract: Any) -> int:
+    import json
+
+    from optionrules.files import write_text
+    from optionrules.verify import search_space, verify
+
     assume = _readings(contract, args.assume)
-    space = search_space(contract, assume)
-    _say(f"optionrules verify: {space.timelines:,} timelines, about {space.evaluations:,} evaluations", sys.stderr)
+    space = search_space(contract, assume, pairs_every=args.pairs_every)
+    _say(f"optionrules verify {args.contract}: {space.timelines:,} timelines, about {space.evaluations:,} "
+         f"evaluations", sys.stderr)
     try:
-        report = verify(contract, assume, jobs=args.jobs, progress=_progress_bar("slices"),
-                        max_evaluations=args.max_evaluations)
+        report = verify(contract, assume, jobs=args.jobs, progress=_progress_bar("evaluations", announce=False),
+                        max_evaluations=args.max_evaluations, pairs_every=args.pairs_every)
     except ValueError as error:  # the search is larger than --max-evaluations
         raise InputError(f"optionrules: {error}") from None
-    summary = (f"{report.timelines:,} timelines of up to {report.depth} events, {report.evaluations:,} evaluations "
-               f"in {report.seconds:.1f} s")
     if report.ok:
-        _say(f"{args.contract}: every invariant holds ({summary})")
+        _say(f"{args.contract}: every invariant holds ({report.summary})")
         return EXIT_OK
     for counterexample in report.counterexamples:
         _say(f"{args.contract}: {counterexample}")
@@ -609,7 +675,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.counterexample:
         timeline = report.counterexamples[0].timeline()
         write_text(args.counterexample, json.dumps(timeline, indent=2) + "\n", "counterexample")
-    print(f"{len(report.counterexamples)} invariant(s) fail ({summary})")
+    print(f"{args.contract}: {len(report.counterexamples)} invariant(s) fail ({report.summary})")
     return EXIT_FINDINGS
 
 
@@ -644,6 +710,7 @@ def _fmt(args: argparse.Namespace) -> int:
             print(f"{len(changed)} of {len(formatted)} file(s) would be reformatted")
         return EXIT_FINDINGS if changed else EXIT_OK
     if args.write:
+        changed = _each_file_once(changed)
         for path, _, _ in changed:
             check_writable(path, "contract")  # every file, before any is written
         for path, text, new in changed:
@@ -655,6 +722,23 @@ def _fmt(args: argparse.Namespace) -> int:
             _say(f"==> {display_name(path)} <==")
         sys.stdout.write(new)
     return EXIT_OK
+
+
+def _each_file_once(changed: list[tuple[Path, str, str]]) -> list[tuple[Path, str, str]]:
+    """A file reached by two names (a link and the file it leads to, two hard links) once: written through the
+    second, it would have changed since it was read."""
+    seen: set[tuple[int, int]] = set()
+    once = []
+    for entry in changed:
+        try:
+            found = os.stat(entry[0])
+        except OSError:  # gone since it was read: writing it says so
+            once.append(entry)
+            continue
+        if (found.st_dev, found.st_ino) not in seen:
+            seen.add((found.st_dev, found.st_ino))
+            once.append(entry)
+    return once
 
 
 def _kinds(args: argparse.Namespace) -> int:
@@ -697,15 +781,17 @@ def _add_report(commands: Any) -> None:
                                              "results, and the vesting schedule (a chart with the [plot] extra).")
     report.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     report.add_argument("--out", required=True, metavar="FILE.html", help="where to write the page")
+    _add_root(report)
     report.set_defaults(run=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from optionrules.files import check_writable
+    from optionrules.files import check_output, reading_root
     from optionrules.report import write_report
 
-    check_writable(args.out, "report")  # before any work
-    write_report(args.contract, args.out)
+    check_output(args.out, "report")  # before any work
+    with reading_root(args.root or Path(args.contract).parent):  # the agreement's text (`source:`) too
+        write_report(args.contract, args.out)
     _say(f"wrote {args.out}")
     return EXIT_OK
 
@@ -771,14 +857,14 @@ def _add_portfolio(commands: Any) -> None:
 
 
 def _portfolio(args: argparse.Namespace) -> int:
-    from optionrules.files import check_writable
+    from optionrules.files import check_output
 
     if args.format == "table" and args.output and not args.output.lower().endswith((".csv", ".json", ".parquet")):
         raise InputError("optionrules: --output: name a .csv, .json or .parquet file (or give --format)")
     if args.format == "parquet" and not args.output:
         raise InputError("optionrules: --format parquet writes a file: name it with --output")
     if args.output:
-        check_writable(args.output, "output")  # before any work
+        check_output(args.output, "output")  # before any work
     if args.vary and args.sample_rate:
         raise InputError("optionrules: --vary and --sample-rate are two kinds of scenario: give one")
     try:

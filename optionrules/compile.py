@@ -308,7 +308,7 @@ class EvaluationPlan:
 def horizon(plan: EvaluationPlan) -> date:
     """The last day anything can change by itself: the expiration date; for an award without a term, the last day
     anything is scheduled (an installment, a milestone's deadline, a dated window) plus the longest window."""
-    if plan.expiration != date.max:
+    if plan.term is not None:  # a term expiring on the calendar's last day is still a term
         return plan.expiration
     scheduled = [plan.grant_date, *plan.dates, *(m.deadline for m in plan.milestones if m.deadline),
                  *(w.last_day(w.opens_on, plan.missing_day) for w in plan.windows if w.opens_on)]

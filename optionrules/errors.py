@@ -37,6 +37,7 @@ class Diagnostic:
     where: str | None = None
     severity: str = "error"
     hint: str | None = None
+    stands_for: int = 1  # the problems it counts: more than one for the line that says how many were not kept
 
     @property
     def location(self) -> str:
@@ -46,8 +47,10 @@ class Diagnostic:
 
     def render(self, sources: Mapping[str, str] | None = None) -> str:
         """`file:line:col: error: message`, then the offending line with a caret; control characters and
-        bidirectional overrides are shown as escapes, so that no input moves the cursor or reorders the text."""
-        lines = [visible(f"{self.location}: {self.severity}: {self.message}")]
+        bidirectional overrides are shown as escapes, so that no input moves the cursor or reorders the text,
+        and so are line breaks in the message and the hint, so that no input starts a line of its own (a CI
+        log reads `::error::...` at the start of a line as a command)."""
+        lines = [one_line(f"{self.location}: {self.severity}: {self.message}")]
         text = sources.get(self.span.file) if sources is not None and self.span else None
         if text is not None and self.span is not None:
             line = source_line(text, self.span.line)
@@ -56,7 +59,7 @@ class Diagnostic:
                 lines.append(f"    {shown}")
                 lines.append("    " + " " * column + "^" * max(1, width))
         if self.hint:
-            lines.append(visible(f"    hint: {self.hint}"))
+            lines.append(one_line(f"    hint: {self.hint}"))
         return "\n".join(lines)
 
 
@@ -86,6 +89,18 @@ def visible(text: str) -> str:
     """Text with every control character, bidirectional override and lone surrogate written as an escape
     (`\\x1b`, `\\u202e`): safe to print to a terminal or a CI log."""
     return _INVISIBLE.sub(lambda m: ascii(m[0])[1:-1], text)
+
+
+def visible_json(text: str) -> str:
+    """JSON text with every character `visible` escapes written as a `\\uXXXX` escape: the same data (they
+    can only be inside its strings), safe to print. (json escapes C0 controls itself, not DEL, C1 controls,
+    bidirectional overrides or separators, and keeps lone surrogates.)"""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def one_line(text: str) -> str:
+    """`visible(text)`, its line breaks written as `\\n` too."""
+    return visible(text).replace("\n", "\\n")
 
 
 @functools.lru_cache(maxsize=8)
@@ -138,7 +153,8 @@ class Problems(list[Diagnostic]):
 
     def reported(self) -> list[Diagnostic]:
         """The diagnostics kept, and a last one saying how many more there are."""
-        return [*self, Diagnostic(f"{self.more:,} more problems", where=self.source)] if self.more else list(self)
+        more = Diagnostic(f"{self.more:,} more problems", where=self.source, stands_for=self.more)
+        return [*self, more] if self.more else list(self)
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> str:

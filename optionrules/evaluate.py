@@ -116,12 +116,6 @@ class Evaluation:
         except KeyError:
             raise AttributeError(f"an evaluation of {_a(self.award)} has no figure {name!r}") from None
 
-    @property
-    def repurchasable(self) -> Shares:
-        """Exercised shares not vested yet: the company's repurchase right (early exercise) covers them."""
-        left: Shares = self.values["exercised"] - self.values["vested"]
-        return max(0, left)
-
     def figures(self) -> dict[str, Any]:
         """The figures but `granted`, by name, in the table's order."""
         return {name: value for name, value in self.values.items() if name != "granted"}

@@ -15,6 +15,7 @@ from typing import Any, assert_never
 import attrs
 
 from optionrules.compile import EvaluationPlan, Installments
+from optionrules.errors import one_line
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.figures import AwardType
 from optionrules.kinds.words import Passing, WindowChange
@@ -141,7 +142,7 @@ class Explanation:
             out.append(f"  - {v.date.isoformat()} events[{v.index}] {v.event}: {v.why} ({_where(v.clause)})")
         out.append("")
         out += self._assumptions_text()
-        return "\n".join(out)
+        return "\n".join(one_line(line) for line in out)  # a line break in a title or an event's text starts none
 
     def _assumptions_text(self) -> list[str]:
         if not self.impacts:

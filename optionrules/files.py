@@ -59,15 +59,45 @@ def root_of(contract: str | Path) -> Path:
 
 def inside_root(path: str | Path, root: Path, what: str, remedy: str = "name a wider --root to read it") -> None:
     """Refuse a path that leads (through `..`, an absolute path or a link) out of `root`, or a `.contract` name
-    that leads to a file of another name; nothing is opened, so nothing is said about what lies outside."""
-    if "\0" in str(path):
-        raise FileError(f"the {what}'s name holds a NUL character: not read", repr(str(path)))
-    real, real_root = os.path.realpath(path), os.path.realpath(root)
-    if os.path.commonpath([real, real_root]) != real_root:
+    that leads to a file of another name, or a name with a NUL or a line break (which would start a line of its
+    own in every message naming the file); nothing is opened, so nothing is said about what lies outside."""
+    if "\0" in str(path) or "\n" in str(path):
+        raise FileError(f"the {what}'s name has a NUL or a line break: not read (rename it)", str(path))
+    if not _within(path, root):
         raise FileError(f"the {what} is outside the folder {root} (a path or link out of it is not followed; "
                         f"{remedy})", str(path))
-    if str(path).endswith(SUFFIX) and not real.endswith(SUFFIX):
+    if str(path).endswith(SUFFIX) and not os.path.realpath(path).endswith(SUFFIX):
         raise FileError(f"the {what} is a link to a file that is not a {SUFFIX} file: not read", str(path))
+
+
+def _within(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path`, its links followed, leads inside `folder` (its links followed too)."""
+    real, real_folder = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, real_folder]) == real_folder
+
+
+def no_link_out(path: str | Path, what: str) -> None:
+    """Refuse a path named on the command line (or found in a folder named) that goes through a link leading
+    out of the folder holding the link: a committed `contracts/acme -> /home/runner` or `events.json ->
+    /proc/self/environ` is not followed. The part of an absolute path down to the working folder is the
+    operator's, and not looked at."""
+    folder, parts = _named_parts(os.fspath(path))
+    for n, part in enumerate(parts, start=1):
+        step = os.path.join(folder, part)
+        if part not in (".", "..") and os.path.islink(step) and not _within(step, folder):
+            raise FileError(f"the {what} is reached through the link {os.path.join(*parts[:n])}, which leads out "
+                            "of the folder holding it: not followed (name the place it leads to instead)", str(path))
+        folder = step
+
+
+def _named_parts(name: str) -> tuple[str, tuple[str, ...]]:
+    """Where to start looking for links in a path, and its parts from there."""
+    if not os.path.isabs(name):
+        return ".", Path(name).parts
+    here = os.getcwd()
+    if os.path.commonpath([name, here]) == here:
+        return here, Path(os.path.relpath(name, here)).parts
+    return os.path.dirname(name), (os.path.basename(name),)
 
 
 def read_bytes(path: str | Path, limit: int, what: str) -> bytes:
@@ -126,8 +156,11 @@ def display_name(path: str | Path) -> str:
 
 
 def read_source(path: str | Path) -> tuple[str | None, list[Diagnostic]]:
-    """A contract file's text, read inside its root, or a located diagnostic saying why it cannot be read."""
+    """A contract file's text, read inside its root (and, without a root named, through no link out of the
+    folder holding it), or a located diagnostic saying why it cannot be read."""
     try:
+        if _root.get() is None and str(path) != STDIN:
+            no_link_out(path, "file")
         return decode(read_contract(path, root_of(path), "file"), display_name(path))
     except FileError as error:
         return None, error.diagnostics
@@ -154,7 +187,7 @@ def read_text(path: str | Path, limit: int, what: str) -> str:
     for `-`: a regular file of at most `limit` bytes, not reached through a link out of its own folder (a
     committed `grants.csv -> /proc/self/environ` is refused); FileError otherwise."""
     if str(path) != STDIN:
-        inside_root(path, Path(path).parent, what, "name the file itself")
+        no_link_out(path, what)
     text, problems = decode(read_bytes(path, limit, what), display_name(path))
     if text is None:
         raise FileError(problems[0].message, display_name(path), problems[0].span)
@@ -163,26 +196,53 @@ def read_text(path: str | Path, limit: int, what: str) -> str:
 
 def contract_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Diagnostic]]:
     """The files named, and the `.contract` files under the directories named (hidden folders skipped, links to
-    folders not followed), in a stable order; and a diagnostic for each folder that could not be searched."""
+    folders not followed, nor a folder named through a link out of its folder or of the root), in a stable
+    order; and a diagnostic for each folder that could not be searched."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
     for name in paths:
         path = Path(name)
-        if str(name) != STDIN and path.is_dir():
+        if str(name) == "":
+            problems.append(Diagnostic("an empty path names no file or folder", where="''"))
+        elif str(name) != STDIN and path.is_dir():
+            try:
+                _searchable(path)
+            except FileError as error:
+                problems.extend(error.diagnostics)
+                continue
             found.extend(_search(path, problems))
         else:
             found.append(path)
     return found, problems
 
 
-def _search(top: Path, problems: list[Diagnostic]) -> list[Path]:
-    def unsearchable(error: OSError) -> None:
-        problems.append(Diagnostic(f"cannot search the folder: {_reason(error)}", where=str(error.filename or top)))
+def _searchable(folder: Path) -> None:
+    root = _root.get()
+    if root is None:
+        no_link_out(folder, "folder")
+    else:
+        inside_root(folder, root, "folder")
 
+
+def _search(top: Path, problems: list[Diagnostic]) -> list[Path]:
+    """The `.contract` files under `top`, folder by folder from a stack (a tree of any depth)."""
     found: list[Path] = []
-    for folder, subfolders, files in os.walk(top, onerror=unsearchable):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        found.extend(Path(folder, f) for f in files if f.endswith(SUFFIX) and not f.startswith("."))
+    pending = [str(top)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = [(entry.name, entry.path, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        except OSError as error:
+            problems.append(Diagnostic(f"cannot search the folder: {_reason(error)}", where=str(Path(folder))))
+            continue
+        for name, path, is_folder in listed:
+            if name.startswith("."):
+                continue
+            if is_folder:
+                pending.append(path)
+            elif name.endswith(SUFFIX):
+                found.append(Path(path))
     return sorted(found)
 
 
@@ -210,6 +270,14 @@ def check_writable(path: str | Path, what: str) -> None:
         raise FileError(f"cannot write the {what}: the folder {target.parent} is not writable", name)
 
 
+def check_output(path: str | Path, what: str) -> None:
+    """Refuse, before any work, an output file named on the command line that cannot be written, or that is
+    reached through a link out of the folder holding it (a committed `report.xml -> ~/.bashrc` is not written
+    through)."""
+    no_link_out(path, what)
+    check_writable(path, what)
+
+
 def write_text(path: str | Path, text: str, what: str = "file", expected: str | None = None) -> None:
     """Write `text` as UTF-8 to the file `path` names; raises FileError saying why it could not.
 
@@ -224,8 +292,13 @@ def write_text(path: str | Path, text: str, what: str = "file", expected: str | 
     place through the one open file (checked, truncated, written, synced), which every link sees but which
     is not atomic.
     """
+    write_bytes(path, text.encode("utf-8"), what, expected)
+
+
+def write_bytes(path: str | Path, data: bytes, what: str = "file", expected: str | None = None) -> None:
+    """Write `data` to the file `path` names, as `write_text` writes a text (a Parquet file, say)."""
     check_writable(path, what)
-    name, data = str(path), text.encode("utf-8")
+    name = str(path)
     target = Path(os.path.realpath(path))
     try:
         found = os.stat(target) if target.exists() else None

@@ -27,7 +27,7 @@ def format_text(module: ast.Module, text: str) -> str:
 class _Formatter:
     def __init__(self, module: ast.Module, text: str):
         self.tree = module
-        self.source_lines = text.splitlines()
+        self.source_lines = text.split("\n")  # as the lexer counts lines (splitlines also cuts at \r, \x0c, \u2028...)
         self.comments = deque(sorted(module.comments, key=lambda c: (c.span.line, c.span.column)))  # not printed yet
         self.out: list[_Line] = []
 

@@ -36,6 +36,13 @@ class WorkTooLarge(QueryError):
                          f"or {keyword}=N from Python)")
 
 
+def checked(limit: object, keyword: str, minimum: int = 0) -> int:
+    """A limit given from Python: a whole number, at least `minimum` (QueryError otherwise)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < minimum:
+        raise QueryError(f"{keyword} takes a whole number of at least {minimum}, not {limit!r}")
+    return limit
+
+
 def cores() -> int:
     """The cores this process may run on (its affinity set, where the system has one)."""
     try:

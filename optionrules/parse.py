@@ -206,7 +206,7 @@ def _skip_string(text: str, i: int) -> int:
 
 
 def _only_comments(text: str) -> bool:
-    return all(not line.strip() or line.strip().startswith("#") for line in text.splitlines())
+    return all(not line.strip() or line.strip().startswith("#") for line in text.split("\n"))  # lines as lexed
 
 
 def _span_at(text: str, file: str, pos: int, width: int = 1) -> Span:

@@ -965,24 +965,15 @@ def _json(rows: pa.Table, about: Mapping[str, str]) -> str:
 
 
 def _write_parquet(rows: pa.Table, output: str) -> None:
-    """A Parquet file written whole or not at all: a temporary file beside it, renamed over it."""
-    import os
-    import tempfile
-
+    """A Parquet file written whole or not at all (as `fmt --write` writes: links, mode and owner kept)."""
     import pyarrow.parquet as pq
 
-    from optionrules.files import FileError, check_writable
+    from optionrules.files import check_output, write_bytes
 
-    check_writable(output, "output")
-    target = Path(os.path.realpath(output))
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        pq.write_table(rows, temporary)
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise FileError(f"cannot write the output: {error.strerror or error}", output) from None
+    check_output(output, "output")
+    buffer = pa.BufferOutputStream()
+    pq.write_table(rows, buffer)
+    write_bytes(output, buffer.getvalue().to_pybytes(), "output")
 
 
 def bound_grants(form_path: str | Path, csv_path: str | Path) -> tuple[dict[str, Any], list[Diagnostic],

@@ -172,3 +172,17 @@ def source_entry(module: ast.Module) -> ast.StringLit | None:
     entry = header.entry("source") if header is not None and header.kind in HEADERS else None
     value = entry.values[0] if entry is not None and entry.values else None
     return value if isinstance(value, ast.StringLit) else None
+
+
+def agreement_text(contract: str | Path, source: str, what: str) -> tuple[Path, str]:
+    """The text `source:` names, relative to the contract and inside its tree (no path or link out of it is
+    followed), at most SOURCE_BYTES of it; raises FileError saying why it cannot be read."""
+    from optionrules.files import FileError, decode, inside_root, read_bytes, root_of
+    from optionrules.limits import SOURCE_BYTES
+
+    path = Path(contract).parent / source
+    inside_root(path, root_of(contract), what)
+    text, _ = decode(read_bytes(path, SOURCE_BYTES, what), str(path))
+    if text is None:
+        raise FileError(f"the {what} is not UTF-8 text", str(path))
+    return path, text

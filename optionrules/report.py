@@ -23,10 +23,10 @@ import attrs
 
 from optionrules import language
 from optionrules.errors import ContractError
-from optionrules.files import read_source, write_text
+from optionrules.files import FileError, read_source, write_text
 from optionrules.model import ClauseRef, Model
 from optionrules.printer import show_value
-from optionrules.quotes import Compact, Passage, find_quote, nearest_passage, one_line, source_entry
+from optionrules.quotes import Compact, Passage, agreement_text, find_quote, nearest_passage, one_line, source_entry
 from optionrules.timeline import Event
 
 if TYPE_CHECKING:
@@ -88,9 +88,10 @@ def report_html(contract: str | Path) -> str:
 def _agreement_text(contract: Path, source: str | None) -> Agreement:
     if source is None:
         return Agreement(None, None, "the header names no agreement text (no `source:`): quotes are not checked")
-    text, problems = read_source(contract.parent / source)
-    if text is None:
-        return Agreement(source, None, f"the agreement's text {source} cannot be read: {problems[0].message}")
+    try:
+        _, text = agreement_text(contract, source, "agreement's text")
+    except FileError as error:
+        return Agreement(source, None, f"the agreement's text {source} cannot be read: {error.message}")
     return Agreement(source, text)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from optionrules.compile import EvaluationPlan, horizon
+from optionrules.errors import one_line
 from optionrules.evaluate import Evaluation, evaluate
 from optionrules.figures import Figure
 from optionrules.model import ClauseRef
@@ -75,7 +76,7 @@ class VestingTable:
     def table(self) -> str:
         from optionrules.render import table
 
-        return "\n".join([self.title, "", *table(self.header, [row.cells() for row in self.rows])])
+        return "\n".join([one_line(self.title), "", *table(self.header, [row.cells() for row in self.rows])])
 
     def _repr_html_(self) -> str:
         from optionrules.render import html_table

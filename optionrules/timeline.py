@@ -9,6 +9,7 @@ contract allows a well-formed event is the evaluator's business, not this one's.
 from __future__ import annotations
 
 import json
+import math
 import re
 import reprlib
 from collections import Counter
@@ -28,6 +29,7 @@ from optionrules.values import Duration, json_value
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_DIGITS = 15  # a share count, a number of days or an amount in a timeline
+MAX_PRECISION = 30  # the significant digits of a number with a fraction (0.333... from a float has 16 or 17)
 MAX_NESTING = 100  # of JSON arrays and objects
 MAX_EVENTS = 10_000  # in a timeline
 
@@ -93,9 +95,10 @@ def load_timeline(path: str | Path, model: Model) -> Timeline:
 
 
 def parse_json(text: str, name: str) -> Any:
-    """JSON, each object knowing the keys it was given twice; TimelineError where it cannot be read."""
+    """JSON, each object knowing the keys it was given twice, its numbers exact (a float would read
+    `1.99999999999999999` as 2 and `1e-400` as 0); TimelineError where it cannot be read."""
     try:
-        return json.loads(text, object_pairs_hook=_Object.of, parse_int=_integer)
+        return json.loads(text, object_pairs_hook=_Object.of, parse_int=_integer, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise TimelineError([Diagnostic(f"not valid JSON: {error.msg}",
                                         where=f"{name}:{error.lineno}:{error.colno}")]) from None
@@ -222,7 +225,19 @@ def _read_event(index: int, raw: Any, model: Model, source: str, problems: Probl
     return Event(index, when, name, values)
 
 
-_SHOWN = reprlib.Repr()
+class _Shown(reprlib.Repr):
+    """reprlib's repr, for any int (repr refuses one of more than 4,300 digits) and a Decimal as written."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 10_000:
+            return f"a number of some {int(x.bit_length() * math.log10(2)):,} digits"
+        return super().repr_int(x, level)
+
+    def repr_Decimal(self, x: Decimal, level: int) -> str:
+        return self.repr_str(str(x), level)[1:-1]
+
+
+_SHOWN = _Shown()
 _SHOWN.maxstring = _SHOWN.maxother = 60
 _SHOWN.maxlong = 40
 
@@ -298,6 +313,7 @@ def _decimal(value: Any, what: str) -> Decimal:
         result = Decimal(str(value).replace(",", "")) if isinstance(value, (int, float, str)) else Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         raise ValueError(f"{what} must be a number, not {shown(value)}") from None
-    if not result.is_finite() or abs(result.adjusted()) > MAX_DIGITS:
-        raise ValueError(f"{what} must be a finite number of at most {MAX_DIGITS} digits, not {shown(value)}")
+    if not result.is_finite() or abs(result.adjusted()) > MAX_DIGITS or len(result.as_tuple().digits) > MAX_PRECISION:
+        raise ValueError(f"{what} must be a finite number of at most {MAX_DIGITS} digits (and {MAX_PRECISION} "
+                         f"significant ones), not {shown(value)}")
     return result

@@ -23,9 +23,9 @@ from typing import Any
 import attrs
 
 from optionrules.compile import PlanSource
-from optionrules.errors import QueryError
+from optionrules.errors import QueryError, one_line
 from optionrules.evaluate import evaluate
-from optionrules.limits import MAX_ROWS, WorkTooLarge, steps
+from optionrules.limits import MAX_ROWS, WorkTooLarge, checked, steps
 from optionrules.printer import show_value
 from optionrules.progress import Progress
 from optionrules.records import record
@@ -48,6 +48,10 @@ class Vary:
 def parse_vary(spec: str, contract: PlanSource, max_values: int = MAX_ROWS) -> Vary:
     """`EVENT.date=START..END [step N unit]`, `EVENT.date=D1,D2`, `EVENT.ATTR=v1,v2`, `assume NAME=r1,r2`;
     a date range of more than `max_values` dates is refused before its dates are made."""
+    if not isinstance(spec, str):
+        raise QueryError(f"a --vary is a text, EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2, not "
+                         f"{spec!r}")
+    max_values = checked(max_values, "max_rows")
     label, sep, raw = spec.partition("=")
     label, raw = label.strip(), raw.strip()
     if not sep or not label or not raw:
@@ -78,7 +82,7 @@ def parse_vary(spec: str, contract: PlanSource, max_values: int = MAX_ROWS) -> V
         fields = ", ".join(["date", *model.events[event].attrs])
         raise QueryError(f"--vary {spec!r}: {event} has no field {field!r} (it has: {fields})")
     try:
-        values = tuple(read_value(_number_or_text(v, attr.declared), attr, model.enums) for v in _split(raw))
+        values = tuple(read_value(_typed(v, attr.declared), attr, model.enums) for v in _split(raw))
     except ValueError as error:
         raise QueryError(f"--vary {spec!r}: {error}") from None
     return Vary(label, event, field, values)
@@ -91,17 +95,10 @@ def _split(raw: str) -> list[str]:
     return values
 
 
-def _number_or_text(text: str, declared: str) -> Any:
-    if declared == "bool" and text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+def _typed(text: str, declared: str) -> Any:
+    """A value as written on the command line, for `read_value`: `true` and `false` for a bool, the text
+    itself otherwise (a number is read from its digits, exactly; a text stays a text, `+1` included)."""
+    return {"true": True, "false": False}.get(text, text) if declared == "bool" else text
 
 
 def _dates(raw: str, spec: str, max_values: int) -> tuple[date, ...]:
@@ -112,7 +109,10 @@ def _dates(raw: str, spec: str, max_values: int) -> tuple[date, ...]:
         start, end = as_date(match["start"]), as_date(match["end"])
     except ValueError as error:
         raise QueryError(f"--vary {spec!r}: {error}") from None
-    amount, unit = int(match["step"] or 1), match["unit"] or "day"
+    unit = match["unit"] or "day"
+    if len(match["step"] or "") > _DAYS_DIGITS:
+        raise QueryError(f"--vary {spec!r}: the step is longer than the calendar")
+    amount = int(match["step"] or 1)
     if unit not in UNIT_WORDS:
         raise QueryError(f"--vary {spec!r}: step unit {unit!r} is not days, weeks, months or years")
     if amount == 0:
@@ -124,6 +124,9 @@ def _dates(raw: str, spec: str, max_values: int) -> tuple[date, ...]:
     if count > max_values:
         raise _too_many(f"--vary {spec!r}: {count:,} dates", max_values)
     return tuple(add(start, step * k) for k in range(count))  # from the anchor, never stepped
+
+
+_DAYS_DIGITS = len(str((date.max - date.min).days))  # a number of days within the calendar has at most 7 digits
 
 
 @record
@@ -150,17 +153,20 @@ class AsOf:
             name = str(dated[0])
         elif name not in dated:
             raise QueryError(f"--as-of {text!r}: {name!r} is not an event whose date is varied")
-        return cls(event=name, days=int(match[2].replace(" ", "")) if match[2] else 0)
+        days = match[2].replace(" ", "") if match[2] else "0"
+        if len(days.lstrip("+-")) > _DAYS_DIGITS:
+            raise QueryError(f"--as-of {text!r}: more days than the calendar has (0001-01-01 to 9999-12-31)")
+        return cls(event=name, days=int(days))
 
     def on(self, added: dict[str, date]) -> date:
-        """The as-of date of a row; ValueError past either end of the calendar."""
+        """The as-of date of a row; QueryError past either end of the calendar."""
         if self.fixed is not None:
             return self.fixed
         varied = added[str(self.event)]
         try:
             return varied + timedelta(days=self.days)
         except OverflowError:
-            raise ValueError(f"--as-of {self.event}{self.days:+d}: {varied.isoformat()} {self.days:+d} days is "
+            raise QueryError(f"--as-of {self.event}{self.days:+d}: {varied.isoformat()} {self.days:+d} days is "
                              "past the calendar (0001-01-01 to 9999-12-31)") from None
 
 
@@ -191,7 +197,8 @@ class WhatIf:
     def table(self) -> str:
         from optionrules.render import table
 
-        return "\n".join(table(self.header, [[show_value(row[k]) for k in self.header] for row in self.rows]))
+        cells = [[one_line(show_value(row[k])) for k in self.header] for row in self.rows]  # escaped, then aligned
+        return "\n".join(table(self.header, cells))
 
     def _repr_html_(self) -> str:
         from optionrules.render import html_table
@@ -212,6 +219,7 @@ def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: 
            ) -> WhatIf:
     """Evaluate every combination of the varied values; each plan is compiled once. `progress(done, total)` is
     told the size of the sweep first (`done` 0); more than `max_rows` combinations are refused (WorkTooLarge)."""
+    max_rows = checked(max_rows, "max_rows")
     events = _varied_events(contract, varies)
     total = math.prod(len(v.values) for v in varies)
     if total > max_rows:

@@ -20,3 +20,12 @@ def reference() -> optionrules.Contract:
 @pytest.fixture(scope="session")
 def reference_text() -> str:
     return REFERENCE.read_text(encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The hostile-input corpus's summary, where it ran (tests/test_hostile.py)."""
+    import sys
+
+    runner = sys.modules.get("tests.hostile.runner")
+    for line in getattr(runner, "SUMMARY", []):
+        terminalreporter.write_line(line)

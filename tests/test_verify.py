@@ -151,6 +151,16 @@ def test_the_space_explored(sound: optionrules.Contract):
     assert (report.timelines, report.evaluations) == (9409, 63255)
 
 
+def test_pairs_every_three_months(sound: optionrules.Contract):
+    """The coarser search: pairs on 2020-01-15 + 3k months to 2022-04-15, k = 0..9: 10 dates; singles and the
+    empty timeline as before. Pairs: 3 x 3 x (10 + 9 + ... + 1) = 9 x 55 = 495, on one date 9 x 10 = 90.
+    Timelines: 5,754 + 495 + 1 = 6,250. Evaluations: 34,524 + 90 x 6 + (495 - 90) x 8 + 3
+    = 34,524 + 540 + 3,240 + 3 = 38,307."""
+    report = verify(sound, jobs=1, pairs_every=3)
+    assert (report.timelines, report.evaluations, report.pairs_every) == (6250, 38307, 3)
+    assert ", pairs every 3 months," in report.summary
+
+
 # ---- a broken contract: caught, and shrunk --------------------------------------------------------------
 #
 # With `caps_windows: no`, a termination on day T leaves the vested shares exercisable through T + 12 months.
@@ -274,7 +284,7 @@ def test_cli_verify_finds_and_writes_the_counterexample(tmp_path: Path, files: d
     assert lines[1] == 'timeline: {"events": [{"date": "2021-01-16", "event": "termination", "reason": "quit"}]}'
     assert lines[2].strip() == (f"re-run: optionrules eval {files['broken']} --timeline TIMELINE.json "
                                 "--as-of 2021-01-16")
-    assert lines[-1].startswith("1 invariant(s) fail (")
+    assert lines[-1].startswith(f"{files['broken']}: 1 invariant(s) fail (")
     assert json.loads(timeline.read_text(encoding="utf-8")) == {"events": [termination("2021-01-16")]}
 
     again = run("eval", files["broken"], "--timeline", timeline, "--as-of", "2022-01-16", "--format", "json")
@@ -294,6 +304,22 @@ def test_cli_verify_writes_no_counterexample_when_clean(tmp_path: Path, files: d
     timeline = tmp_path / "counterexample.json"
     assert run("verify", files["sound"], "--counterexample", timeline).returncode == 0
     assert not timeline.exists()
+
+
+def test_cli_verify_a_folder_skips_plans_and_forms(tmp_path: Path, files: dict[str, Path]):
+    (tmp_path / "broken.contract").unlink()
+    (tmp_path / "plan.contract").write_text('plan p "A plan" {\n  company: "Acme"\n}\n', encoding="utf-8")
+    result = run("verify", tmp_path, "--pairs-every", "3")
+    assert result.returncode == 1, result.stdout + result.stderr  # own.contract's invariant fails
+    lines = result.stdout.splitlines()
+    assert f"{tmp_path / 'plan.contract'}: skipped: a plan (verified through the agreements that use it)" in lines
+    assert any(line.startswith(f"{files['sound']}: every invariant holds (6,250 timelines of up to 2 events, pairs "
+                               "every 3 months, 38,307 evaluations") for line in lines)
+    assert any(line.startswith(f"{files['own']}: 1 invariant(s) fail (") for line in lines)
+    (tmp_path / "own.contract").unlink()
+    (tmp_path / "sound.contract").unlink()
+    only_plans = run("verify", tmp_path)
+    assert only_plans.returncode == 2 and "no agreement among the paths" in only_plans.stderr
 
 
 def test_cli_verify_input_errors(tmp_path: Path, files: dict[str, Path]):
