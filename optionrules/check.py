@@ -347,12 +347,13 @@ class Checker:
 
         grant = self.model.one(Grant)
         tranches: list[Vesting | Milestone] = [*self.model.all(Vesting), *self.model.all(Milestone)]
-        if grant is None or not tranches:
-            return
-        total = sum(t.shares for t in tranches)
+        if grant is None or not tranches or any(kind in ("vesting", "milestone") for kind, _ in self.failed):
+            return  # a schedule in error is reported as such, not again in the total
+        shares = [t.whole_shares if isinstance(t, Vesting) else t.shares for t in tranches]
+        total = sum(shares)
         if total != grant.shares:
             clause = next(c for c in self.clauses if c.kind in ("vesting", "milestone"))
-            parts = " + ".join(f"{t.shares:,}" for t in tranches)
+            parts = " + ".join(f"{n:,}" for n in shares)
             what = "the vesting schedules and milestones" if self.model.all(Milestone) else "the vesting schedules"
             self.error(f"{what} vest {parts} = {total:,} shares, not the {grant.shares:,} granted", clause.kind_span)
 

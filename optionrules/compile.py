@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 import operator
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any, Protocol, Union, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, Union, assert_never
 
 import attrs
 
@@ -61,6 +61,7 @@ from optionrules.kinds import (
     Vest,
     Vesting,
 )
+from optionrules.kinds.readers import EventStart
 from optionrules.kinds.words import (
     AccelerationOrder,
     EarlyExercise,
@@ -71,6 +72,7 @@ from optionrules.kinds.words import (
     Remainder,
     RoundingBasis,
     VestWord,
+    Waiting,
     WindowChange,
     YesNo,
 )
@@ -78,6 +80,9 @@ from optionrules.model import ClauseRef, Model, assumptions_of
 from optionrules.records import evolve, record
 from optionrules.types import DURATION, TypeKind
 from optionrules.values import Duration, MissingDay, Rounding, Shares, add, round_ratio, shift
+
+if TYPE_CHECKING:
+    from optionrules.timeline import Event
 
 Compiled = Callable[[Any], Any]  # of an evaluation context: the event being applied, the events seen, the figures
 
@@ -108,6 +113,30 @@ class Installments:
     def count(self, day: date, inclusive: bool = True) -> int:
         """How many installments fall on or before `day` (before it, if not inclusive)."""
         return (bisect_right if inclusive else bisect_left)(self.dates, day)
+
+
+@record
+class GatePlan:
+    """A schedule's second trigger: its installments vest on the later of their date and the first of `events`,
+    which must come by `deadline`; `keep`: installments dated within service keep waiting after it ends."""
+
+    ref: ClauseRef
+    events: tuple[str, ...]  # as written: the first of them to happen opens the gate
+    deadline: date
+    keep: bool
+    indexes: tuple[int, ...]  # its installments among every schedule's (EvaluationPlan.dates)
+
+
+@record
+class PendingStart:
+    """A schedule whose start an event sets: no installment of it is known until the event happens."""
+
+    ref: ClauseRef
+    start: EventStart
+    shares: Shares
+
+
+MAX_STARTED = 4_096  # plans kept for the starts timelines set (a search over every day makes one a day)
 
 
 @record
@@ -303,6 +332,36 @@ class EvaluationPlan:
     lockups: tuple[LockupPlan, ...]
     events: dict[str, EventPlan]
     invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
+    gates: tuple[GatePlan, ...] = ()
+    pending: tuple[PendingStart, ...] = ()  # schedules whose start an event sets, not known in this plan
+    starts: Mapping[str, date] = attrs.field(factory=dict)  # the schedules' starts set by events, in this plan
+    # the plans with the starts a timeline sets, made when first needed (`started`)
+    model: Model | None = attrs.field(default=None, eq=False, repr=False)
+    _started: dict[tuple[tuple[str, date], ...], EvaluationPlan] = attrs.field(factory=dict, eq=False, repr=False,
+                                                                             init=False)
+
+    def started(self, events: Sequence[Event]) -> EvaluationPlan:
+        """The plan with the start of each pending schedule the events set: the first of its event on or after
+        the grant date, plus its offset (the schedules whose event has not happened stay pending)."""
+        if not self.pending:
+            return self
+        starts: dict[str, date] = {}
+        for pending in self.pending:
+            happened = next((e.date for e in events if e.name == pending.start.event and e.date >= self.grant_date),
+                            None)
+            if happened is not None:
+                starts[pending.ref.name] = add(happened, pending.start.offset, self.missing_day)
+        key = tuple(sorted(starts.items()))
+        if not key:
+            return self
+        plan = self._started.get(key)
+        if plan is None:
+            if len(self._started) >= MAX_STARTED:
+                self._started.clear()
+            if self.model is None:
+                raise InternalError("a plan with pending schedules keeps its model")
+            plan = self._started[key] = compile_plan(self.model, self.readings, starts)
+        return plan
 
 
 def horizon(plan: EvaluationPlan) -> date:
@@ -316,14 +375,20 @@ def horizon(plan: EvaluationPlan) -> date:
     return add(max(scheduled), longest)
 
 
-def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
-    """The plan of a checked agreement (with a grant, a term and conventions) under these readings."""
+def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str, date] | None = None
+                 ) -> EvaluationPlan:
+    """The plan of a checked agreement (with a grant, a term and conventions) under these readings; `starts`:
+    the start dates events have set for schedules that wait for one (the others stay pending)."""
     grant, term, conventions = model.one(Grant), model.one(Term), model.one(Conventions)
     if grant is None or conventions is None:
         raise InternalError("compile_plan needs a checked agreement")
+    starts = starts or {}
     missing_day = conventions.missing_day.resolve(readings)
     compiler = _Compiler(readings, missing_day)
-    schedules = _merge({v.ref.name: installments(v, readings, grant.grant_date) for v in model.all(Vesting)})
+    shares = schedule_shares(model.all(Vesting), grant.shares)
+    known = [v for v in model.all(Vesting) if v.pending_on is None or v.ref.name in starts]
+    schedules = _merge({v.ref.name: installments(v, readings, grant.grant_date, starts.get(v.ref.name),
+                                                 shares[v.ref.name]) for v in known})
     merged = sorted(((d, a, s.ref.name) for s in schedules.values() for d, a in zip(s.dates, s.amounts)),
                     key=lambda p: p[0])
     service, exercise, payment = model.one(Service), model.one(Exercise), model.one(Payment)
@@ -366,7 +431,33 @@ def compile_plan(model: Model, readings: Mapping[str, str]) -> EvaluationPlan:
                                  assumptions_of(lk.starts)) for lk in lockups),
         events=events,
         invariants=tuple((i.ref.name, compiler.compile(i.that)) for i in model.all(Invariant)),
+        gates=tuple(GatePlan(v.ref, v.gate, v.gate_deadline,
+                             v.waiting.resolve(readings) is Waiting.KEEP, schedules[v.ref.name].indexes)
+                    for v in known if v.gate is not None and v.gate_deadline is not None and v.waiting is not None),
+        pending=tuple(PendingStart(v.ref, v.pending_on, shares[v.ref.name]) for v in model.all(Vesting)
+                      if v.pending_on is not None and v.ref.name not in starts),
+        starts=dict(starts),
+        model=model,
     )
+
+
+def schedule_shares(schedules: Sequence[Vesting], granted: int) -> dict[str, int]:
+    """Each schedule's whole shares: a portion of the grant is made whole on the running total of the portions,
+    rounded down, in file order (so that 100 in thirds are 33, 33, 34); the others as written."""
+    found: dict[str, int] = {}
+    before = Fraction(0)
+    for vesting in schedules:
+        if vesting.portion is None:
+            found[vesting.ref.name] = vesting.whole_shares
+            continue
+        found[vesting.ref.name] = portion_shares(granted, before, vesting.portion)
+        before += vesting.portion
+    return found
+
+
+def portion_shares(granted: int, before: Fraction, portion: Fraction) -> int:
+    """The whole shares of a portion that follows portions `before` of the same grant."""
+    return int(granted * (before + portion)) - int(granted * before)
 
 
 def _settlement_plan(settlement: Settlement | None, readings: Mapping[str, str]) -> SettlementPlan | None:
@@ -494,13 +585,19 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...], compiler: _
 # ---- Installments ---------------------------------------------------------------------------------------------
 
 
-def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | None = None) -> Installments:
-    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor; those before the
-    cliff vest on the cliff date, and those before the grant date (`granted`) on the grant date."""
-    n, shares = vesting.installments, vesting.shares
+def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | None = None,
+                 start: date | None = None, shares: int | None = None) -> Installments:
+    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor (`start`, for a
+    schedule an event starts); those before the cliff vest on the cliff date, and those before the grant date
+    (`granted`) on the grant date. `shares`: the schedule's, if a portion of the grant made them."""
+    n = vesting.installments
+    shares = vesting.whole_shares if shares is None else shares
+    anchor = start if start is not None else vesting.start
+    if not isinstance(anchor, date):
+        raise InternalError(f"the schedule {vesting.ref.name} waits for {anchor}: its start is not known")
     missing_day = vesting.missing_day.resolve(readings)
     rounding = vesting.rounding.resolve(readings)
-    dates = [add(vesting.start, vesting.every * k, missing_day) for k in range(1, n + 1)]
+    dates = [add(anchor, vesting.every * k, missing_day) for k in range(1, n + 1)]
     amounts: list[Shares]
     if rounding is Rounding.NONE:  # fractions of a share, exactly
         amounts = [Fraction(shares, n)] * n
@@ -510,10 +607,10 @@ def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | 
     else:
         amounts = _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
     if vesting.cliff is not None:
-        dates, amounts = _apply_cliff(dates, amounts, add(vesting.start, vesting.cliff, missing_day))
+        dates, amounts = _apply_cliff(dates, amounts, add(anchor, vesting.cliff, missing_day))
     if granted is not None:
         dates, amounts = _apply_cliff(dates, amounts, granted)
-    return Installments(vesting.ref, vesting.start, tuple(dates), tuple(amounts))
+    return Installments(vesting.ref, anchor, tuple(dates), tuple(amounts))
 
 
 def _per_installment(shares: int, n: int, rounding: Rounding, remainder: Remainder) -> list[Shares]:

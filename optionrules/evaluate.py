@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, NamedTuple, assert_never
+from typing import Any, Literal, NamedTuple, assert_never
 
 import attrs
 
@@ -76,6 +76,31 @@ class Violation:
                 "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
 
 
+@record
+class WaitingFor:
+    """An answer the timeline leaves open: shares of a schedule that wait for an event that has not happened (its
+    start, or its gate), by a deadline if there is one."""
+
+    clause: ClauseRef
+    events: tuple[str, ...]
+    by: date | None
+    shares: Shares
+    what: Literal["start", "gate"]  # the schedule starts on the event; or its installments dated so far wait for it
+
+    def __str__(self) -> str:
+        events = " or ".join(self.events)
+        by = f" (by {self.by.isoformat()})" if self.by is not None else ""
+        if self.what == "start":
+            return (f"{self.clause.name} is pending: it starts on {events}, which has not happened "
+                    f"({number(self.shares)})")
+        return (f"{number(self.shares)} of {self.clause.name} have met their time condition and wait for "
+                f"{events}{by}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.clause.to_dict(), "waits_for": list(self.events),
+                "by": self.by.isoformat() if self.by else None, "shares": self.shares, "what": self.what}
+
+
 class Provenance(NamedTuple):
     """The clauses behind a replay's state, as they stood on the as-of date."""
 
@@ -107,6 +132,7 @@ class Evaluation:
     violations: tuple[Violation, ...]
     provenance: Provenance = attrs.field(repr=False)
     vesting_counts: tuple[tuple[ClauseRef, int], ...] = attrs.field(repr=False, default=())  # installments vested
+    waiting_for: tuple[WaitingFor, ...] = ()  # what the answer depends on that has not happened yet
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "values":  # not set yet (a copy being made)
@@ -150,6 +176,7 @@ class Evaluation:
             "as_of": self.as_of.isoformat(),
             **{figure.name: figure.to_json(self.values[figure.name]) for figure in self.reported},
             "violations": [v.to_dict() for v in self.violations],
+            **({"waiting_for": [w.to_dict() for w in self.waiting_for]} if self.waiting_for else {}),
             "clauses": {name: [ref.to_dict() for ref in dict.fromkeys(refs)] for name, refs in sources.items()
                         if name != "granted"},
         }
@@ -167,6 +194,8 @@ def evaluate(plan: EvaluationPlan, events: Sequence[Event], as_of: date, trace: 
 
     With `trace`, every step a clause takes is appended to it as a fact.
     """
+    if plan.pending:  # the schedules whose start an event sets, from the events by `as_of`
+        plan = plan.started([e for e in events if e.date <= as_of])
     replay = Replay(plan, trace)
     for event in events:
         if event.date > as_of:
@@ -261,6 +290,8 @@ class Replay:
         if len(self._violations) > refused:
             return
         self._last[event.name] = event
+        if self.plan.gates:
+            self._vesting.open_gates(event.name, event.date)
         self._satisfy_windows(event)
         seen = self.seen.get(event.name)
         if seen is None:
@@ -651,8 +682,9 @@ class Replay:
             values = _option(granted, vested, exercised, 0, 0, granted - held_or_bought, 0, None, sale_blocked)
         elif vesting.ended(as_of):
             exercisable = max(0, vested - held_or_bought)
-            values = self._expiring(as_of, vested, exercised, exercisable, 0, granted - max(vested, held_or_bought),
-                                    sale_blocked)
+            waiting = vesting.waiting(until) if plan.gates else 0
+            values = self._expiring(as_of, vested, exercised, exercisable, waiting,
+                                    granted - max(vested, held_or_bought) - waiting, sale_blocked)
         else:
             lapsed = vesting.lapsed(until)
             exercisable, unvested = vested - held_or_bought, granted - vested - lapsed
@@ -693,7 +725,8 @@ class Replay:
             unsettled, unvested, forfeited = 0, 0, granted - kept
             settled = kept
         elif vesting.ended(as_of) or as_of > plan.expiration:
-            unsettled, unvested, forfeited = vested - settled, 0, granted - vested
+            waiting = vesting.waiting(until) if plan.gates and as_of <= plan.expiration else 0
+            unsettled, unvested, forfeited = vested - settled, waiting, granted - vested - waiting
         else:
             lapsed = vesting.lapsed(until)
             unsettled, unvested, forfeited = vested - settled, granted - vested - lapsed, lapsed
@@ -725,7 +758,20 @@ class Replay:
             counts = self._installment_counts(as_of)
             self.trace.extend(self._lapses(as_of))
         return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), tuple(self._violations), provenance,
-                          counts)
+                          counts, self._waiting_for(as_of))
+
+    def _waiting_for(self, as_of: date) -> tuple[WaitingFor, ...]:
+        """The schedules still pending on `as_of`, and the gates not open yet, whose shares are still eligible."""
+        plan, vesting = self.plan, self._vesting
+        if (self._forfeit_all is not None and as_of >= self._forfeit_all[0]) or as_of > self._deadline:
+            return ()
+        ended = vesting.ended(as_of)
+        waiting = [] if ended else [WaitingFor(p.ref, (p.start.event,), None, p.shares, "start") for p in plan.pending]
+        for gate, shares in vesting.gates_waiting(as_of) if plan.gates else ():
+            if not ended or plan.gates[gate].keep:
+                g = plan.gates[gate]
+                waiting.append(WaitingFor(g.ref, g.events, g.deadline, shares, "gate"))
+        return tuple(waiting)
 
     def _installment_counts(self, as_of: date) -> tuple[tuple[ClauseRef, int], ...]:
         """How many installments of each schedule vested by `as_of` (or by the end of vesting)."""

@@ -125,6 +125,7 @@ class Explanation:
             "events": [{"index": e.index, **e.to_dict()} for e in self.events],
             "figures": [d.to_dict() for d in self.derivations],
             "violations": [v.to_dict() for v in self.result.violations],
+            **({"waiting_for": [w.to_dict() for w in self.result.waiting_for]} if self.result.waiting_for else {}),
             "assumptions": [impact.to_dict() for impact in self.impacts],
         }
 
@@ -136,6 +137,9 @@ class Explanation:
             out.append("")
             out.append(f"{derivation.figure.replace('_', ' ').capitalize()}: {show_value(derivation.value)}")
             out += [f"  - {_line_text(line)}" for line in derivation.lines]
+        if self.result.waiting_for:
+            out += ["", "Open: the answer depends on events that have not happened"]
+            out += [f"  - {waiting} ({_where(waiting.clause)})" for waiting in self.result.waiting_for]
         out.append("")
         out.append(f"Violations: {len(self.result.violations) or 'none'}")
         for v in self.result.violations:
@@ -176,6 +180,7 @@ def explain(model: Model, plan: EvaluationPlan, timeline: Timeline, as_of: date,
             alternatives: dict[str, EvaluationPlan]) -> Explanation:
     """Explain one query. `alternatives` maps "assumption=reading" to the plan compiled with that reading."""
     trace: Trace = []
+    plan = plan.started([e for e in timeline.events if e.date <= as_of])  # the starts the events have set
     result = evaluate(plan, timeline.events, as_of, trace)
     facts = [fact for fact in trace if fact.date <= as_of]
     derivations = [_derive(figure.name, plan, result, facts) for figure in plan.figures if figure.name != "granted"]
@@ -375,8 +380,12 @@ def _installment_lines(plan: EvaluationPlan, result: Evaluation) -> list[Line]:
     if ended is not None and result.as_of < ended:
         ended = None
     lines = []
+    gated = {w.clause: w for w in result.waiting_for if w.what == "gate"}
     for schedule, (_, count) in zip(plan.schedules, result.vesting_counts):
         text = _installments_text(schedule, count)
+        waiting = gated.get(schedule.ref)
+        if waiting is not None and count:
+            text += f"; not vested: {number(waiting.shares)} wait for {' or '.join(waiting.events)}"
         if ended is not None and count < len(schedule.dates):
             text += f"; none after vesting ended on {ended.isoformat()}"
         lines.append(Line(text, schedule.ref))

@@ -29,6 +29,7 @@ def evaluation_text(result: Evaluation, heading: str) -> str:
     lines += [f"  {name:<18} {value:>{width}}   {why}".rstrip() for name, value, why in rows]
     lines.append("")
     lines += violations_text(result)
+    lines += [f"  open: {waiting}" for waiting in result.waiting_for]
     return "\n".join(lines)
 
 

@@ -179,7 +179,7 @@ class InvariantChecker:
     def timeline(self, events: Sequence[Event], as_ofs: Sequence[date]) -> dict[str, tuple[str, date]]:
         """Each invariant that fails: its message on the first day it fails; empty if all hold."""
         failures: dict[str, tuple[str, date]] = {}
-        replay = Replay(self.plan)
+        replay = Replay(self.plan.started(events))
         pending = 0
         vested: Shares = 0
 

@@ -32,7 +32,8 @@ class VestingState:
     vest shares on that day (pro-rata vesting on a termination); a later event of the same day may not.
     """
 
-    __slots__ = ("achieved", "current", "end", "end_event", "end_index", "inclusive", "plan", "pulled", "pulls")
+    __slots__ = ("achieved", "current", "end", "end_event", "end_index", "gate_of", "gates_opened", "inclusive", "plan",
+                 "pulled", "pulls")
 
     def __init__(self, plan: EvaluationPlan):
         self.plan = plan
@@ -44,6 +45,8 @@ class VestingState:
         self.end_event: int | None = None  # the event that ended vesting
         self.end_index = 0  # the installments that vested by then
         self.current: int | None = None  # the event being applied
+        self.gates_opened: dict[int, date] = {}  # gate -> the day its first event came (by its deadline)
+        self.gate_of = {i: g for g, gate in enumerate(plan.gates) for i in gate.indexes}  # installment -> its gate
 
     # ---- what has vested
 
@@ -55,7 +58,7 @@ class VestingState:
 
     def vested(self, when: date) -> Shares:
         k = self.count(when)
-        vested: Shares = self.plan.cumulative[k]
+        vested: Shares = self.plan.cumulative[k] - self.held(when, k) if self.gate_of else self.plan.cumulative[k]
         for day, index, shares, _ in self.pulls:
             if day <= when and index >= k:
                 vested += shares
@@ -68,14 +71,58 @@ class VestingState:
         """What vested by `when`, day by day: each installment (less what was pulled out of it earlier), each pull,
         each milestone; in date order."""
         plan = self.plan
-        found = [(plan.dates[i], plan.amounts[i] - self.pulled.get(i, 0)) for i in range(self.count(when))]
+        found = [(self._vests_on(i), plan.amounts[i] - self.pulled.get(i, 0)) for i in range(self.count(when))
+                 if self.gate_of.get(i) is None or self._released(self.gate_of[i], when)]
         found += [(day, shares) for day, _, shares, _ in self.pulls if day <= when]
         found += [(day, plan.milestones[which].shares) for which, (day, _) in self.achieved.items() if day <= when]
         return sorted(t for t in found if t[1] > 0)
 
+    # ---- gates: installments that wait for an event
+
+    def open_gates(self, event: str, when: date) -> None:
+        """The event opens each gate it is one of the events of, the first time, by the gate's deadline."""
+        for g, gate in enumerate(self.plan.gates):
+            if event in gate.events and g not in self.gates_opened and when <= gate.deadline:
+                self.gates_opened[g] = when
+
+    def _released(self, gate: int, when: date) -> bool:
+        """Whether the gate's installments dated by `when` have vested: it opened by `when`, and within service
+        unless its installments keep waiting after service ends."""
+        opened = self.gates_opened.get(gate)
+        return opened is not None and opened <= when and (self.plan.gates[gate].keep or self.end is None
+                                                          or opened <= self.end)
+
+    def _vests_on(self, index: int) -> date:
+        gate = self.gate_of.get(index)
+        day = self.plan.dates[index]
+        return day if gate is None else max(day, self.gates_opened[gate])
+
+    def held(self, when: date, count: int | None = None) -> Shares:
+        """Shares of installments dated by `when` (within service) that still wait for their gate."""
+        k = self.count(when) if count is None else count
+        return sum((self._remaining(i) for g, gate in enumerate(self.plan.gates) if not self._released(g, when)
+                    for i in gate.indexes if i < k), start=0)
+
+    def waiting(self, when: date) -> Shares:
+        """After vesting ended: the shares still eligible, waiting for a gate that may yet open (`keep`)."""
+        k = self.count(when)
+        return sum((self._remaining(i) for g, gate in enumerate(self.plan.gates)
+                    if gate.keep and when <= gate.deadline and not self._released(g, when)
+                    for i in gate.indexes if i < k), start=0)
+
+    def gates_waiting(self, when: date) -> list[tuple[int, Shares]]:
+        """Each gate not open by `when` whose deadline has not passed, and the shares dated by then waiting for it."""
+        k = self.count(when)
+        return [(g, sum((self._remaining(i) for i in gate.indexes if i < k), start=0))
+                for g, gate in enumerate(self.plan.gates) if when <= gate.deadline and g not in self.gates_opened]
+
     def lapsed(self, when: date) -> Shares:
-        """Milestone tranches lost before vesting ended: their deadline passed without the event."""
+        """Milestone tranches lost before vesting ended: their deadline passed without the event; and what had not
+        vested of a gated schedule whose gate did not open by its deadline."""
         lost: Shares = 0
+        for g, gate in enumerate(self.plan.gates):
+            if gate.deadline < when and g not in self.gates_opened and (self.end is None or self.end > gate.deadline):
+                lost += sum((self._remaining(i) for i in gate.indexes), start=0)
         for which, milestone in enumerate(self.plan.milestones):
             deadline = milestone.deadline
             if deadline is not None and deadline < when and which not in self.achieved \

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 from optionrules import ast
@@ -15,7 +16,9 @@ from optionrules.errors import did_you_mean
 from optionrules.expressions import TExpr
 from optionrules.kinds.base import Reading
 from optionrules.model import Word
-from optionrules.types import DATE, TEXT, Type, TypeKind
+from optionrules.records import record
+from optionrules.types import DATE, DURATION, NUMBER, PERCENT, TEXT, Type, TypeKind
+from optionrules.values import Duration
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -250,3 +253,86 @@ class Record(Reader[ast.Record]):
 
 
 DATES = Constant(DATE)
+
+
+@record
+class EventStart:
+    """A date set by the timeline: the first `event` (on or after the grant date) plus `offset`."""
+
+    event: str
+    offset: Duration
+
+    def __str__(self) -> str:
+        return self.event + (f" + {self.offset}" if self.offset != Duration() else "")
+
+
+class StartDate(Reader[date | EventStart]):
+    """A constant date, or an event, or an event plus a duration (`ipo + 6 months`): a date the timeline sets."""
+
+    shape = "a date, or an event (+ a duration)"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> date | EventStart | None:
+        match node:
+            case ast.Name(id=name) if name in cx.model.events:
+                return EventStart(name, Duration())
+            case ast.BinOp(op="+", left=ast.Name(id=name) as event, right=offset) if name in cx.model.events:
+                if not isinstance(offset, ast.DurationLit):
+                    cx.error(f"`{key}`: an event plus a duration, as in `{name} + 6 months`", offset)
+                    return None
+                duration = cx.constant(offset, DURATION, f"`{key}`")
+                return None if cx.event(event) is None or duration is None else EventStart(name, duration)
+            case _:
+                value: date | None = DATES.read_one(node, key, cx)
+                return value
+
+
+@record
+class Portion:
+    """A part of the grant's shares (`1/3`, `25%`), made whole across every schedule with one rounding."""
+
+    of_grant: Fraction
+
+    def __str__(self) -> str:
+        return f"{self.of_grant.numerator}/{self.of_grant.denominator} of the grant"
+
+
+class SharesOrPortion(Reader[int | Portion]):
+    """A whole number of shares (at least 1), or a portion of the grant: a fraction below 1 or a percentage."""
+
+    shape = "a whole number of shares, or a portion of the grant (1/3, 25%)"
+
+    def read_one(self, node: ast.Value, key: str, cx: Reading) -> int | Portion | None:
+        if isinstance(node, ast.PercentLit):
+            percent = cx.constant(node, PERCENT, f"`{key}`")
+            return self._portion(Fraction(percent), node, key, cx) if percent is not None else None
+        value = cx.constant(node, NUMBER, f"`{key}`")
+        if value is None:
+            return None
+        if value == int(value) and value >= 1:
+            return int(value)
+        return self._portion(Fraction(value), node, key, cx)
+
+    @staticmethod
+    def _portion(part: Fraction, node: ast.Value, key: str, cx: Reading) -> Portion | None:
+        if not 0 < part <= 1:
+            cx.error(f"`{key}`: a portion of the grant is more than 0 and at most 1 (100%), not {part}", node)
+            return None
+        return Portion(part)
+
+
+class EventNames(Reader[tuple[str, ...]]):
+    """One or more declared events, separated by commas (the first of them to happen counts)."""
+
+    shape = "event, event, ..."
+
+    def read(self, values: tuple[ast.Value, ...], key: str, cx: Reading) -> tuple[str, ...] | None:
+        names = []
+        for value in values:
+            if not isinstance(value, ast.Name):
+                cx.error(f"`{key}` must name events", value)
+                return None
+            name = cx.event(value)
+            if name is None:
+                return None
+            names.append(name)
+        return tuple(names)

@@ -8,10 +8,25 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, Self
 
+import attrs
+
+from optionrules.errors import InternalError
 from optionrules.figures import AwardType
 from optionrules.kinds.base import Clause, Conditional, MaybeTriggered, Reading, key, kind
-from optionrules.kinds.readers import DATES, Choice, Constant, EventName, TriggerAttribute, Whole
-from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, SettlementTiming, YesNo
+from optionrules.kinds.readers import (
+    DATES,
+    Choice,
+    Constant,
+    EventName,
+    EventNames,
+    EventStart,
+    Portion,
+    SharesOrPortion,
+    StartDate,
+    TriggerAttribute,
+    Whole,
+)
+from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, SettlementTiming, Waiting, YesNo
 from optionrules.model import Model, Word
 from optionrules.records import evolve
 from optionrules.types import DURATION, PERCENT
@@ -22,10 +37,24 @@ MAX_INSTALLMENTS = 10_000
 
 @kind("vesting", "an installment schedule: installment k falls on start + k periods", named=True)
 class Vesting(Clause):
-    shares: int = key(Whole(minimum=1), doc="the shares this schedule vests (default: the whole grant)")
+    shares: int | Portion = key(SharesOrPortion(),
+                                doc="the shares this schedule vests (default: the whole grant); a portion of the "
+                                    "grant (1/3, 25%) is made whole across the schedules, rounded down on their "
+                                    "running total in file order (100 in thirds: 33, 33, 34)")
     installments: int = key(Whole(minimum=1, maximum=MAX_INSTALLMENTS), required=True)
     every: Duration = key(Constant(DURATION), required=True)
-    start: date = key(DATES, name="from", doc="the anchor date (default: the commencement date)")
+    start: date | EventStart = key(StartDate(), name="from",
+                                   doc="the anchor date (default: the commencement date); or an event (+ a duration): "
+                                       "the schedule is pending until the event happens")
+    gate: tuple[str, ...] | None = key(EventNames(),
+                                       doc="installments vest on the later of their date and the first of these "
+                                           "events (a liquidity event: the second trigger)")
+    gate_deadline: date | None = key(DATES, doc="with `gate`: if none of its events has happened by this day, what "
+                                                "has not vested of the schedule is forfeited")
+    waiting: Word[Waiting] | None = key(Choice(Waiting), name="waiting_after_service",
+                                        doc="with `gate`: whether installments dated within service that wait for "
+                                            "the gate when service ends keep waiting, or are forfeited")
+    portion: Fraction | None = attrs.field(default=None)  # the part of the grant `shares:` gave, if a portion
     cliff: Duration | None = key(Constant(DURATION),
                                  doc="nothing vests before start + cliff; earlier installments vest then")
     missing_day: Word[MissingDay] = key(Choice(MissingDay), doc="default: the conventions' missing_day")
@@ -36,9 +65,23 @@ class Vesting(Clause):
                                      doc="where shares left by per-installment rounding go (required for "
                                          "per_installment)")
 
+    @property
+    def whole_shares(self) -> int:
+        """The shares of a checked schedule (a portion is made whole when it is checked)."""
+        if isinstance(self.shares, Portion):
+            raise InternalError(f"the schedule {self.ref.name} was not checked")
+        return self.shares
+
+    @property
+    def pending_on(self) -> EventStart | None:
+        """The event the schedule's start waits for, if the timeline sets it."""
+        return self.start if isinstance(self.start, EventStart) else None
+
     def validate(self, reading: Reading) -> Self | None:
         if self.every.months < 0 or self.every.days < 0 or self.every == Duration():
             reading.error("`every` must be a positive duration", reading.node("every"))
+            return None
+        if not self._gated_consistently(reading):
             return None
         if self.cliff is not None and (self.cliff.months < 0 or self.cliff.days < 0):
             reading.error("`cliff` cannot be negative", reading.node("cliff"))
@@ -46,7 +89,9 @@ class Vesting(Clause):
         from optionrules.kinds.grant import Conventions, Grant
 
         grant, conventions = reading.model.one(Grant), reading.model.one(Conventions)
-        shares = self.shares if self.shares is not None else grant.shares if grant else None
+        written = self.shares if self.shares is not None else grant.shares if grant else None
+        shares = (self._portioned(reading, written, grant.shares) if grant is not None else None) \
+            if isinstance(written, Portion) else written
         start = self.start if self.start is not None else grant.commencement if grant else None
         missing_day = self.missing_day or (conventions.missing_day if conventions else None)
         if shares is None or start is None or missing_day is None:
@@ -54,7 +99,8 @@ class Vesting(Clause):
         defaults = (("shares", "shares"), ("start", "commencement"))  # (field, the grant's field it defaults to)
         inherited = {field: grant.symbolic[source] for field, source in defaults
                      if getattr(self, field) is None and grant is not None and source in grant.symbolic}
-        vesting = evolve(self, shares=shares, start=start, missing_day=missing_day,
+        portion = self.shares.of_grant if isinstance(self.shares, Portion) else None
+        vesting = evolve(self, shares=shares, start=start, missing_day=missing_day, portion=portion,
                          remainder=self.remainder or Word(Remainder, Remainder.NONE),
                          symbolic={**self.symbolic, **inherited})
         vesting.check_allocation(reading)
@@ -62,8 +108,42 @@ class Vesting(Clause):
             vesting.check_grant_date(reading, grant.grant_date)
         return vesting
 
+    def _gated_consistently(self, reading: Reading) -> bool:
+        """A gate needs its deadline and what the end of service does to what waits for it; neither without."""
+        problem = next((text for wrong, text in (
+            (self.gate is not None and self.gate_deadline is None,
+             "a gate needs a deadline: `gate_deadline: DATE` (what has not vested is forfeited after it)"),
+            (self.gate is not None and self.waiting is None,
+             "a gate needs `waiting_after_service: keep` or `forfeit` (what the end of service does to the "
+             "installments waiting for it)"),
+            (self.gate is None and (self.gate_deadline is not None or self.waiting is not None),
+             "`gate_deadline` and `waiting_after_service` go with a `gate:`"),
+        ) if wrong), None)
+        if problem is not None:
+            reading.error(problem, reading.clause.kind_span)
+        return problem is None
+
+    def _portioned(self, reading: Reading, portion: Portion, granted: int) -> int | None:
+        """This schedule's whole shares: the running total of the portions so far, rounded down, less that of the
+        schedules before it (so the portions of a grant are rounded once); None if they pass the whole grant."""
+        before = sum((v.portion_of_grant for v in reading.model.all(Vesting)), start=Fraction(0))
+        total = before + portion.of_grant
+        if total > 1:
+            percent = total * 100
+            written = f"{percent}%" if percent.denominator == 1 else f"{total.numerator}/{total.denominator}"
+            reading.error(f"the portions of the grant's schedules add up to {written}, more than the whole grant",
+                          reading.node("shares"))
+            return None
+        return int(granted * total) - int(granted * before)
+
+    @property
+    def portion_of_grant(self) -> Fraction:
+        return self.portion if self.portion is not None else Fraction(0)
+
     def check_grant_date(self, reading: Reading, granted: date) -> None:
         """Installments dated before the grant vest on the grant date: say so."""
+        if isinstance(self.start, EventStart):
+            return  # set by an event, on or after the grant date
         missing_day = self.missing_day.resolve(reading.model.readings())
         first = add(self.start, self.every, missing_day)
         if self.cliff is not None:
@@ -79,17 +159,17 @@ class Vesting(Clause):
             rounding = self.rounding.resolve(readings)
             if self.basis.resolve(readings) is not RoundingBasis.PER_INSTALLMENT or rounding is Rounding.NONE:
                 continue
-            n = self.installments
-            each = int(round_ratio(self.shares, n, rounding))
-            left = self.shares - each * n
+            n, shares = self.installments, self.whole_shares
+            each = int(round_ratio(shares, n, rounding))
+            left = shares - each * n
             remainder = self.remainder.resolve(readings)
             if left and remainder is Remainder.NONE:
-                reading.error(f"{n} installments of {each:,} make {each * n:,}, not {self.shares:,}; say where "
+                reading.error(f"{n} installments of {each:,} make {each * n:,}, not {shares:,}; say where "
                               "the difference goes", reading.clause.kind_span,
                               "remainder: last, first, spread_first or spread_last")
             elif left < 0 and (remainder in (Remainder.SPREAD_FIRST, Remainder.SPREAD_LAST)
-                               or each * (n - 1) > self.shares):
-                reading.error(f"rounding up {n} installments of {each:,} over-allocates {self.shares:,} shares",
+                               or each * (n - 1) > shares):
+                reading.error(f"rounding up {n} installments of {each:,} over-allocates {shares:,} shares",
                               reading.clause.kind_span)
 
 

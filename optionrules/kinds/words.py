@@ -82,3 +82,10 @@ class WindowChange(StrEnum):
     SHORTENS = "shortens"  # it only shortens it (the first replaces the term's)
     EXTENDS = "extends"  # it only lengthens it
     REPLACES = "replaces"  # it takes its place
+
+
+class Waiting(StrEnum):
+    """What the end of service does to installments whose date has passed but that wait for their gate."""
+
+    KEEP = "keep"  # they stay eligible: they vest if the gate's event comes by its deadline
+    FORFEIT = "forfeit"  # they are forfeited with the rest of what has not vested

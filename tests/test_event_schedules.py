@@ -1,0 +1,206 @@
+"""Schedules that depend on events: a start set by an event, a gate (a second trigger) with its deadline, and
+portions of the grant rounded once. The figures are worked from each clause's terms in the comments."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import optionrules
+from optionrules.figures import buckets
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMS = ROOT / "contracts" / "forms"
+
+BASE = """\
+agreement small "A small RSU award"
+enum reason_t {{ cause, other }}
+event termination(reason: reason_t)
+event ipo
+event sale
+conventions "c" {{
+  missing_day: last_day_of_month
+  until: inclusive
+}}
+grant "g" {{
+  award: rsu
+  shares: {shares}
+  grant_date: 2024-01-01
+}}
+term "t" {{
+  expiration: grant_date + 10 years
+  caps_windows: yes
+}}
+service "s" {{
+  ends_on: termination
+  through: inclusive
+}}
+rule ends "r" on termination {{
+  forfeit: unvested
+}}
+settlement "st" {{
+  on: vesting
+}}
+"""
+
+
+def schedule(name: str = "v", **keys: str) -> str:
+    body = {"installments": "4", "every": "3 months", "rounding": "down", "rounding_basis": "cumulative", **keys}
+    return f'vesting {name} "§" {{\n' + "".join(f"  {k}: {v}\n" for k, v in body.items()) + "}\n"
+
+
+def contract(*schedules: str, shares: int = 400) -> optionrules.Contract:
+    return optionrules.loads(BASE.format(shares=shares) + "".join(schedules), "a.contract")
+
+
+def messages(*schedules: str, shares: int = 400) -> list[str]:
+    _, diagnostics = optionrules.check_source(BASE.format(shares=shares) + "".join(schedules), "a.contract")
+    return [d.message for d in diagnostics if d.severity == "error"]
+
+
+# ---- the checker: each misuse is a located error --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ({"gate": "ipo", "waiting_after_service": "keep"},
+     "a gate needs a deadline: `gate_deadline: DATE` (what has not vested is forfeited after it)"),
+    ({"gate": "ipo", "gate_deadline": "2030-01-01"},
+     "a gate needs `waiting_after_service: keep` or `forfeit` (what the end of service does to the installments "
+     "waiting for it)"),
+    ({"gate_deadline": "2030-01-01"}, "`gate_deadline` and `waiting_after_service` go with a `gate:`"),
+    ({"gate": "listing", "gate_deadline": "2030-01-01", "waiting_after_service": "keep"},
+     "'listing' is not a declared event"),
+    ({"from": "ipo + 3"}, "`from`: an event plus a duration, as in `ipo + 6 months`"),
+    ({"shares": "150%"}, "`shares`: a portion of the grant is more than 0 and at most 1 (100%), not 3/2"),
+])
+def test_a_misused_construct_is_an_error(keys: dict[str, str], message: str) -> None:
+    assert message in messages(schedule(**keys))
+
+
+def test_a_gate_without_a_deadline_is_located_at_its_clause() -> None:
+    _, diagnostics = optionrules.check_source(BASE.format(shares=400) + schedule(gate="ipo"), "a.contract")
+    where = [d.span.line for d in diagnostics if d.span and d.message.startswith("a gate needs a deadline")]
+    assert where == [BASE.count("\n") + 1]  # the `vesting` line, right after BASE
+
+
+def test_portions_over_the_whole_grant_are_one_error() -> None:
+    found = messages(schedule("a", shares="1/2"), schedule("b", shares="1/2"), schedule("c", shares="25%"))
+    assert found == ["the portions of the grant's schedules add up to 125%, more than the whole grant"]
+
+
+def test_portions_under_the_whole_grant_do_not_add_up() -> None:
+    assert messages(schedule("a", shares="1/3"), schedule("b", shares="1/3")) == [
+        "the vesting schedules vest 133 + 133 = 266 shares, not the 400 granted"]  # floor(400/3), floor(800/3) - 133
+
+
+# ---- portions: one rounding across the schedules ---------------------------------------------------------------
+
+
+def test_thirds_of_100_are_33_33_34() -> None:
+    thirds = contract(*(schedule(n, shares="1/3", installments="1", every=f"{k} years")
+                        for k, n in enumerate(("a", "b", "c"), start=1)), shares=100)
+    # floor(100/3) = 33; floor(200/3) - 33 = 33; 100 - 66 = 34
+    assert [thirds.evaluate([], f"{y}-01-01").vested for y in (2025, 2026, 2027)] == [33, 66, 100]
+
+
+def test_percentages_are_portions() -> None:
+    split = contract(schedule("a", shares="25%", installments="1", every="1 year"),
+                     schedule("b", shares="75%", installments="3", every="1 year", **{"from": "2025-01-01"}),
+                     shares=401)
+    # a: floor(401 x 1/4) = 100 on 2025-01-01; b: 401 - 100 = 301 in thirds from 2025-01-01, cumulative rounding
+    # down: floor(301/3) = 100 on 2026-01-01, floor(602/3) = 200 on 2027-01-01, 301 on 2028-01-01
+    assert [split.evaluate([], f"{y}-01-01").vested for y in (2025, 2026, 2027, 2028)] == [100, 200, 300, 401]
+
+
+# ---- a start set by an event ------------------------------------------------------------------------------------
+
+
+def test_a_schedule_from_an_event_is_pending_until_it_happens() -> None:
+    later = contract(schedule(**{"from": "ipo + 1 month"}))
+    pending = later.evaluate([], "2030-01-01")
+    assert (pending.vested, pending.unvested, pending.forfeited) == (0, 400, 0)
+    assert [(w.what, w.events, w.shares) for w in pending.waiting_for] == [("start", ("ipo",), 400)]
+    ipo = [{"date": "2025-01-31", "event": "ipo"}]
+    # the anchor: 2025-01-31 + 1 month = 2025-02-28 (the month's last day); installments of 100 on the anchor plus
+    # 3k months: 2025-05-28, 2025-08-28, 2025-11-28, 2026-02-28
+    assert [later.evaluate(ipo, d).vested for d in ("2025-05-27", "2025-05-28", "2025-11-28", "2026-02-28")] == \
+        [0, 100, 300, 400]
+    assert later.evaluate(ipo, "2025-06-01").waiting_for == ()
+
+
+def test_only_the_first_start_event_counts_and_a_termination_before_it_forfeits_all() -> None:
+    later = contract(schedule(**{"from": "ipo"}))
+    twice = [{"date": "2025-01-01", "event": "ipo"}, {"date": "2025-06-01", "event": "ipo"}]
+    assert later.evaluate(twice, "2025-04-01").vested == 100  # from the first: 2025-04-01
+    left = [{"date": "2024-12-31", "event": "termination", "reason": "other"}, {"date": "2025-01-01", "event": "ipo"}]
+    result = later.evaluate(left, "2026-01-01")
+    assert (result.vested, result.forfeited, result.waiting_for) == (0, 400, ())
+
+
+# ---- a gate: installments vest on the later of their date and the gate's event ----------------------------------
+
+
+GATED = {"gate": "ipo, sale", "gate_deadline": "2026-01-01"}
+
+
+def test_a_gate_holds_what_met_its_time_condition() -> None:
+    gated = contract(schedule(**GATED, waiting_after_service="keep"))
+    held = gated.evaluate([], "2024-10-01")  # installments on 2024-04-01, 07-01, 10-01: 300 met their date
+    assert (held.vested, held.unvested) == (0, 400)
+    assert [(w.what, w.events, w.by, w.shares) for w in held.waiting_for] == \
+        [("gate", ("ipo", "sale"), date(2026, 1, 1), 300)]
+    sale = [{"date": "2024-08-15", "event": "sale"}]  # the second of the gate's events, first to happen
+    assert [gated.evaluate(sale, d).vested for d in ("2024-08-14", "2024-08-15", "2024-10-01")] == [0, 200, 300]
+
+
+@pytest.mark.parametrize(("waiting", "vested", "forfeited"), [
+    ("keep", 200, 200),    # 2024-04-01 and 07-01 met their date within service: they vest on the IPO
+    ("forfeit", 0, 400),   # they are forfeited with the rest when service ends
+])
+def test_what_the_end_of_service_does_to_what_waits(waiting: str, vested: int, forfeited: int) -> None:
+    gated = contract(schedule(**GATED, waiting_after_service=waiting))
+    events = [{"date": "2024-08-01", "event": "termination", "reason": "other"},
+              {"date": "2025-03-01", "event": "ipo"}]
+    result = gated.evaluate(events, "2025-03-01")
+    assert (result.vested, result.forfeited, result.unvested) == (vested, forfeited, 0)
+
+
+def test_the_gate_must_open_by_its_deadline() -> None:
+    gated = contract(schedule(**GATED, waiting_after_service="keep"))
+    on_time, late = [{"date": "2026-01-01", "event": "ipo"}], [{"date": "2026-01-02", "event": "ipo"}]
+    assert gated.evaluate(on_time, "2026-01-01").vested == 400
+    result = gated.evaluate(late, "2026-01-02")
+    assert (result.vested, result.forfeited, result.waiting_for) == (0, 400, ())
+
+
+# ---- every share in one bucket, with events around each start and gate ----------------------------------------
+
+
+KEY_DATES = {"rsu_liquidity_double_trigger": ("2023-01-01", "2023-07-10", "2029-01-01"),
+             "rsu_vesting_from_ipo": ("2024-01-01", "2025-03-10", "2025-06-10")}
+
+
+@pytest.mark.parametrize("name", sorted(KEY_DATES))
+def test_the_buckets_partition_the_grant_around_starts_and_gates(name: str) -> None:
+    agreement = optionrules.load(FORMS / f"{name}.contract")
+    plan = agreement.plan()
+    parts = [f.name for f in buckets(plan.figures, plan.award)]
+    around = st.sampled_from([date.fromisoformat(d) + timedelta(days=k) for d in KEY_DATES[name] for k in (-1, 0, 1)])
+    names = sorted(agreement.model.events)
+
+    def event(name: str, day: date) -> dict[str, object]:
+        return {"date": day.isoformat(), "event": name, **({"reason": "other"} if name == "termination" else {})}
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(events=st.lists(st.tuples(st.sampled_from(names), around), max_size=4), as_of=around)
+    def partition(events: list[tuple[str, date]], as_of: date) -> None:
+        result = agreement.evaluate([event(n, d) for n, d in events], as_of)
+        assert sum(result.values[p] for p in parts) == result.granted
+        assert min(result.values[p] for p in parts) >= 0
+        assert result.vested <= result.granted
+
+    partition()
