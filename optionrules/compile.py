@@ -79,7 +79,7 @@ from optionrules.kinds.words import (
 from optionrules.model import ClauseRef, Model, assumptions_of
 from optionrules.records import evolve, record
 from optionrules.types import DURATION, TypeKind
-from optionrules.values import Duration, MissingDay, Rounding, Shares, add, round_ratio, shift
+from optionrules.values import Duration, MissingDay, Rounding, Shares, add, add_months, round_ratio, shift
 
 if TYPE_CHECKING:
     from optionrules.timeline import Event
@@ -596,21 +596,35 @@ def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | 
     if not isinstance(anchor, date):
         raise InternalError(f"the schedule {vesting.ref.name} waits for {anchor}: its start is not known")
     missing_day = vesting.missing_day.resolve(readings)
-    rounding = vesting.rounding.resolve(readings)
-    dates = [add(anchor, vesting.every * k, missing_day) for k in range(1, n + 1)]
-    amounts: list[Shares]
-    if rounding is Rounding.NONE:  # fractions of a share, exactly
-        amounts = [Fraction(shares, n)] * n
-    elif vesting.basis.resolve(readings) is RoundingBasis.CUMULATIVE:
-        totals = [round_ratio(shares * k, n, rounding) for k in range(n + 1)]
-        amounts = [totals[k + 1] - totals[k] for k in range(n)]
-    else:
-        amounts = _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
+    dates = [_installment_date(anchor, vesting.every * k, missing_day, vesting.day_of_month) for k in range(1, n + 1)]
+    amounts = _amounts(vesting, readings, shares, n)
     if vesting.cliff is not None:
-        dates, amounts = _apply_cliff(dates, amounts, add(anchor, vesting.cliff, missing_day))
+        cliff = _installment_date(anchor, vesting.cliff, missing_day, vesting.day_of_month)
+        dates, amounts = _apply_cliff(dates, amounts, cliff)
+        at_cliff = vesting.at_cliff_shares(shares)
+        if at_cliff is not None and dates and dates[0] == cliff:
+            amounts = [at_cliff, *_amounts(vesting, readings, shares - at_cliff, len(dates) - 1)]
     if granted is not None:
         dates, amounts = _apply_cliff(dates, amounts, granted)
     return Installments(vesting.ref, anchor, tuple(dates), tuple(amounts))
+
+
+def _installment_date(anchor: date, offset: Duration, missing_day: MissingDay, day: int | None) -> date:
+    """`anchor + offset`, from the anchor; on `day` of its month if the schedule names one (months only)."""
+    return add(anchor, offset, missing_day) if day is None else add_months(anchor, offset.months, missing_day, day)
+
+
+def _amounts(vesting: Vesting, readings: Mapping[str, str], shares: int, n: int) -> list[Shares]:
+    """`shares` over `n` installments, rounded as the schedule says."""
+    if n == 0:
+        return []
+    rounding = vesting.rounding.resolve(readings)
+    if rounding is Rounding.NONE:  # fractions of a share, exactly
+        return [Fraction(shares, n)] * n
+    if vesting.basis.resolve(readings) is RoundingBasis.CUMULATIVE:
+        totals = [round_ratio(shares * k, n, rounding) for k in range(n + 1)]
+        return [totals[k + 1] - totals[k] for k in range(n)]
+    return _per_installment(shares, n, rounding, vesting.remainder.resolve(readings))
 
 
 def _per_installment(shares: int, n: int, rounding: Rounding, remainder: Remainder) -> list[Shares]:

@@ -149,8 +149,9 @@ def days_in_month(year: int, month: int) -> int:
     return _DAYS_IN_MONTH[month - 1]
 
 
-def add_months(start: date, months: int, missing_day: MissingDay = MissingDay.LAST_DAY_OF_MONTH) -> date:
-    """`start + months` on the same day of the month, per the missing-day policy.
+def add_months(start: date, months: int, missing_day: MissingDay = MissingDay.LAST_DAY_OF_MONTH,
+               day: int | None = None) -> date:
+    """`start + months` on the same day of the month (or on `day`), per the missing-day policy.
 
     Dates stay within the calendar: past year 9999 is 9999-12-31, before year 1 is 0001-01-01.
     """
@@ -161,8 +162,9 @@ def add_months(start: date, months: int, missing_day: MissingDay = MissingDay.LA
     if year < date.min.year:
         return date.min
     last = days_in_month(year, month0 + 1)
-    if start.day <= last:
-        return date(year, month0 + 1, start.day)
+    wanted = start.day if day is None else day
+    if wanted <= last:
+        return date(year, month0 + 1, wanted)
     if missing_day is MissingDay.FIRST_OF_NEXT_MONTH:
         return shift(date(year, month0 + 1, last), 1)
     return date(year, month0 + 1, last)

@@ -75,7 +75,7 @@ def messages(*schedules: str, shares: int = 400) -> list[str]:
     ({"gate": "listing", "gate_deadline": "2030-01-01", "waiting_after_service": "keep"},
      "'listing' is not a declared event"),
     ({"from": "ipo + 3"}, "`from`: an event plus a duration, as in `ipo + 6 months`"),
-    ({"shares": "150%"}, "`shares`: a portion of the grant is more than 0 and at most 1 (100%), not 3/2"),
+    ({"shares": "150%"}, "`shares`: a portion is more than 0 and at most 1 (100%), not 3/2"),
 ])
 def test_a_misused_construct_is_an_error(keys: dict[str, str], message: str) -> None:
     assert message in messages(schedule(**keys))
@@ -204,3 +204,43 @@ def test_the_buckets_partition_the_grant_around_starts_and_gates(name: str) -> N
         assert result.vested <= result.granted
 
     partition()
+
+
+# ---- a cliff with its own amount; installments on a day of the month --------------------------------------
+
+
+def test_a_cliff_that_carries_its_own_portion() -> None:
+    thirty = contract(schedule(installments="48", every="1 month", cliff="12 months", at_cliff="30%"), shares=4800)
+    # 30% of 4,800 = 1,440 on 2025-01-01 (not the 12 x 100 = 1,200 accrued); the other 3,360 over the 36
+    # installments after it, cumulative rounding down: 3,360 / 36 = 93 1/3 a month, 93, 186, 280, ...
+    assert [thirty.evaluate([], d).vested for d in ("2024-12-31", "2025-01-01", "2025-02-01", "2025-04-01",
+                                                     "2028-01-01")] == [0, 1440, 1533, 1720, 4800]
+
+
+def test_a_cliff_with_its_shares() -> None:
+    fixed = contract(schedule(installments="4", every="1 year", cliff="1 year", at_cliff="1,000"), shares=4000)
+    # 1,000 on 2025-01-01, then 3,000 over the 3 yearly installments after it: 1,000 each
+    assert [fixed.evaluate([], f"{y}-01-01").vested for y in (2025, 2026, 2028)] == [1000, 2000, 4000]
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    ({"at_cliff": "10"}, "`at_cliff` goes with a `cliff:`"),
+    ({"cliff": "3 months", "at_cliff": "500"}, "`at_cliff` vests 500 of a schedule of 400 shares"),
+    ({"every": "30 days", "day_of_month": "15"},
+     "`day_of_month` is for schedules in whole months (`every` and `cliff` in months or years)"),
+    ({"day_of_month": "32"}, "more than 31 day_of_month"),
+])
+def test_a_misused_cliff_or_day_is_an_error(keys: dict[str, str], message: str) -> None:
+    assert message in messages(schedule(**keys))
+
+
+@pytest.mark.parametrize(("day", "missing_day", "dates"), [
+    # OCF's "15": the 15th of each month
+    ("15", "last_day_of_month", ["2024-04-15", "2024-07-15", "2024-10-15", "2025-01-15"]),
+    # OCF's 31_OR_LAST_DAY_OF_MONTH: the 31st, or the month's last day
+    ("31", "last_day_of_month", ["2024-04-30", "2024-07-31", "2024-10-31", "2025-01-31"]),
+])
+def test_installments_on_a_day_of_the_month(day: str, missing_day: str, dates: list[str]) -> None:
+    on_day = contract(schedule(day_of_month=day, missing_day=missing_day))  # from 2024-01-01, every 3 months
+    plan = on_day.plan()
+    assert [d.isoformat() for d in plan.dates] == dates

@@ -288,18 +288,19 @@ class StartDate(Reader[date | EventStart]):
 
 @record
 class Portion:
-    """A part of the grant's shares (`1/3`, `25%`), made whole across every schedule with one rounding."""
+    """A part of a number of shares (`1/3`, `25%`): of the grant for a schedule's `shares` (made whole across
+    every schedule with one rounding), of the schedule for its `at_cliff`."""
 
-    of_grant: Fraction
+    part: Fraction
 
     def __str__(self) -> str:
-        return f"{self.of_grant.numerator}/{self.of_grant.denominator} of the grant"
+        return f"{self.part.numerator}/{self.part.denominator}"
 
 
 class SharesOrPortion(Reader[int | Portion]):
-    """A whole number of shares (at least 1), or a portion of the grant: a fraction below 1 or a percentage."""
+    """A whole number of shares (at least 1), or a portion: a fraction of at most 1 or a percentage."""
 
-    shape = "a whole number of shares, or a portion of the grant (1/3, 25%)"
+    shape = "a whole number of shares, or a portion (1/3, 25%)"
 
     def read_one(self, node: ast.Value, key: str, cx: Reading) -> int | Portion | None:
         if isinstance(node, ast.PercentLit):
@@ -315,7 +316,7 @@ class SharesOrPortion(Reader[int | Portion]):
     @staticmethod
     def _portion(part: Fraction, node: ast.Value, key: str, cx: Reading) -> Portion | None:
         if not 0 < part <= 1:
-            cx.error(f"`{key}`: a portion of the grant is more than 0 and at most 1 (100%), not {part}", node)
+            cx.error(f"`{key}`: a portion is more than 0 and at most 1 (100%), not {part}", node)
             return None
         return Portion(part)
 

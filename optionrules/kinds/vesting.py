@@ -57,6 +57,14 @@ class Vesting(Clause):
     portion: Fraction | None = attrs.field(default=None)  # the part of the grant `shares:` gave, if a portion
     cliff: Duration | None = key(Constant(DURATION),
                                  doc="nothing vests before start + cliff; earlier installments vest then")
+    at_cliff: int | Portion | None = key(SharesOrPortion(),
+                                         doc="with `cliff`: what vests at the cliff, in shares or as a portion of the "
+                                             "schedule (30%), instead of the installments before it; the rest is "
+                                             "spread over the installments after it, rounded as the schedule says")
+    day_of_month: int | None = key(Whole(minimum=1, maximum=31),
+                                   doc="installments (every N months) fall on this day of their month, where the "
+                                       "month lacks it per missing_day (default: the anchor's day); Open Cap "
+                                       "Format's 29_OR_LAST_DAY_OF_MONTH is 29 with missing_day: last_day_of_month")
     missing_day: Word[MissingDay] = key(Choice(MissingDay), doc="default: the conventions' missing_day")
     rounding: Word[Rounding] = key(Choice(Rounding), required=True,
                                    doc="down, up or half_up to whole shares; none keeps fractions of a share")
@@ -81,7 +89,7 @@ class Vesting(Clause):
         if self.every.months < 0 or self.every.days < 0 or self.every == Duration():
             reading.error("`every` must be a positive duration", reading.node("every"))
             return None
-        if not self._gated_consistently(reading):
+        if not self._gated_consistently(reading) or not self._cliff_and_days_consistent(reading):
             return None
         if self.cliff is not None and (self.cliff.months < 0 or self.cliff.days < 0):
             reading.error("`cliff` cannot be negative", reading.node("cliff"))
@@ -99,11 +107,13 @@ class Vesting(Clause):
         defaults = (("shares", "shares"), ("start", "commencement"))  # (field, the grant's field it defaults to)
         inherited = {field: grant.symbolic[source] for field, source in defaults
                      if getattr(self, field) is None and grant is not None and source in grant.symbolic}
-        portion = self.shares.of_grant if isinstance(self.shares, Portion) else None
+        portion = self.shares.part if isinstance(self.shares, Portion) else None
         vesting = evolve(self, shares=shares, start=start, missing_day=missing_day, portion=portion,
                          remainder=self.remainder or Word(Remainder, Remainder.NONE),
                          symbolic={**self.symbolic, **inherited})
         vesting.check_allocation(reading)
+        if not vesting.check_at_cliff(reading):
+            return None
         if grant is not None:
             vesting.check_grant_date(reading, grant.grant_date)
         return vesting
@@ -123,11 +133,49 @@ class Vesting(Clause):
             reading.error(problem, reading.clause.kind_span)
         return problem is None
 
+    def _cliff_and_days_consistent(self, reading: Reading) -> bool:
+        problem, where = next(((text, key) for wrong, text, key in (
+            (self.at_cliff is not None and self.cliff is None, "`at_cliff` goes with a `cliff:`", "at_cliff"),
+            (self.day_of_month is not None and (self.every.days != 0 or (self.cliff is not None and self.cliff.days)),
+             "`day_of_month` is for schedules in whole months (`every` and `cliff` in months or years)",
+             "day_of_month"),
+        ) if wrong), (None, ""))
+        if problem is not None:
+            reading.error(problem, reading.node(where))
+        return problem is None
+
+    def check_at_cliff(self, reading: Reading) -> bool:
+        """What vests at the cliff is at most the schedule; the rest is spread whole (cumulatively, or with a
+        remainder said)."""
+        at_cliff = self.at_cliff_shares(self.whole_shares)
+        if at_cliff is None:
+            return True
+        readings = reading.model.readings()
+        problem = (f"`at_cliff` vests {at_cliff:,} of a schedule of {self.whole_shares:,} shares"
+                   if at_cliff > self.whole_shares else
+                   "with `at_cliff`, per-installment rounding needs `remainder:` (the rest may not divide evenly)"
+                   if self.remainder.resolve(readings) is Remainder.NONE
+                   and self.basis.resolve(readings) is RoundingBasis.PER_INSTALLMENT
+                   else None)
+        if problem is not None:
+            reading.error(problem, reading.node("at_cliff"))
+        return problem is None
+
+    def at_cliff_shares(self, shares: int) -> int | None:
+        """What vests at the cliff, of the schedule's `shares` (a portion rounded down), if the clause says."""
+        match self.at_cliff:
+            case None:
+                return None
+            case Portion(part=part):
+                return int(shares * part)
+            case int(whole):
+                return whole
+
     def _portioned(self, reading: Reading, portion: Portion, granted: int) -> int | None:
         """This schedule's whole shares: the running total of the portions so far, rounded down, less that of the
         schedules before it (so the portions of a grant are rounded once); None if they pass the whole grant."""
-        before = sum((v.portion_of_grant for v in reading.model.all(Vesting)), start=Fraction(0))
-        total = before + portion.of_grant
+        before = sum((v.portion_part for v in reading.model.all(Vesting)), start=Fraction(0))
+        total = before + portion.part
         if total > 1:
             percent = total * 100
             written = f"{percent}%" if percent.denominator == 1 else f"{total.numerator}/{total.denominator}"
@@ -137,7 +185,7 @@ class Vesting(Clause):
         return int(granted * total) - int(granted * before)
 
     @property
-    def portion_of_grant(self) -> Fraction:
+    def portion_part(self) -> Fraction:
         return self.portion if self.portion is not None else Fraction(0)
 
     def check_grant_date(self, reading: Reading, granted: date) -> None:
