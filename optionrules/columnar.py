@@ -221,8 +221,10 @@ class Schedule:
         rounding = vesting.rounding.resolve(readings)
         if rounding is Rounding.NONE:
             raise Unsupported(f"'{vesting.ref.name}' keeps fractions of a share")
-        if vesting.pending_on is not None or vesting.gate is not None or vesting.portion is not None:
-            raise Unsupported(f"'{vesting.ref.name}' starts on an event, waits for a gate or is a portion of the grant")
+        if vesting.pending_on is not None or vesting.gate is not None or vesting.portion is not None \
+                or vesting.at_cliff is not None or vesting.day_of_month is not None:
+            raise Unsupported(f"'{vesting.ref.name}' depends on events, or vests at its cliff or on a day of the "
+                              "month the columnar evaluator does not compute")
         if vesting.every.months and vesting.every.days:
             raise Unsupported(f"'{vesting.ref.name}' steps by months and days")
         cumulative = vesting.basis.resolve(readings) is RoundingBasis.CUMULATIVE

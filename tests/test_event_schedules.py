@@ -244,3 +244,16 @@ def test_installments_on_a_day_of_the_month(day: str, missing_day: str, dates: l
     on_day = contract(schedule(day_of_month=day, missing_day=missing_day))  # from 2024-01-01, every 3 months
     plan = on_day.plan()
     assert [d.isoformat() for d in plan.dates] == dates
+
+
+@pytest.mark.parametrize("keys", [{"from": "ipo"}, {"gate": "ipo", "gate_deadline": "2030-01-01",
+                                                    "waiting_after_service": "keep"},
+                                  {"shares": "100%"}, {"cliff": "3 months", "at_cliff": "50%"},
+                                  {"day_of_month": "15"}])
+def test_the_columnar_evaluator_leaves_these_schedules_to_the_scalar_engine(keys: dict[str, str]) -> None:
+    from optionrules.columnar import Schedule, Unsupported
+    from optionrules.kinds import Vesting
+
+    (vesting,) = contract(schedule(**keys)).model.all(Vesting)
+    with pytest.raises(Unsupported, match="the columnar evaluator does not compute"):
+        Schedule.of(vesting, {})
