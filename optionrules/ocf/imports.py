@@ -156,7 +156,49 @@ def import_package(source: str | Path | Package) -> Imported:
     problems += _others(package, grants)
     issuer = package.manifest.data["issuer"]
     forms = _forms(grants, schedules, package.vesting_terms, str(issuer.get("legal_name", "")))
+    problems += _check_vestings(forms, grants)
     return Imported(tuple(forms), tuple(problems))
+
+
+def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant]) -> list[Unmapped]:
+    """An issuance's `vestings` (what vests on each date) beside its vesting terms: each entry, up to the last,
+    must be what the form computes (the events recorded applied); where one is not, the form's figures are the
+    terms', and the difference is listed."""
+    from optionrules.contract import loads
+    from optionrules.grants import read_cell
+    from optionrules.parse import parse
+
+    found: list[Unmapped] = []
+    for form in forms:
+        module, _ = parse(form.text, f"{form.stem}.contract")
+        declared = {p.name: p.type_name for p in module.items[0].params or ()}  # type: ignore[union-attr]
+        for row in form.grants:
+            grant = grants[row["id"]]
+            listed = grant.issuance.data.get("vestings")
+            if not listed:
+                continue
+            values = {name: read_cell(cell, name, declared[name]) for name, cell in row.items() if name != "id"}
+            contract = loads(form.text, f"{form.stem}.contract", values)
+            events = [{k: (int(v) if k == "shares" else v) for k, v in e.items() if k != "grant_id" and v}
+                      for e in grant.events]
+            computed: dict[str, Fraction] = {}
+            for change in contract.schedule(events).rows:
+                if "vested" in change.changes:
+                    before, after = change.changes["vested"]
+                    if after != (before or 0):
+                        computed[change.date.isoformat()] = Fraction(after) - Fraction(before or 0)
+            stated: dict[str, Fraction] = {}
+            for entry in listed:
+                stated[entry["date"]] = stated.get(entry["date"], Fraction(0)) + Fraction(entry["amount"])
+            last = max(stated)
+            expected = {day: amount for day, amount in computed.items() if day <= last}
+            if stated != expected:
+                day = min(set(stated) ^ set(expected) or {d for d in stated if stated[d] != expected.get(d)})
+                found.append(unmapped(grant.issuance, "$.vestings",
+                                      f"on {day} the vestings array says {stated.get(day, 0)} shares vest, its vesting "
+                                      f"terms {expected.get(day, 0)}: the form's figures are the terms' (the "
+                                      "vestings array is not carried)"))
+    return found
 
 
 def _grant(item: Item, terms: Mapping[str, Item], schedules: Mapping[str, Schedule], problems: list[Unmapped]
@@ -172,9 +214,6 @@ def _grant(item: Item, terms: Mapping[str, Item], schedules: Mapping[str, Schedu
             if data.get("vestings") else "vested in full on issuance; there is nothing for the language to vest")))
     elif terms_id not in schedules:
         problems.append(unmapped(item, "$.vesting_terms_id", f"its vesting terms {terms_id!r} are not mapped (listed)"))
-    if data.get("vestings") and terms_id is not None:
-        notes.append(unmapped(item, "$.vestings", "the dates and amounts of the vestings array are not carried: "
-                                                  "the form computes them from the vesting terms"))
     shares = _whole(data["quantity"])
     if shares is None or shares < 1:
         problems.append(unmapped(item, "$.quantity", f"{data['quantity']} shares: the language grants a whole "
@@ -454,5 +493,6 @@ def _award_clauses(award: str, key: tuple[Any, ...]) -> list[str]:
     rest = [r.lower() for r in REASONS if r not in {w[0] for w in windows}]
     if rest:
         lines += ['rule terminated "OCF: a termination without an exercise window" on termination '
-                  f"when reason in {{{', '.join(rest)}}} {{", "  forfeit: unvested", "}"]
+                  f"when reason in {{{', '.join(rest)}}} {{", "  forfeit: unvested",
+                  "  exercisable_until: expiration  # the issuance gives no window for these reasons", "}"]
     return lines

@@ -32,7 +32,6 @@ ALLOCATIONS: dict[str, tuple[str, str, str | None]] = {
     "FRACTIONAL": ("none", "cumulative", None),  # 4.5-4.5-4.5-4.5
 }
 START_DAY = "VESTING_START_DAY_OR_LAST_DAY_OF_MONTH"  # the language's `missing_day: last_day_of_month`
-PER_TRANCHE = ("FRONT_LOADED", "BACK_LOADED", "FRONT_LOADED_TO_SINGLE_TRANCHE", "BACK_LOADED_TO_SINGLE_TRANCHE")
 
 
 @record
@@ -263,12 +262,10 @@ def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> S
                                  f"the portions add up to {regular.portion * count} of the grant, not all of it: "
                                  "the language's schedules vest the whole grant"))
         return None
+    # per-tranche allocations count the installments by the portion's denominator, a cliff the sum of the
+    # installments before it (as OCF-Tools' vesting schedule generator computes them): the language's
+    # per-installment rounding over `count` installments, the cliff vesting the earlier ones
     allocation = item.data["allocation_type"]
-    if cliff is not None and allocation in PER_TRANCHE:
-        problems.append(unmapped(item, "$.allocation_type",
-                                 f"{allocation} with a cliff: OCF spreads the remainder over its tranches, the cliff "
-                                 "one of them; the language over its installments, the cliff several"))
-        return None
     if cliff == regular.length:
         cliff = None  # a first period no longer than the others is no cliff
     return Schedule(count, regular.length, regular.unit, cliff, allocation, str(start.condition["id"]))
