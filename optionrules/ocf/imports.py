@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from optionrules.ocf.mapping import Schedule, Unmapped, schedule_of, unmapped
+from optionrules.ocf.mapping import Schedule, Unmapped, schedule_of, unmapped, vestings_of
 from optionrules.ocf.read import ISSUANCES, Item, Package, read
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
@@ -95,6 +95,22 @@ class Imported:
         put("ocf-import.json", json.dumps({"ocf_version": OCF_VERSION, "forms": index,
                                            "unmapped": len(self.unmapped)}, indent=2) + "\n", "index")
         return written
+
+
+    def evaluate(self, as_of: Any = None, assume: Mapping[str, str] | None = None) -> list[tuple[ImportedForm, Any]]:
+        """Each form's grants evaluated with their events (`optionrules.portfolio.evaluate`, the [portfolio] extra):
+        the form and its Portfolio."""
+        import tempfile
+
+        from optionrules import portfolio
+
+        with tempfile.TemporaryDirectory(prefix="optionrules-ocf-") as folder:
+            self.write(folder)
+            return [(form, portfolio.evaluate(Path(folder) / f"{form.stem}.contract",
+                                              Path(folder) / f"{form.stem}.grants.csv",
+                                              events=Path(folder) / f"{form.stem}.events.csv", as_of=as_of,
+                                              assume=assume))
+                    for form in self.forms]
 
 
 def _grant_columns(form: ImportedForm) -> tuple[str, ...]:
@@ -181,12 +197,7 @@ def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant])
             contract = loads(form.text, f"{form.stem}.contract", values)
             events = [{k: (int(v) if k == "shares" else v) for k, v in e.items() if k != "grant_id" and v}
                       for e in grant.events]
-            computed: dict[str, Fraction] = {}
-            for change in contract.schedule(events).rows:
-                if "vested" in change.changes:
-                    before, after = change.changes["vested"]
-                    if after != (before or 0):
-                        computed[change.date.isoformat()] = Fraction(after) - Fraction(before or 0)
+            computed = vestings_of(contract, events)
             stated: dict[str, Fraction] = {}
             for entry in listed:
                 stated[entry["date"]] = stated.get(entry["date"], Fraction(0)) + Fraction(entry["amount"])

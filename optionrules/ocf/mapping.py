@@ -13,6 +13,7 @@ there."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
@@ -308,10 +309,20 @@ def vesting_terms(terms_id: str, name: str, schedule: Schedule) -> dict[str, Any
                            "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period(schedule.every, n - done),
                                        "relative_to_condition_id": conditions[-1]["id"]},
                            "next_condition_ids": []})
-    for before, after in zip(conditions, conditions[1:]):
+    for before, after in itertools.pairwise(conditions):
         before["next_condition_ids"] = [after["id"]]
     cliff = f", nothing before {_duration(schedule.cliff, schedule.unit)}" if schedule.cliff else ""
     return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name,
             "description": f"{n} installments every {_duration(schedule.every, schedule.unit)} from the vesting "
                            f"start{cliff}",
             "allocation_type": schedule.allocation, "vesting_conditions": conditions}
+
+
+def vestings_of(contract: Any, events: Any = ()) -> dict[str, Fraction]:
+    """What vests on each date (ISO) under the contract and its events: OCF's `vestings` of an issuance."""
+    found: dict[str, Fraction] = {}
+    for change in contract.schedule(events).rows:
+        before, after = change.changes.get("vested", (0, 0))
+        if after != (before or 0):
+            found[change.date.isoformat()] = Fraction(after) - Fraction(before or 0)
+    return found

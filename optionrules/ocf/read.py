@@ -95,6 +95,15 @@ def read(path: str | Path) -> Package:
     """The package at `path` (a folder holding one manifest, the manifest file itself, or a zip), validated;
     raises OcfError naming every problem."""
     files = _zip_files(path) if str(path).lower().endswith(".zip") else _folder_files(path)
+    return _read(files, str(path))
+
+
+def read_files(contents: Mapping[str, bytes], name: str = "<package>") -> Package:
+    """A package given as its files' bytes by name (what an export is about to write), validated as `read`."""
+    return _read(_Files(sorted(contents), lambda file: contents[file], lambda file: file), name)
+
+
+def _read(files: _Files, path: str) -> Package:
     problems = _Problems()
     manifest_name = _find_manifest(files, problems)
     problems.raise_any()
@@ -117,7 +126,7 @@ def read(path: str | Path) -> Package:
             if data is not None and _validate_file(data, file_type, name, problems):
                 items.extend(_objects(data, name, problems))
     problems.raise_any()
-    package = Package(str(path), Item(manifest_name, "$", manifest), tuple(items))
+    package = Package(path, Item(manifest_name, "$", manifest), tuple(items))
     check_references(package, problems)
     problems.raise_any()
     return package

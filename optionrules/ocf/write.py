@@ -21,7 +21,7 @@ from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic
 from optionrules.files import FileError, read_text, write_text
 from optionrules.limits import TIMELINE_BYTES
-from optionrules.ocf.mapping import Schedule, allocation_of, vesting_terms
+from optionrules.ocf.mapping import Schedule, allocation_of, vesting_terms, vestings_of
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
 
@@ -51,14 +51,29 @@ class Exported:
     def ok(self) -> bool:
         return not self.not_carried
 
+    def texts(self) -> dict[str, str]:
+        return {name: _text(data) for name, data in self.files.items()}
+
+    def validate(self) -> None:
+        """Read back as an import reads a package: against the schemas, references checked (OcfError)."""
+        from optionrules.ocf.read import read_files
+
+        read_files({name: text.encode("utf-8") for name, text in self.texts().items()}, "the export")
+
     def write(self, out: str | Path) -> list[Path]:
+        """Validate, then write every file into the folder `out` (created if need be); the paths written."""
+        self.validate()
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, data in self.files.items():
-            write_text(folder / name, json.dumps(data, indent=2, ensure_ascii=False) + "\n", "OCF file")
+        for name, text in self.texts().items():
+            write_text(folder / name, text, "OCF file")
             written.append(folder / name)
         return written
+
+
+def _text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def read_events(path: str | Path | None, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
@@ -147,7 +162,7 @@ class _Builder:
         granted = model.one(Grant)
         if granted is None:
             return
-        self.company = self.company or next((str(c.company) for c in model.clauses
+        self.company = self.company or next((str(getattr(c, "company")) for c in model.clauses  # noqa: B009
                                              if getattr(c, "company", None)), "")
         self.earliest = min(self.earliest or granted.grant_date, granted.grant_date)
         schedule = self.schedule(grant_id, contract)
@@ -249,15 +264,8 @@ class _Builder:
 
     def vestings(self, contract: Contract, events: list[dict[str, Any]]) -> list[dict[str, str]]:
         """What vests on each date up to the as-of date, the contract's events applied."""
-        table = contract.schedule(events)
-        found = []
-        for row in table.rows:
-            if row.date > self.as_of or "vested" not in row.changes:
-                continue
-            before, after = row.changes["vested"]
-            if after != (before or 0):
-                found.append({"date": row.date.isoformat(), "amount": _numeric(Fraction(after) - Fraction(before or 0))})
-        return found
+        return [{"date": day, "amount": _numeric(amount)} for day, amount in vestings_of(contract, events).items()
+                if day <= self.as_of.isoformat()]
 
     def events(self, grant_id: str, contract: Contract, events: list[dict[str, Any]], shares: int) -> None:
         outstanding = shares
@@ -340,4 +348,4 @@ def _numeric(value: Fraction) -> str:
 def _md5(data: Mapping[str, Any]) -> str:
     import hashlib
 
-    return hashlib.md5((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")).hexdigest()
+    return hashlib.md5(_text(data).encode("utf-8")).hexdigest()
