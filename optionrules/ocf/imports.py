@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from optionrules.ocf.mapping import Schedule, Unmapped, schedule_of, unmapped, vestings_of
+from optionrules.ocf.mapping import Schedule, Unmapped, numeric, schedule_of, unmapped, vestings_of
 from optionrules.ocf.read import ISSUANCES, Item, Package, read
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
@@ -202,7 +202,8 @@ def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant])
             for entry in listed:
                 stated[entry["date"]] = stated.get(entry["date"], Fraction(0)) + Fraction(entry["amount"])
             last = max(stated)
-            expected = {day: amount for day, amount in computed.items() if day <= last}
+            # as OCF writes them: a fraction of a share to 10 decimals
+            expected = {day: Fraction(numeric(amount)) for day, amount in computed.items() if day <= last}
             if stated != expected:
                 day = min(set(stated) ^ set(expected) or {d for d in stated if stated[d] != expected.get(d)})
                 found.append(unmapped(grant.issuance, "$.vestings",

@@ -326,3 +326,16 @@ def vestings_of(contract: Any, events: Any = ()) -> dict[str, Fraction]:
         if after != (before or 0):
             found[change.date.isoformat()] = Fraction(after) - Fraction(before or 0)
     return found
+
+
+def numeric(value: Fraction) -> str:
+    """A share count as OCF's Numeric: at most 10 decimals (a fraction that needs more is rounded half up)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        text = f"{exact.quantize(Decimal('1e-10'), rounding=ROUND_HALF_UP):f}".rstrip("0")
+    return text.rstrip(".")

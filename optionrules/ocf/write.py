@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic
 from optionrules.files import FileError, read_text, write_text
 from optionrules.limits import TIMELINE_BYTES
-from optionrules.ocf.mapping import Schedule, allocation_of, vesting_terms, vestings_of
+from optionrules.ocf.mapping import Schedule, allocation_of, numeric, vesting_terms, vestings_of
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
 
@@ -264,7 +263,7 @@ class _Builder:
 
     def vestings(self, contract: Contract, events: list[dict[str, Any]]) -> list[dict[str, str]]:
         """What vests on each date up to the as-of date, the contract's events applied."""
-        return [{"date": day, "amount": _numeric(amount)} for day, amount in vestings_of(contract, events).items()
+        return [{"date": day, "amount": numeric(amount)} for day, amount in vestings_of(contract, events).items()
                 if day <= self.as_of.isoformat()]
 
     def events(self, grant_id: str, contract: Contract, events: list[dict[str, Any]], shares: int) -> None:
@@ -335,14 +334,6 @@ class _Builder:
         for file in manifest["stakeholders_files"] + manifest["vesting_terms_files"] + manifest["transactions_files"]:
             file["md5"] = _md5(files[file["filepath"][2:]])
         return Exported({"Manifest.ocf.json": manifest, **files}, tuple(self.not_carried.values()))
-
-
-def _numeric(value: Fraction) -> str:
-    """A share count as OCF's Numeric (at most 10 decimals: a fraction that needs more is rounded)."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    text = f"{Decimal(value.numerator) / Decimal(value.denominator):.10f}".rstrip("0")
-    return text.rstrip(".")
 
 
 def _md5(data: Mapping[str, Any]) -> str:
