@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -263,8 +264,12 @@ class _Builder:
 
     def vestings(self, contract: Contract, events: list[dict[str, Any]]) -> list[dict[str, str]]:
         """What vests on each date up to the as-of date, the contract's events applied."""
-        return [{"date": day, "amount": numeric(amount)} for day, amount in vestings_of(contract, events).items()
-                if day <= self.as_of.isoformat()]
+        last = self.as_of.isoformat()
+        found = [(day, amount) for day, amount in vestings_of(contract, events).items() if day <= last]
+        if any(Fraction(numeric(amount)) != amount for _, amount in found):
+            self.skip(f"grant {contract.model.name}: vestings", "fractions of a share beyond OCF's 10 decimals: "
+                                                                 "rounded")
+        return [{"date": day, "amount": numeric(amount)} for day, amount in found]
 
     def events(self, grant_id: str, contract: Contract, events: list[dict[str, Any]], shares: int) -> None:
         outstanding = shares
@@ -298,7 +303,7 @@ class _Builder:
         for clause in contract.model.clauses:
             kind = clause.KIND
             name = clause.ref.name
-            if kind in CARRIED_KINDS:
+            if kind in CARRIED_KINDS and not (kind == "settlement" and getattr(clause, "event", None)):
                 continue
             reason = ("a rule: OCF carries no event's effect (its termination_exercise_windows are written empty); "
                       "what it did is in the vestings and transactions" if isinstance(clause, Rule)
