@@ -1033,7 +1033,7 @@ def _add_ocf(commands: Any) -> None:
                     "`optionrules portfolio` reads; unmapped.csv lists every object and field not mapped, with "
                     "why. Exit 1 when something was not mapped; 2 on invalid input (nothing is written).")
     read.add_argument("path", metavar="PATH", help="a folder holding an OCF manifest, the manifest, or a zip")
-    read.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (created if need be)")
+    _add_out_folder(read)
     read.set_defaults(run=_ocf_import)
     out = actions.add_parser(
         "export", help="a form's grants, their events and the vesting computed, as an OCF package",
@@ -1046,8 +1046,12 @@ def _add_ocf(commands: Any) -> None:
     out.add_argument("--events", metavar="FILE", help="the events: a CSV file (grant_id, date, event, attributes)")
     out.add_argument("--as-of", required=True, metavar="DATE", type=_date, dest="as_of",
                      help="the package's date: events after it are left out, vestings computed up to it")
-    out.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (created if need be)")
+    _add_out_folder(out)
     out.set_defaults(run=_ocf_export)
+
+
+def _add_out_folder(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (created if need be)")
 
 
 def _ocf_module() -> Any:

@@ -482,3 +482,28 @@ def test_import_of_an_export_gives_back_the_grants_vesting_and_events(
             schedule.installments, schedule.every, schedule.cliff, schedule.allocation)
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("award", ["rsu", "restricted_stock"])
+def test_rsu_and_restricted_stock_forms_export_and_come_back(tmp_path: Path, award: str) -> None:
+    imported = ocf.read(SAMPLES)
+    imported.write(tmp_path / "in")
+    stem = f"4yr_1yr_cliff_schedule.{award}"
+    exported = ocf.write(tmp_path / "in" / f"{stem}.contract", tmp_path / "in" / f"{stem}.grants.csv",
+                         tmp_path / "in" / f"{stem}.events.csv", "2030-01-01")
+    exported.write(tmp_path / "out")  # validated against the schemas
+    kinds = [t["object_type"] for t in exported.files["Transactions.ocf.json"]["items"]]
+    assert kinds == ["TX_STOCK_ISSUANCE" if award == "restricted_stock" else "TX_EQUITY_COMPENSATION_ISSUANCE",
+                     "TX_VESTING_START"]
+    back = ocf.read(tmp_path / "out")
+    assert [f.grants for f in back.forms] == [next(f.grants for f in imported.forms if f.award == award)]
+    # only what the language has no place for comes back listed: the stock class a stock issuance must name
+    assert [u.object_id for u in back.unmapped] == (["common"] if award == "restricted_stock" else [])
+
+
+def test_export_of_a_contract_that_is_not_a_form_is_refused(tmp_path: Path, capsys: Any) -> None:
+    agreement = Path(__file__).parent.parent / "contracts" / "capstone_liggett_2002.contract"
+    assert main(["ocf", "export", str(agreement), "--grants", str(ACME / "acme_grants.csv"), "--as-of",
+                 "2025-01-01", "--out", str(tmp_path / "out")]) == 2
+    assert "is not a form" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
