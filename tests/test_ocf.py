@@ -507,3 +507,10 @@ def test_export_of_a_contract_that_is_not_a_form_is_refused(tmp_path: Path, caps
                  "2025-01-01", "--out", str(tmp_path / "out")]) == 2
     assert "is not a form" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_json_nested_too_deeply_is_refused(tmp_path: Path) -> None:
+    folder = package(tmp_path / "p", [], [])
+    (folder / "Stakeholders.ocf.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(OcfError, match=r"nested too deeply|not JSON"):
+        ocf.read(folder)

@@ -181,6 +181,7 @@ def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant])
     must be what the form computes (the events recorded applied); where one is not, the form's figures are the
     terms', and the difference is listed."""
     from optionrules.contract import loads
+    from optionrules.errors import ContractError
     from optionrules.grants import read_cell
     from optionrules.parse import parse
 
@@ -194,7 +195,12 @@ def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant])
             if not listed:
                 continue
             values = {name: read_cell(cell, name, declared[name]) for name, cell in row.items() if name != "id"}
-            contract = loads(form.text, f"{form.stem}.contract", values)
+            try:
+                contract = loads(form.text, f"{form.stem}.contract", values)
+            except ContractError as error:  # the grant's values break the form: portfolio says how, row by row
+                found.append(unmapped(grant.issuance, "$.vestings", f"not checked: the grant does not check with its "
+                                                                    f"form ({error.diagnostics[0].message})"))
+                continue
             events = [{k: (int(v) if k == "shares" else v) for k, v in e.items() if k != "grant_id" and v}
                       for e in grant.events]
             computed = vestings_of(contract, events)

@@ -221,7 +221,7 @@ def _find_manifest(files: _Files, problems: _Problems) -> str:
 def _file_type(files: _Files, name: str) -> str | None:
     try:
         data = json.loads(files.read(name))
-    except (ValueError, FileError):
+    except (ValueError, FileError, RecursionError):  # told when the manifest lists the file
         return None
     return data.get("file_type") if isinstance(data, dict) else None
 
@@ -250,6 +250,8 @@ def _load(files: _Files, name: str, problems: _Problems) -> Any:
         problems.add("not UTF-8 text", files.display(name))
     except json.JSONDecodeError as error:
         problems.add(f"not JSON: {error.msg}", f"{files.display(name)}:{error.lineno}:{error.colno}")
+    except RecursionError:
+        problems.add("JSON nested too deeply to read", files.display(name))
     return None
 
 
