@@ -255,6 +255,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_lsp(commands)
     _add_report(commands)
     _add_portfolio(commands)
+    _add_ocf(commands)
     return parser
 
 
@@ -815,10 +816,13 @@ def _add_portfolio(commands: Any) -> None:
         epilog="examples: --vary 'change_of_control.date=2026-06-30' --vary 'change_of_control.assumed=false' "
                "--vary 'termination.date=2026-09-30' --vary 'termination.reason=resignation'; "
                "--sample-rate 10%% --sample-with reason=resignation --sample-from 2026-01-01 --scenarios 200")
-    p.add_argument("contract", metavar="FORM", help="the form the grants are made with")
-    p.add_argument("--grants", required=True, metavar="FILE",
+    p.add_argument("contract", metavar="FORM", nargs="?", help="the form the grants are made with")
+    p.add_argument("--grants", metavar="FILE",
                    help="the grants: .csv or .parquet, or a folder of .parquet files (a column per parameter, an "
                         "`id` column)")
+    p.add_argument("--ocf", metavar="PATH",
+                   help="in place of FORM, --grants and --events: an OCF package (a folder with a manifest, or a "
+                        "zip), imported as `ocf import` does, each form it makes evaluated with its grants")
     p.add_argument("--events", metavar="FILE",
                    help="the events: .csv, .parquet or .jsonl with grant_id, date and event columns, then the "
                         "events' attributes")
@@ -858,6 +862,14 @@ def _add_portfolio(commands: Any) -> None:
 
 def _portfolio(args: argparse.Namespace) -> int:
     from optionrules.files import check_output
+
+    if args.ocf is not None:
+        if args.contract or args.grants or args.events or args.vary or args.sample_rate or args.output:
+            raise InputError("optionrules: --ocf takes the place of FORM, --grants and --events (and gives totals: "
+                             "no --vary, --sample-rate or --output)")
+        return _portfolio_ocf(args)
+    if not args.contract or not args.grants:
+        raise InputError("optionrules portfolio: name a FORM and its --grants, or an OCF package with --ocf")
 
     if args.format == "table" and args.output and not args.output.lower().endswith((".csv", ".json", ".parquet")):
         raise InputError("optionrules: --output: name a .csv, .json or .parquet file (or give --format)")
@@ -910,6 +922,25 @@ def _portfolio_run(args: argparse.Namespace, portfolio: Any, client: Any) -> int
         _write_frame(args, result.to_pandas(), result.to_arrow(), {"summary": result.summary()})
         _say(result.summary(), sys.stderr)
     return EXIT_FINDINGS if result.problems else EXIT_OK
+
+
+def _portfolio_ocf(args: argparse.Namespace) -> int:
+    """A cap table straight from OCF: the package imported, each form evaluated with its grants and events."""
+    imported = _ocf_read(args.ocf)
+    try:
+        from optionrules import portfolio  # noqa: F401
+    except ImportError as error:
+        raise InputError(f"{PORTFOLIO_INSTALL_HINT} ({error})") from None
+    _unmapped(imported)
+    problems = False
+    for form, result in imported.evaluate(args.as_of, _assumptions(args.assume)):
+        _problems(result)
+        problems = problems or bool(result.problems)
+        _say(f"{form.stem} (OCF vesting terms {form.terms_id}, {form.award}): {result.summary()}")
+        _say(_frame_text(result.totals()))
+    if not imported.forms:
+        _say("no grant of the package could be mapped")
+    return EXIT_FINDINGS if problems or imported.unmapped else EXIT_OK
 
 
 def _scenario_output(args: argparse.Namespace, result: Any, frame: Any) -> int:
@@ -981,3 +1012,101 @@ def _ticker(unit: str) -> Any:
             print(f"optionrules: {done:,}/{total:,} {unit}", file=sys.stderr, flush=True)
 
     return progress
+
+
+# ---- Open Cap Format ------------------------------------------------------------------------------------
+
+OCF_INSTALL_HINT = "optionrules ocf needs jsonschema: pip install 'optionrules[ocf]'"
+MAX_UNMAPPED_SHOWN = 50  # lines of what was not mapped printed (unmapped.csv lists every one)
+
+
+def _add_ocf(commands: Any) -> None:
+    ocf = commands.add_parser("ocf", help="Open Cap Format (OCF 1.2.0): import a package, export grants",
+                              description="Import an OCF package as forms, grants and events tables, or export a "
+                                          "form's grants as an OCF package. Needs the [ocf] extra.")
+    actions = ocf.add_subparsers(dest="action", required=True, metavar="ACTION")
+    read = actions.add_parser(
+        "import", help="an OCF package as forms, grants tables and events tables",
+        description="Read the manifest of an OCF package (a folder, or a zip) and every file it lists, validated "
+                    "against the OCF schemas, and write into --out a form per vesting terms object and award type "
+                    "(FORM.contract), its grants (FORM.grants.csv) and their events (FORM.events.csv), which "
+                    "`optionrules portfolio` reads; unmapped.csv lists every object and field not mapped, with "
+                    "why. Exit 1 when something was not mapped; 2 on invalid input (nothing is written).")
+    read.add_argument("path", metavar="PATH", help="a folder holding an OCF manifest, the manifest, or a zip")
+    _add_out_folder(read)
+    read.set_defaults(run=_ocf_import)
+    out = actions.add_parser(
+        "export", help="a form's grants, their events and the vesting computed, as an OCF package",
+        description="Write into --out an OCF package: the form's vesting as vesting terms, each grant's issuance "
+                    "with the vestings the contract computes as of --as-of, its vesting start, and its exercises, "
+                    "cancellations and repurchases; validated against the OCF schemas. What OCF cannot carry is "
+                    "listed (exit 1).")
+    out.add_argument("contract", metavar="FORM", help="the form the grants are made with")
+    out.add_argument("--grants", required=True, metavar="FILE", help="the grants: a CSV file, a row a grant")
+    out.add_argument("--events", metavar="FILE", help="the events: a CSV file (grant_id, date, event, attributes)")
+    out.add_argument("--as-of", required=True, metavar="DATE", type=_date, dest="as_of",
+                     help="the package's date: events after it are left out, vestings computed up to it")
+    _add_out_folder(out)
+    out.set_defaults(run=_ocf_export)
+
+
+def _add_out_folder(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write into (created if need be)")
+
+
+def _ocf_module() -> Any:
+    try:
+        import jsonschema  # noqa: F401
+
+        from optionrules import ocf
+    except ImportError as error:
+        raise InputError(f"{OCF_INSTALL_HINT} ({error})") from None
+    return ocf
+
+
+def _ocf_read(path: str) -> Any:
+    return _ocf_module().read(path)
+
+
+def _out_folder(out: str) -> None:
+    """Refuse, before any work, an --out that is not a folder or cannot be made one."""
+    from optionrules.files import no_link_out
+
+    no_link_out(out, "output folder")
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise InputError(f"optionrules: --out: {out} is not a folder")
+    if not target.exists() and not target.parent.is_dir():
+        raise InputError(f"optionrules: --out: no folder {target.parent}")
+
+
+def _unmapped(imported: Any) -> None:
+    for item in imported.unmapped[:MAX_UNMAPPED_SHOWN]:
+        _say(f"{item.file}, object {item.object_id}, {item.field}: not mapped: {item.reason}", sys.stderr)
+    if len(imported.unmapped) > MAX_UNMAPPED_SHOWN:
+        _say(f"... {len(imported.unmapped) - MAX_UNMAPPED_SHOWN:,} more (unmapped.csv lists them all)", sys.stderr)
+
+
+def _ocf_import(args: argparse.Namespace) -> int:
+    _out_folder(args.out)
+    imported = _ocf_read(args.path)  # raises, naming every problem, before anything is written
+    imported.write(args.out)
+    _unmapped(imported)
+    for form in imported.forms:
+        _say(f"wrote {Path(args.out) / form.stem}.contract: {len(form.grants):,} grants, {len(form.events):,} "
+             f"events (OCF vesting terms {form.terms_id}, {form.award})")
+    _say(f"{len(imported.forms)} forms; {len(imported.unmapped):,} things not mapped"
+         + (f" (listed in {Path(args.out) / 'unmapped.csv'})" if imported.unmapped else ""))
+    return EXIT_FINDINGS if imported.unmapped else EXIT_OK
+
+
+def _ocf_export(args: argparse.Namespace) -> int:
+    _out_folder(args.out)
+    exported = _ocf_module().write(args.contract, args.grants, args.events, args.as_of)
+    written = exported.write(args.out)  # validated against the schemas first
+    for item in exported.not_carried[:MAX_UNMAPPED_SHOWN]:
+        _say(f"{item.where}: not carried: {item.reason}", sys.stderr)
+    if len(exported.not_carried) > MAX_UNMAPPED_SHOWN:
+        _say(f"... {len(exported.not_carried) - MAX_UNMAPPED_SHOWN:,} more", sys.stderr)
+    _say(f"wrote {len(written)} OCF files into {args.out}; {len(exported.not_carried):,} things not carried")
+    return EXIT_FINDINGS if exported.not_carried else EXIT_OK

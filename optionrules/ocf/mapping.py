@@ -1,0 +1,341 @@
+"""OCF vesting terms and the language's vesting schedules, both ways.
+
+An OCF vesting terms object is a graph of conditions, each entered by a trigger. The language states, today,
+an installment schedule anchored on a date (the form's `commencement`), with a duration cliff, installments
+every N months or days, and a rounding. So the graphs that map are the chains
+
+    VESTING_START_DATE (nothing vests) -> [a cliff: one relative occurrence] -> relative installments ...
+
+whose portions add up to the whole grant, each installment the same portion. Every other condition is not
+mapped, with the reason: each trigger type has its own function (`_TRIGGERS`, matched exhaustively), so that
+what the language learns later (schedules starting on events, portions, day-of-month policies) is added
+there."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from optionrules.ocf.read import Item
+from optionrules.records import record
+
+# OCF's allocation types and the language's (rounding, rounding_basis, remainder): the 18-shares-over-4-tranches
+# table of the AllocationType enum is reproduced by each (tests/test_ocf.py)
+ALLOCATIONS: dict[str, tuple[str, str, str | None]] = {
+    "CUMULATIVE_ROUNDING": ("half_up", "cumulative", None),  # 5-4-5-4
+    "CUMULATIVE_ROUND_DOWN": ("down", "cumulative", None),  # 4-5-4-5
+    "FRONT_LOADED": ("down", "per_installment", "spread_first"),  # 5-5-4-4
+    "BACK_LOADED": ("down", "per_installment", "spread_last"),  # 4-4-5-5
+    "FRONT_LOADED_TO_SINGLE_TRANCHE": ("down", "per_installment", "first"),  # 6-4-4-4
+    "BACK_LOADED_TO_SINGLE_TRANCHE": ("down", "per_installment", "last"),  # 4-4-4-6
+    "FRACTIONAL": ("none", "cumulative", None),  # 4.5-4.5-4.5-4.5
+}
+START_DAY = "VESTING_START_DAY_OR_LAST_DAY_OF_MONTH"  # the language's `missing_day: last_day_of_month`
+
+
+@record
+class Unmapped:
+    """Something of the package not mapped: where (file, object id, JSON path) and why."""
+
+    file: str
+    object_id: str
+    field: str  # a JSON path inside the object ($ for the whole object)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, object {self.object_id}, {self.field}: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"file": self.file, "object_id": self.object_id, "field": self.field, "reason": self.reason}
+
+
+def unmapped(item: Item, field: str, reason: str) -> Unmapped:
+    return Unmapped(item.file, item.id, field, reason)
+
+
+@record
+class Schedule:
+    """An installment schedule the language states: `installments` every `every` from the commencement date,
+    nothing before `cliff` (in the unit of `every`), rounded as `allocation` says."""
+
+    installments: int
+    every: int
+    unit: str  # months | days
+    cliff: int | None
+    allocation: str
+    start_condition: str  # the id of the VESTING_START_DATE condition
+
+    def clause(self, name: str, citation: str) -> str:
+        rounding, basis, remainder = ALLOCATIONS[self.allocation]
+        lines = [f'vesting {name} "{citation}" {{',
+                 f"  installments: {self.installments}",
+                 f"  every: {_duration(self.every, self.unit)}",
+                 "  from: commencement"]
+        if self.cliff is not None:
+            lines.append(f"  cliff: {_duration(self.cliff, self.unit)}")
+        lines += [f"  rounding: {rounding}", f"  rounding_basis: {basis}"]
+        if remainder is not None:
+            lines.append(f"  remainder: {remainder}")
+        return "\n".join(lines + ["}"])
+
+
+def _duration(n: int, unit: str) -> str:
+    return f"{n} {unit[:-1] if n == 1 else unit}"
+
+
+# ---- OCF vesting terms to a schedule ----------------------------------------------------------------------
+
+
+@record
+class _Step:
+    """A condition read: how often it triggers, after how long, and the portion each time vests."""
+
+    condition: Mapping[str, Any]
+    path: str
+    length: int = 0
+    unit: str = ""
+    occurrences: int = 0
+    portion: Fraction = Fraction(0)
+
+
+Trigger = Callable[[Item, Mapping[str, Any], str, list[Unmapped]], "_Step | None"]
+
+
+def _start(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
+    return _Step(condition, path)
+
+
+def _relative(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
+    period = condition["trigger"]["period"]
+    unit = {"MONTHS": "months", "DAYS": "days"}[period["type"]]
+    if unit == "months" and period.get("day_of_month") != START_DAY:
+        problems.append(unmapped(item, f"{path}.trigger.period.day_of_month",
+                                 f"day_of_month {period.get('day_of_month')}: the language puts installment k on "
+                                 "the commencement date + k months (the last day of a shorter month), "
+                                 f"{START_DAY}; a fixed day of the month is not in the language yet"))
+        return None
+    if period["length"] < 1:
+        problems.append(unmapped(item, f"{path}.trigger.period.length",
+                                 "a period of length 0: the language's installments are a positive period apart"))
+        return None
+    return _Step(condition, path, period["length"], unit, period["occurrences"])
+
+
+def _absolute(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
+    problems.append(unmapped(item, f"{path}.trigger",
+                             f"a condition met on a fixed date ({condition['trigger'].get('date')}), a path of the "
+                             "graph the first trigger met takes: the language's schedules run from the commencement "
+                             "date, and it has no alternative paths"))
+    return None
+
+
+def _event(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
+    problems.append(unmapped(item, f"{path}.trigger",
+                             "a condition met by an event (TX_VESTING_EVENT) vesting a portion of the grant: the "
+                             "language's milestones vest a fixed number of shares, and schedules that start on "
+                             "events are not in the language yet"))
+    return None
+
+
+_TRIGGERS: dict[str, Trigger] = {
+    "VESTING_START_DATE": _start,
+    "VESTING_SCHEDULE_RELATIVE": _relative,
+    "VESTING_SCHEDULE_ABSOLUTE": _absolute,
+    "VESTING_EVENT": _event,
+}
+
+
+def schedule_of(item: Item) -> tuple[Schedule | None, list[Unmapped]]:
+    """The schedule the vesting terms state, or None and why not (each reason located)."""
+    problems: list[Unmapped] = []
+    conditions = item.data["vesting_conditions"]
+    chain = _chain(item, conditions, problems)
+    steps: list[_Step] = []
+    for n, condition in chain:
+        path = f"$.vesting_conditions[{n}]"
+        step = _TRIGGERS[condition["trigger"]["type"]](item, condition, path, problems)
+        if step is not None:
+            step = _with_portion(item, step, problems)
+        if step is not None:
+            steps.append(step)
+    if problems:
+        return None, problems
+    return _installments(item, steps, problems), problems
+
+
+def _chain(item: Item, conditions: list[Any], problems: list[Unmapped]) -> list[tuple[int, Any]]:
+    """The conditions from the first (the graph's root) along `next_condition_ids`, each with its index; a
+    condition with several next conditions, or one not on the chain, is not mapped."""
+    index = {c["id"]: n for n, c in enumerate(conditions)}
+    chain: list[tuple[int, Any]] = []
+    n: int | None = 0
+    on_chain: set[int] = set()
+    while n is not None and n not in on_chain:
+        on_chain.add(n)
+        condition = conditions[n]
+        chain.append((n, condition))
+        following = condition["next_condition_ids"]
+        if len(following) > 1:
+            problems.append(unmapped(item, f"$.vesting_conditions[{n}].next_condition_ids",
+                                     f"{len(following)} next conditions, alternative paths of which OCF takes the "
+                                     "first whose trigger is met: the language's schedules have one path"))
+            n = None
+            break
+        n = index[following[0]] if following else None
+    if n is not None:
+        problems.append(unmapped(item, f"$.vesting_conditions[{n}]", "the conditions form a cycle"))
+    for m, condition in enumerate(conditions):
+        if m not in on_chain and not problems:
+            problems.append(unmapped(item, f"$.vesting_conditions[{m}]",
+                                     f"the condition {condition['id']!r} is not on the path from the first "
+                                     "condition"))
+    if chain and chain[0][1]["trigger"]["type"] != "VESTING_START_DATE":
+        problems.append(unmapped(item, "$.vesting_conditions[0].trigger",
+                                 "the first condition is not a VESTING_START_DATE: the language's schedules run "
+                                 "from the vesting commencement date"))
+    for n, condition in chain[1:]:
+        if condition["trigger"]["type"] == "VESTING_START_DATE":
+            problems.append(unmapped(item, f"$.vesting_conditions[{n}].trigger",
+                                     "a second vesting start: a schedule starting on an event is not in the "
+                                     "language yet"))
+    return chain
+
+
+def _with_portion(item: Item, step: _Step, problems: list[Unmapped]) -> _Step | None:
+    condition, path = step.condition, step.path
+    if "quantity" in condition:
+        if Fraction(condition["quantity"]) == 0:
+            return step
+        problems.append(unmapped(item, f"{path}.quantity",
+                                 f"a fixed quantity ({condition['quantity']} shares) vesting on a schedule: the "
+                                 "language's schedules vest a share of the grant"))
+        return None
+    portion = condition["portion"]
+    if portion.get("remainder", False):
+        problems.append(unmapped(item, f"{path}.portion.remainder",
+                                 "a portion of what has not vested yet: the language's installments are portions "
+                                 "of the grant"))
+        return None
+    denominator = Fraction(portion["denominator"])
+    if denominator == 0:
+        problems.append(unmapped(item, f"{path}.portion.denominator", "a denominator of 0"))
+        return None
+    return _Step(condition, path, step.length, step.unit, step.occurrences,
+                 Fraction(portion["numerator"]) / denominator)
+
+
+def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> Schedule | None:
+    """The chain as equal installments: the start vests nothing; a cliff (one occurrence of k periods vesting k
+    installments) may come first; then installments every period, each the same portion; the whole vests."""
+    start, rest = steps[0], steps[1:]
+    if start.portion != 0:
+        problems.append(unmapped(item, f"{start.path}.portion",
+                                 "the vesting start vests shares itself: the language's schedules vest nothing "
+                                 "on the commencement date"))
+    if not rest:
+        problems.append(unmapped(item, "$.vesting_conditions", "no condition after the vesting start vests shares"))
+        return None
+    regular = rest[-1]
+    if regular.portion <= 0:
+        problems.append(unmapped(item, f"{regular.path}.portion", "installments of nothing"))
+        return None
+    cliff: int | None = None
+    for step in rest[:-1] if len(rest) > 1 else []:
+        same = (step.unit, step.length, step.portion) == (regular.unit, regular.length, regular.portion)
+        if same:
+            continue
+        if step is rest[0] and step.occurrences == 1 and step.unit == regular.unit \
+                and step.length % regular.length == 0 \
+                and step.portion == regular.portion * (step.length // regular.length):
+            cliff = step.length
+            continue
+        problems.append(unmapped(item, step.path,
+                                 f"{_described(step)} then {_described(regular)}: the language's schedule is equal "
+                                 "installments after at most a cliff of earlier ones (portions of the grant per "
+                                 "part of a schedule are not in the language yet)"))
+    if problems:
+        return None
+    count = sum(s.occurrences for s in rest) + (cliff // regular.length - 1 if cliff is not None else 0)
+    if regular.portion * count != 1:
+        problems.append(unmapped(item, "$.vesting_conditions",
+                                 f"the portions add up to {regular.portion * count} of the grant, not all of it: "
+                                 "the language's schedules vest the whole grant"))
+        return None
+    # per-tranche allocations count the installments by the portion's denominator, a cliff the sum of the
+    # installments before it (as OCF-Tools' vesting schedule generator computes them): the language's
+    # per-installment rounding over `count` installments, the cliff vesting the earlier ones
+    allocation = item.data["allocation_type"]
+    if cliff == regular.length:
+        cliff = None  # a first period no longer than the others is no cliff
+    return Schedule(count, regular.length, regular.unit, cliff, allocation, str(start.condition["id"]))
+
+
+def _described(step: _Step) -> str:
+    return f"{step.occurrences} x {step.portion} every {_duration(step.length, step.unit)}"
+
+
+# ---- a schedule to OCF vesting terms ----------------------------------------------------------------------
+
+
+def allocation_of(rounding: str, basis: str, remainder: str | None) -> str | None:
+    """The OCF allocation type of a rounding, or None where OCF has none."""
+    for allocation, (r, b, rest) in ALLOCATIONS.items():
+        if (r, b) == (rounding, basis) and (rest is None or rest == remainder):
+            return allocation
+    return None
+
+
+def vesting_terms(terms_id: str, name: str, schedule: Schedule) -> dict[str, Any]:
+    """The OCF vesting terms of a schedule: a vesting start, a cliff (if any), then the installments."""
+    n = schedule.installments
+    unit = schedule.unit.upper()
+    period: Callable[[int, int], dict[str, Any]] = lambda length, times: {  # noqa: E731
+        "length": length, "type": unit, "occurrences": times,
+        **({"day_of_month": START_DAY} if unit == "MONTHS" else {})}
+    conditions: list[dict[str, Any]] = [
+        {"id": schedule.start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
+         "next_condition_ids": []}]
+    done = 0
+    if schedule.cliff is not None and schedule.cliff > schedule.every:
+        done = min(n, schedule.cliff // schedule.every)
+        conditions.append({"id": "cliff", "portion": {"numerator": str(done), "denominator": str(n)},
+                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period(schedule.cliff, 1),
+                                       "relative_to_condition_id": conditions[-1]["id"]},
+                           "next_condition_ids": []})
+    if done < n:
+        conditions.append({"id": "installments", "portion": {"numerator": "1", "denominator": str(n)},
+                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period(schedule.every, n - done),
+                                       "relative_to_condition_id": conditions[-1]["id"]},
+                           "next_condition_ids": []})
+    for before, after in itertools.pairwise(conditions):
+        before["next_condition_ids"] = [after["id"]]
+    cliff = f", nothing before {_duration(schedule.cliff, schedule.unit)}" if schedule.cliff else ""
+    return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name,
+            "description": f"{n} installments every {_duration(schedule.every, schedule.unit)} from the vesting "
+                           f"start{cliff}",
+            "allocation_type": schedule.allocation, "vesting_conditions": conditions}
+
+
+def vestings_of(contract: Any, events: Any = ()) -> dict[str, Fraction]:
+    """What vests on each date (ISO) under the contract and its events: OCF's `vestings` of an issuance."""
+    found: dict[str, Fraction] = {}
+    for change in contract.schedule(events).rows:
+        before, after = change.changes.get("vested", (0, 0))
+        if after != (before or 0):
+            found[change.date.isoformat()] = Fraction(after) - Fraction(before or 0)
+    return found
+
+
+def numeric(value: Fraction) -> str:
+    """A share count as OCF's Numeric: at most 10 decimals (a fraction that needs more is rounded half up)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        text = f"{exact.quantize(Decimal('1e-10'), rounding=ROUND_HALF_UP):f}".rstrip("0")
+    return text.rstrip(".")
