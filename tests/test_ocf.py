@@ -9,7 +9,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -246,9 +246,28 @@ def test_the_allocation_table_covers_the_enum() -> None:
 # ---- what is not mapped ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("day", "start_on", "dates"), [
+    # 100 shares in 4 monthly installments of 25 from 2021-01-01, on the 15th of each month
+    ("15", "2021-01-01", ["2021-02-15", "2021-03-15", "2021-04-15", "2021-05-15"]),
+    # from 2021-01-31 on the 30th, or the month's last day: February has no 30th
+    ("30_OR_LAST_DAY_OF_MONTH", "2021-01-31", ["2021-02-28", "2021-03-30", "2021-04-30", "2021-05-30"]),
+])
+def test_a_day_of_the_month_maps_to_the_schedules_day_of_month(tmp_path: Path, day: str, start_on: str,
+                                                                 dates: list[str]) -> None:
+    terms = copy.deepcopy(monthly("dom", 4, "FRACTIONAL"))
+    terms["vesting_conditions"][1]["trigger"]["period"]["day_of_month"] = day
+    imported = ocf.read(package(tmp_path / "p", [terms], [option("a", "100", "dom"), start("a", start_on)]))
+    assert f"day_of_month: {day.split('_')[0].lstrip('0')}" in imported.forms[0].text
+    contract = contract_of(imported.forms[0])
+    assert [d.isoformat() for d in contract.plan().dates] == dates
+    before = (date.fromisoformat(dates[0]) - timedelta(days=1)).isoformat()
+    assert vested(contract, before, dates[0], dates[-1]) == [0, 25, 100]
+
+
 def test_constructs_the_language_cannot_state_are_listed_with_their_place(tmp_path: Path) -> None:
     day_of_month = copy.deepcopy(monthly("dom", 4, "FRACTIONAL"))
     day_of_month["vesting_conditions"][1]["trigger"]["period"]["day_of_month"] = "15"
+    day_of_month["vesting_conditions"][1]["portion"]["denominator"] = "8"  # 4 x 1/8: half the grant
     remainder = copy.deepcopy(monthly("rem", 4, "FRACTIONAL"))
     remainder["vesting_conditions"][1]["portion"]["remainder"] = True
     half = monthly("half", 4, "FRACTIONAL")
@@ -259,7 +278,7 @@ def test_constructs_the_language_cannot_state_are_listed_with_their_place(tmp_pa
         option("b", "100", "dom", compensation_type="CSAR", base_price={"amount": "1.00", "currency": "USD"}),
         {**option("c", "100", "rem")}, option("d", "100", "half"), option("e", "10.5", None)])
     why = {(u.object_id, u.field): u.reason for u in ocf.read(folder).unmapped}
-    assert "a fixed day of the month" in why["dom", "$.vesting_conditions[1].trigger.period.day_of_month"]
+    assert "add up to 1/2 of the grant" in why["dom", "$.vesting_conditions"]
     assert "of what has not vested yet" in why["rem", "$.vesting_conditions[1].portion.remainder"]
     assert "add up to 1/2 of the grant" in why["half", "$.vesting_conditions"]
     assert "stock appreciation rights" in why["b-issuance", "$.compensation_type"]

@@ -9,7 +9,8 @@ every N months or days, and a rounding. So the graphs that map are the chains
 whose portions add up to the whole grant, each installment the same portion. Every other condition is not
 mapped, with the reason: each trigger type has its own function (`_TRIGGERS`, matched exhaustively), so that
 what the language learns later (schedules starting on events, portions, day-of-month policies) is added
-there."""
+there. Installments on a day of the month (OCF's `day_of_month`) map to the vesting clause's `day_of_month`.
+"""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ class Schedule:
     cliff: int | None
     allocation: str
     start_condition: str  # the id of the VESTING_START_DATE condition
+    day_of_month: int | None = None  # installments on this day of their month (else the start's day)
 
     def clause(self, name: str, citation: str) -> str:
         rounding, basis, remainder = ALLOCATIONS[self.allocation]
@@ -75,6 +77,8 @@ class Schedule:
                  "  from: commencement"]
         if self.cliff is not None:
             lines.append(f"  cliff: {_duration(self.cliff, self.unit)}")
+        if self.day_of_month is not None:
+            lines.append(f"  day_of_month: {self.day_of_month}")
         lines += [f"  rounding: {rounding}", f"  rounding_basis: {basis}"]
         if remainder is not None:
             lines.append(f"  remainder: {remainder}")
@@ -98,6 +102,7 @@ class _Step:
     unit: str = ""
     occurrences: int = 0
     portion: Fraction = Fraction(0)
+    day_of_month: int | None = None
 
 
 Trigger = Callable[[Item, Mapping[str, Any], str, list[Unmapped]], "_Step | None"]
@@ -110,17 +115,23 @@ def _start(item: Item, condition: Mapping[str, Any], path: str, problems: list[U
 def _relative(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
     period = condition["trigger"]["period"]
     unit = {"MONTHS": "months", "DAYS": "days"}[period["type"]]
-    if unit == "months" and period.get("day_of_month") != START_DAY:
-        problems.append(unmapped(item, f"{path}.trigger.period.day_of_month",
-                                 f"day_of_month {period.get('day_of_month')}: the language puts installment k on "
-                                 "the commencement date + k months (the last day of a shorter month), "
-                                 f"{START_DAY}; a fixed day of the month is not in the language yet"))
-        return None
     if period["length"] < 1:
         problems.append(unmapped(item, f"{path}.trigger.period.length",
                                  "a period of length 0: the language's installments are a positive period apart"))
         return None
-    return _Step(condition, path, period["length"], unit, period["occurrences"])
+    day = day_of_month(period.get("day_of_month", START_DAY)) if unit == "months" else None
+    return _Step(condition, path, period["length"], unit, period["occurrences"], day_of_month=day)
+
+
+def day_of_month(ocf: str) -> int | None:
+    """OCF's day_of_month as the language's: `01`..`28` the day; `29_OR_LAST_DAY_OF_MONTH` (30, 31) the day
+    with the conventions' `missing_day: last_day_of_month`; the vesting start's day: None (the default)."""
+    return None if ocf == START_DAY else int(ocf.split("_", 1)[0])
+
+
+def ocf_day_of_month(day: int | None) -> str:
+    """The language's day_of_month as OCF's."""
+    return START_DAY if day is None else f"{day:02d}" if day <= 28 else f"{day}_OR_LAST_DAY_OF_MONTH"
 
 
 def _absolute(item: Item, condition: Mapping[str, Any], path: str, problems: list[Unmapped]) -> _Step | None:
@@ -223,7 +234,7 @@ def _with_portion(item: Item, step: _Step, problems: list[Unmapped]) -> _Step | 
         problems.append(unmapped(item, f"{path}.portion.denominator", "a denominator of 0"))
         return None
     return _Step(condition, path, step.length, step.unit, step.occurrences,
-                 Fraction(portion["numerator"]) / denominator)
+                 Fraction(portion["numerator"]) / denominator, step.day_of_month)
 
 
 def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> Schedule | None:
@@ -243,11 +254,12 @@ def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> S
         return None
     cliff: int | None = None
     for step in rest[:-1] if len(rest) > 1 else []:
-        same = (step.unit, step.length, step.portion) == (regular.unit, regular.length, regular.portion)
+        same = (step.unit, step.length, step.portion, step.day_of_month) == \
+            (regular.unit, regular.length, regular.portion, regular.day_of_month)
         if same:
             continue
         if step is rest[0] and step.occurrences == 1 and step.unit == regular.unit \
-                and step.length % regular.length == 0 \
+                and step.day_of_month == regular.day_of_month and step.length % regular.length == 0 \
                 and step.portion == regular.portion * (step.length // regular.length):
             cliff = step.length
             continue
@@ -269,7 +281,8 @@ def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> S
     allocation = item.data["allocation_type"]
     if cliff == regular.length:
         cliff = None  # a first period no longer than the others is no cliff
-    return Schedule(count, regular.length, regular.unit, cliff, allocation, str(start.condition["id"]))
+    return Schedule(count, regular.length, regular.unit, cliff, allocation, str(start.condition["id"]),
+                    regular.day_of_month)
 
 
 def _described(step: _Step) -> str:
@@ -293,7 +306,7 @@ def vesting_terms(terms_id: str, name: str, schedule: Schedule) -> dict[str, Any
     unit = schedule.unit.upper()
     period: Callable[[int, int], dict[str, Any]] = lambda length, times: {  # noqa: E731
         "length": length, "type": unit, "occurrences": times,
-        **({"day_of_month": START_DAY} if unit == "MONTHS" else {})}
+        **({"day_of_month": ocf_day_of_month(schedule.day_of_month)} if unit == "MONTHS" else {})}
     conditions: list[dict[str, Any]] = [
         {"id": schedule.start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
          "next_condition_ids": []}]

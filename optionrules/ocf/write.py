@@ -240,6 +240,10 @@ class _Builder:
             reason = f"the schedule runs from {v.start}, not the vesting commencement date {commencement}"
         elif v.shares != granted.shares:
             reason = f"the schedule vests {v.shares} of the {granted.shares} shares"
+        elif v.gate is not None:
+            reason = f"a gate on {', '.join(v.gate)} (a second trigger): not exported as OCF conditions yet"
+        elif v.at_cliff is not None:
+            reason = "a cliff vesting its own amount: not exported as OCF conditions yet"
         elif not unit:
             reason = "a period of months and days"
         elif unit == "months" and v.missing_day.resolve(readings).value != "last_day_of_month":
@@ -256,7 +260,7 @@ class _Builder:
             return None
         schedule = Schedule(v.installments, length, unit,
                             cliff_length if cliff_length is not None and cliff_length > length else None,
-                            allocation or "", START)
+                            allocation or "", START, v.day_of_month)
         if schedule not in self.terms:
             terms_id = self.name if not self.terms else f"{self.name}-{len(self.terms) + 1}"
             self.terms[schedule] = vesting_terms(terms_id, f"{self.name}: {v.ref.name}", schedule)
