@@ -29,6 +29,7 @@ from optionrules.kinds import (
     Service,
     Settlement,
     Vesting,
+    VestingTable,
 )
 from optionrules.kinds.grant import Conventions
 from optionrules.kinds.readers import Text
@@ -346,13 +347,15 @@ class Checker:
         from optionrules.kinds import Grant
 
         grant = self.model.one(Grant)
-        tranches: list[Vesting | Milestone] = [*self.model.all(Vesting), *self.model.all(Milestone)]
-        if grant is None or not tranches or any(kind in ("vesting", "milestone") for kind, _ in self.failed):
+        tranches: list[Vesting | VestingTable | Milestone] = [*self.model.all(Vesting), *self.model.all(VestingTable),
+                                                              *self.model.all(Milestone)]
+        kinds = ("vesting", "vesting_table", "milestone")
+        if grant is None or not tranches or any(kind in kinds for kind, _ in self.failed):
             return  # a schedule in error is reported as such, not again in the total
-        shares = [t.whole_shares if isinstance(t, Vesting) else t.shares for t in tranches]
+        shares = [t.shares if isinstance(t, Milestone) else t.whole_shares for t in tranches]
         total = sum(shares)
         if total != grant.shares:
-            clause = next(c for c in self.clauses if c.kind in ("vesting", "milestone"))
+            clause = next(c for c in self.clauses if c.kind in kinds)
             parts = " + ".join(f"{n:,}" for n in shares)
             what = "the vesting schedules and milestones" if self.model.all(Milestone) else "the vesting schedules"
             self.error(f"{what} vest {parts} = {total:,} shares, not the {grant.shares:,} granted", clause.kind_span)

@@ -32,7 +32,19 @@ from optionrules.compile import EvaluationPlan, EventPlan
 from optionrules.expressions import Arith, ArithOp, Call, Const, Function, Negate, Ref, RefKind, TExpr
 from optionrules.figures import AwardType
 from optionrules.fold import Known, fold
-from optionrules.kinds import KINDS, Clause, Exercise, Grant, Lockup, Milestone, Rule, Settlement, Term, Vesting
+from optionrules.kinds import (
+    KINDS,
+    Clause,
+    Exercise,
+    Grant,
+    Lockup,
+    Milestone,
+    Rule,
+    Settlement,
+    Term,
+    Vesting,
+    VestingTable,
+)
 from optionrules.kinds.readers import Constant, Whole
 from optionrules.kinds.words import EarlyExercise, Forfeit, Remainder, RoundingBasis, VestWord, WindowChange
 from optionrules.model import Model
@@ -418,6 +430,8 @@ def option_evaluator(form: Model, plan: EvaluationPlan, readings: Mapping[str, s
     where the form needs what it does not cover."""
     if form.all(Milestone) or form.all(Lockup) or form.one(Settlement) is not None:  # type: ignore[arg-type]
         raise Unsupported("milestones, lock-ups or settlement")
+    if form.all(VestingTable):
+        raise Unsupported("a schedule stated as a table")
     if plan.repurchase is not None or plan.windows:
         raise Unsupported("a repurchase right or deadlines")
     exercise = form.one(Exercise)

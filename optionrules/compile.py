@@ -60,6 +60,7 @@ from optionrules.kinds import (
     Term,
     Vest,
     Vesting,
+    VestingTable,
 )
 from optionrules.kinds.readers import EventStart
 from optionrules.kinds.words import (
@@ -387,8 +388,9 @@ def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str,
     compiler = _Compiler(readings, missing_day)
     shares = schedule_shares(model.all(Vesting), grant.shares)
     known = [v for v in model.all(Vesting) if v.pending_on is None or v.ref.name in starts]
-    schedules = _merge({v.ref.name: installments(v, readings, grant.grant_date, starts.get(v.ref.name),
-                                                 shares[v.ref.name]) for v in known})
+    schedules = _merge({**{v.ref.name: installments(v, readings, grant.grant_date, starts.get(v.ref.name),
+                                                    shares[v.ref.name]) for v in known},
+                        **{t.ref.name: tabled(t, grant.grant_date) for t in model.all(VestingTable)}})
     merged = sorted(((d, a, s.ref.name) for s in schedules.values() for d, a in zip(s.dates, s.amounts)),
                     key=lambda p: p[0])
     service, exercise, payment = model.one(Service), model.one(Exercise), model.one(Payment)
@@ -607,6 +609,12 @@ def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | 
     if granted is not None:
         dates, amounts = _apply_cliff(dates, amounts, granted)
     return Installments(vesting.ref, anchor, tuple(dates), tuple(amounts))
+
+
+def tabled(table: VestingTable, granted: date) -> Installments:
+    """A schedule stated as a table, as written; the installments dated before the grant vest on it."""
+    dates, amounts = _apply_cliff(list(table.dates), list(table.amounts), granted)
+    return Installments(table.ref, table.dates[0], tuple(dates), tuple(amounts))
 
 
 def _installment_date(anchor: date, offset: Duration, missing_day: MissingDay, day: int | None) -> date:

@@ -257,3 +257,29 @@ def test_the_columnar_evaluator_leaves_these_schedules_to_the_scalar_engine(keys
     (vesting,) = contract(schedule(**keys)).model.all(Vesting)
     with pytest.raises(Unsupported, match="the columnar evaluator does not compute"):
         Schedule.of(vesting, {})
+
+
+# ---- a schedule stated as a table --------------------------------------------------------------------------
+
+
+def table(dates: str, amounts: str) -> str:
+    return f'vesting_table stated "§" {{\n  dates: {dates}\n  amounts: {amounts}\n}}\n'
+
+
+def test_a_table_vests_each_amount_on_its_date() -> None:
+    stated = contract(table("2023-06-01, 2025-03-01, 2025-06-01", "100, 150, 150"))
+    # 2023-06-01 is before the grant date 2024-01-01: it vests on the grant date; 100 + 150 + 150 = 400
+    assert [stated.evaluate([], d).vested for d in ("2023-12-31", "2024-01-01", "2025-02-28", "2025-03-01",
+                                                     "2025-06-01")] == [0, 100, 100, 250, 400]
+    ended = stated.evaluate([{"date": "2025-04-01", "event": "termination", "reason": "other"}], "2026-01-01")
+    assert (ended.vested, ended.forfeited) == (250, 150)
+
+
+@pytest.mark.parametrize(("dates", "amounts", "message"), [
+    ("2025-01-01, 2025-06-01", "400", "2 dates and 1 amounts: one amount a date"),
+    ("2025-06-01, 2025-01-01", "200, 200", "the dates must be in order, each after the one before"),
+    ("2025-01-01, 2025-06-01", "200, 100", "the vesting schedules vest 300 = 300 shares, not the 400 granted"),
+    ("2025-01-01", "0", "`amounts` must be a whole number of at least 1, not 0"),
+])
+def test_a_table_that_does_not_add_up_is_an_error(dates: str, amounts: str, message: str) -> None:
+    assert message in messages(table(dates, amounts))

@@ -20,7 +20,7 @@ from optionrules.kinds.grant import Conventions, Grant, Term
 from optionrules.kinds.header import Agreement, Form, Plan, Uses
 from optionrules.kinds.rules import Horizon, Lockup, Percent, ProRata, Require, Rule, Vest
 from optionrules.kinds.tests import Example, Expectation, Invariant
-from optionrules.kinds.vesting import Milestone, Service, Settlement, Vesting
+from optionrules.kinds.vesting import Milestone, Service, Settlement, Vesting, VestingTable
 from optionrules.kinds.vocabulary import Assume, EventDeclaration
 from optionrules.kinds.windows import Deadline, Opening, RepurchaseRight
 
@@ -75,6 +75,7 @@ __all__ = [
     "Uses",
     "Vest",
     "Vesting",
+    "VestingTable",
     "exercise",
     "grant",
     "header",

@@ -337,3 +337,15 @@ class EventNames(Reader[tuple[str, ...]]):
                 return None
             names.append(name)
         return tuple(names)
+
+
+class ListOf(Reader[tuple[T, ...]]):
+    """One or more values, separated by commas, each read by `each`."""
+
+    def __init__(self, each: Reader[T]):
+        self.each = each
+        self.shape = f"{each.shape}, ..."
+
+    def read(self, values: tuple[ast.Value, ...], key: str, cx: Reading) -> tuple[T, ...] | None:
+        read = [self.each.read_one(value, key, cx) for value in values]
+        return None if any(v is None for v in read) else tuple(v for v in read if v is not None)

@@ -20,6 +20,7 @@ from optionrules.kinds.readers import (
     EventName,
     EventNames,
     EventStart,
+    ListOf,
     Portion,
     SharesOrPortion,
     StartDate,
@@ -219,6 +220,30 @@ class Vesting(Clause):
                                or each * (n - 1) > shares):
                 reading.error(f"rounding up {n} installments of {each:,} over-allocates {shares:,} shares",
                               reading.clause.kind_span)
+
+
+@kind("vesting_table", "a schedule the agreement states as a table: on each date, its number of shares", named=True)
+class VestingTable(Clause):
+    dates: tuple[date, ...] = key(ListOf(DATES), required=True, doc="the dates, in order (one per installment)")
+    amounts: tuple[int, ...] = key(ListOf(Whole(minimum=1)), required=True,
+                                   doc="the shares vesting on each date, in the same order")
+
+    def validate(self, reading: Reading) -> Self | None:
+        problem, where = (
+            (f"{len(self.dates)} dates and {len(self.amounts)} amounts: one amount a date", "amounts")
+            if len(self.dates) != len(self.amounts) else
+            ("the dates must be in order, each after the one before", "dates")
+            if any(a >= b for a, b in itertools.pairwise(self.dates)) else
+            (f"more than {MAX_INSTALLMENTS:,} dates", "dates") if len(self.dates) > MAX_INSTALLMENTS else
+            (None, ""))
+        if problem is not None:
+            reading.error(problem, reading.node(where))
+            return None
+        return self
+
+    @property
+    def whole_shares(self) -> int:
+        return sum(self.amounts)
 
 
 def reading_sets(model: Model, *words: Word[Any] | None) -> Iterator[dict[str, str]]:

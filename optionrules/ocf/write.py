@@ -215,13 +215,17 @@ class _Builder:
     def schedule(self, grant_id: str, contract: Contract) -> Schedule | None:
         """The grant's one installment schedule as OCF vesting terms, or None (listed) where OCF cannot say it."""
         from optionrules.kinds.grant import Grant
-        from optionrules.kinds.vesting import Vesting
+        from optionrules.kinds.vesting import Vesting, VestingTable
 
         model = contract.model
         readings = model.readings()
-        schedules = model.all(Vesting)
+        schedules, tables = model.all(Vesting), model.all(VestingTable)
         granted = model.one(Grant)
         where = f"grant {grant_id}: vesting"
+        if tables:
+            self.skip(where, "a schedule stated as a table: not exported as OCF conditions yet (the issuance's "
+                             "vestings list what vests)")
+            return None
         if len(schedules) != 1 or granted is None:
             self.skip(where, f"{len(schedules)} vesting schedules: OCF vesting terms are one schedule here "
                              "(the issuance's vestings list what vests)")
