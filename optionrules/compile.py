@@ -42,6 +42,7 @@ from optionrules.figures import AwardType, Figure
 from optionrules.fold import COMPARE, Known, arithmetic, extreme, fold, ordered, whole, within
 from optionrules.kinds import (
     Conventions,
+    Count,
     Deadline,
     Exercise,
     Grant,
@@ -159,7 +160,13 @@ class HorizonPlan:
     within: Duration
 
 
-VestPlan = Union[VestWord, ProRataPlan, PercentPlan, HorizonPlan]
+@record
+class CountPlan:
+    attribute: str  # the event's attribute: the shares to vest
+    order: AccelerationOrder  # from the last or the first installments
+
+
+VestPlan = Union[VestWord, ProRataPlan, PercentPlan, HorizonPlan, CountPlan]
 
 
 @record
@@ -554,6 +561,8 @@ def _vest_plan(vest: Vest | None, readings: Mapping[str, str], schedules: dict[s
             return PercentPlan(vest.percent, vest.rounding.resolve(readings), vest.order.resolve(readings))
         case Horizon():
             return HorizonPlan(vest.within)
+        case Count():
+            return CountPlan(vest.attribute, vest.order.resolve(readings))
         case _:
             return vest.resolve(readings)
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, NamedTuple, assert_never
 import attrs
 
 from optionrules.compile import (
+    CountPlan,
     EvaluationPlan,
     EventPlan,
     HorizonPlan,
@@ -407,6 +408,9 @@ class Replay:
                 return vesting.percent(vest, when, rule.ref, traced)
             case HorizonPlan():
                 return vesting.due_within(vest, when, rule.ref, traced)
+            case CountPlan():
+                assert self.event is not None  # a rule is applied for an event
+                return vesting.shares_asked(vest, self.event.attrs[vest.attribute], when, rule.ref, traced)
             case None:
                 return None
             case _:

@@ -29,6 +29,7 @@ from optionrules.trace import (
     AnyFact,
     BoughtBack,
     Consented,
+    CountOf,
     DueWithin,
     Exercised,
     ForfeitedAll,
@@ -319,6 +320,9 @@ def _amount_text(amount: Amount) -> str:
         case PercentOf():
             return (f"{number(amount.percent * 100)}% of the {number(amount.unvested)} unvested shares vest now, "
                     f"taken from the {amount.order} installments: {number(amount.shares)}")
+        case CountOf():
+            return (f"{number(amount.asked)} shares asked of the {number(amount.unvested)} unvested vest now, taken "
+                    f"from the {amount.order} installments: {number(amount.shares)}")
         case DueWithin():
             return f"the installments due by {amount.horizon.isoformat()} vest now: {number(amount.shares)}"
         case Nothing():

@@ -69,6 +69,16 @@ class PercentOf:
 
 
 @record
+class CountOf:
+    """`shares(units, ...)`: the shares the event asked for, of the unvested ones."""
+
+    asked: Shares
+    unvested: Shares
+    order: AccelerationOrder
+    shares: Shares
+
+
+@record
 class DueWithin:
     """`next(12 months)`: the installments due by the horizon."""
 
@@ -81,7 +91,7 @@ class Nothing:
     shares: Shares = 0
 
 
-Amount = Union[AllUnvested, ProRated, PercentOf, DueWithin, Nothing]
+Amount = Union[AllUnvested, ProRated, PercentOf, CountOf, DueWithin, Nothing]
 
 # ---- the facts ----------------------------------------------------------------------------------------------
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from optionrules.kinds.words import AccelerationOrder
 from optionrules.model import ClauseRef
-from optionrules.trace import AllUnvested, DueWithin, FullyVested, InstallmentPart, PercentOf, ProRated
+from optionrules.trace import AllUnvested, CountOf, DueWithin, FullyVested, InstallmentPart, PercentOf, ProRated
 from optionrules.values import Rounding, Shares, add, round_ratio, round_shares
 
 if TYPE_CHECKING:
-    from optionrules.compile import EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan
+    from optionrules.compile import CountPlan, EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan
 
 
 class VestingState:
@@ -200,13 +200,25 @@ class VestingState:
             added: Shares = sum((self.pull(when, i, _scale(self._remaining(i), plan.percent, plan.rounding), ref)
                                  for i in future), start=0)
         else:
-            target = _scale(unvested, plan.percent, plan.rounding)
-            added = 0
-            for i in (future if plan.order is AccelerationOrder.FIRST else reversed(future)):
-                if added >= target:
-                    break
-                added += self.pull(when, i, target - added, ref)
+            added = self._pull_in_order(when, future, plan.order, _scale(unvested, plan.percent, plan.rounding), ref)
         return PercentOf(plan.percent, unvested, plan.order, added) if traced else None
+
+    def shares_asked(self, plan: CountPlan, asked: Shares, when: date, ref: ClauseRef, traced: bool
+                     ) -> CountOf | None:
+        """As many unvested shares as `asked` (at most the unvested), from the last or the first installments."""
+        future = self._future(when)
+        unvested: Shares = sum((self._remaining(i) for i in future), start=0)
+        added = self._pull_in_order(when, future, plan.order, min(asked, unvested), ref)
+        return CountOf(asked, unvested, plan.order, added) if traced else None
+
+    def _pull_in_order(self, when: date, future: range, order: AccelerationOrder, target: Shares, ref: ClauseRef
+                       ) -> Shares:
+        added: Shares = 0
+        for i in (future if order is AccelerationOrder.FIRST else reversed(future)):
+            if added >= target:
+                break
+            added += self.pull(when, i, target - added, ref)
+        return added
 
     def pro_rata(self, plan: ProRataPlan, when: date, ref: ClauseRef, traced: bool) -> ProRated | None:
         """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""

@@ -283,3 +283,35 @@ def test_a_table_vests_each_amount_on_its_date() -> None:
 ])
 def test_a_table_that_does_not_add_up_is_an_error(dates: str, amounts: str, message: str) -> None:
     assert message in messages(table(dates, amounts))
+
+
+# ---- an acceleration by the number of shares an event gives ---------------------------------------------------
+
+
+ACCELERATED = BASE.format(shares=400).replace("event sale\n", "event sale\nevent acceleration(units: shares)\n") \
+    + schedule() + \
+    'rule speeds_up "§4" on acceleration {\n  vest: shares(units, from: {order})\n}\n'
+
+
+@pytest.mark.parametrize(("order", "at_first_installment"), [
+    # 150 shares of the 4 x 100 unvested on 2024-02-01; from the last: 100 of 2025-01-01 and 50 of 2024-10-01,
+    # so 2024-04-01 vests its own 100 (250 in all); from the first: 100 of 2024-04-01 and 50 of 2024-07-01, so
+    # 2024-04-01 adds nothing (150)
+    ("last", 250), ("first", 150),
+])
+def test_an_event_vests_the_shares_it_gives(order: str, at_first_installment: int) -> None:
+    sped = optionrules.loads(ACCELERATED.replace("{order}", order), "a.contract")
+    events = [{"date": "2024-02-01", "event": "acceleration", "units": 150}]
+    assert [sped.evaluate(events, d).vested for d in ("2024-02-01", "2024-04-01", "2025-01-01")] == \
+        [150, at_first_installment, 400]
+    too_many = sped.evaluate([{"date": "2024-02-01", "event": "acceleration", "units": 1_000}], "2024-02-01")
+    assert too_many.vested == 400  # at most the unvested
+
+
+def test_shares_takes_a_shares_attribute_of_its_event() -> None:
+    wrong = ACCELERATED.replace("{order}", "each")
+    _, diagnostics = optionrules.check_source(wrong, "a.contract")
+    assert [d.message for d in diagnostics] == ["`from` must be one of: last, first, or an assumption; not 'each'"]
+    _, diagnostics = optionrules.check_source(ACCELERATED.replace("shares(units", "shares(nope").replace(
+        "{order}", "last"), "a.contract")
+    assert "the event acceleration has no attribute 'nope'" in [d.message for d in diagnostics]

@@ -10,7 +10,7 @@ from optionrules.errors import did_you_mean
 from optionrules.expressions import TExpr
 from optionrules.fold import Known, truth
 from optionrules.kinds.base import Conditional, Reading, Triggered, key, kind
-from optionrules.kinds.readers import Choice, Constant, EventAttribute, Expression, Reader
+from optionrules.kinds.readers import Choice, Constant, EventAttribute, Expression, Reader, TriggerAttribute
 from optionrules.kinds.words import AccelerationOrder, Forfeit, Inclusivity, LockupStart, VestWord, WindowChange
 from optionrules.model import Word
 from optionrules.records import record
@@ -46,14 +46,23 @@ class Horizon:
     within: Duration
 
 
-Vest = Union[Word[VestWord], ProRata, Percent, Horizon]
+@record(eq=False)
+class Count:
+    """`shares(units, from: last)`: as many unvested shares as the event's attribute gives (at most the unvested),
+    taken from the last or the first installments."""
 
-_VEST_FUNCTIONS = ("pro_rata", "percent", "next")
+    attribute: str
+    order: Word[AccelerationOrder]
+
+
+Vest = Union[Word[VestWord], ProRata, Percent, Horizon, Count]
+
+_VEST_FUNCTIONS = ("pro_rata", "percent", "next", "shares")
 
 
 class VestReader(Reader[Vest]):
     shape = ("all_unvested | nothing | pro_rata(schedule:, day_count:, rounding:) | "
-             "percent(50%, rounding:, from: last|first|each) | next(12 months)")
+             "percent(50%, rounding:, from: last|first|each) | next(12 months) | shares(ATTRIBUTE, from: last|first)")
     choices = tuple(VestWord)
 
     def read_one(self, node: ast.Value, key: str, cx: Reading) -> Vest | None:
@@ -65,7 +74,9 @@ class VestReader(Reader[Vest]):
                     return _percent(node, cx)
                 case "next":
                     return _horizon(node, cx)
-            cx.error(f"`vest` takes all_unvested, nothing, pro_rata(...), percent(...) or next(...), "
+                case "shares":
+                    return _count(node, cx)
+            cx.error(f"`vest` takes all_unvested, nothing, pro_rata(...), percent(...), next(...) or shares(...), "
                      f"not {node.func}(...)", node, did_you_mean(node.func, _VEST_FUNCTIONS))
             return None
         return Choice(VestWord).read_one(node, key, cx)
@@ -106,6 +117,28 @@ def _horizon(call: ast.Call, cx: Reading) -> Horizon | None:
     return Horizon(within)
 
 
+_COUNT_ORDERS = (str(AccelerationOrder.LAST), str(AccelerationOrder.FIRST))
+
+
+def _count(call: ast.Call, cx: Reading) -> Count | None:
+    """`shares(units, from: last)`: an attribute of the rule's event, of type shares."""
+    positional = [a.value for a in call.args if a.name is None]
+    order = next((a.value for a in call.args if a.name == "from"), None)
+    if len(positional) != 1 or len(call.args) != 2 or not isinstance(order, ast.Name):
+        cx.error("write shares(ATTRIBUTE, from: last|first): as many unvested shares as the event's attribute "
+                 "gives vest now, taken from the last or the first installments", call)
+        return None
+    attribute = TriggerAttribute().read_one(positional[0], "shares()", cx)
+    if attribute is None:
+        return None
+    declared = cx.model.events[cx.clause.trigger.id].attrs[attribute].declared if cx.clause.trigger else None
+    if declared != "shares":
+        cx.error(f"shares() takes an attribute of type shares, not {declared}", positional[0])
+        return None
+    word = cx.word(order, "from", _COUNT_ORDERS, AccelerationOrder)
+    return Count(attribute, word) if word is not None else None
+
+
 _PERCENT_WORDS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "rounding": (Rounding, tuple(Rounding)), "from": (AccelerationOrder, tuple(AccelerationOrder))}
 
@@ -138,7 +171,8 @@ def _percent(call: ast.Call, cx: Reading) -> Percent | None:
 class Rule(Conditional):
     vest: Vest | None = key(VestReader(), doc="all_unvested, nothing, pro_rata(schedule:, day_count:, rounding:), "
                                               "percent(50%, rounding:, from: last|first|each) of the unvested "
-                                              "installments, or next(12 months) of installments")
+                                              "installments, next(12 months) of installments, or shares(ATTRIBUTE, "
+                                              "from: last|first): as many as the event gives")
     forfeit: Word[Forfeit] | None = key(Choice(Forfeit))
     exercisable_until: TExpr | None = key(Expression(DATE), doc="the last day of the exercise window")
     window: Word[WindowChange] | None = key(Choice(WindowChange),
