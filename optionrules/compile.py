@@ -55,6 +55,7 @@ from optionrules.kinds import (
     ProRata,
     RepurchaseRight,
     Require,
+    RestOf,
     Rule,
     Service,
     Settlement,
@@ -166,7 +167,13 @@ class CountPlan:
     order: AccelerationOrder  # from the last or the first installments
 
 
-VestPlan = Union[VestWord, ProRataPlan, PercentPlan, HorizonPlan, CountPlan]
+@record
+class RestOfPlan:
+    schedule: str
+    indexes: tuple[int, ...]  # its installments among every schedule's (none while it is pending)
+
+
+VestPlan = Union[VestWord, ProRataPlan, PercentPlan, HorizonPlan, CountPlan, RestOfPlan]
 
 
 @record
@@ -563,6 +570,9 @@ def _vest_plan(vest: Vest | None, readings: Mapping[str, str], schedules: dict[s
             return HorizonPlan(vest.within)
         case Count():
             return CountPlan(vest.attribute, vest.order.resolve(readings))
+        case RestOf():
+            rest = schedules.get(vest.schedule)
+            return RestOfPlan(vest.schedule, rest.indexes if rest is not None else ())
         case _:
             return vest.resolve(readings)
 

@@ -26,6 +26,7 @@ from optionrules.compile import (
     HorizonPlan,
     PercentPlan,
     ProRataPlan,
+    RestOfPlan,
     RulePlan,
     SettlementPlan,
 )
@@ -408,6 +409,8 @@ class Replay:
                 return vesting.percent(vest, when, rule.ref, traced)
             case HorizonPlan():
                 return vesting.due_within(vest, when, rule.ref, traced)
+            case RestOfPlan():
+                return vesting.rest_of(vest, when, rule.ref, traced)
             case CountPlan():
                 assert self.event is not None  # a rule is applied for an event
                 return vesting.shares_asked(vest, self.event.attrs[vest.attribute], when, rule.ref, traced)

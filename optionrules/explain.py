@@ -43,6 +43,7 @@ from optionrules.trace import (
     Nothing,
     PercentOf,
     ProRated,
+    RestOfSchedule,
     ServiceEnded,
     Settled,
     Trace,
@@ -323,6 +324,8 @@ def _amount_text(amount: Amount) -> str:
         case CountOf():
             return (f"{number(amount.asked)} shares asked of the {number(amount.unvested)} unvested vest now, taken "
                     f"from the {amount.order} installments: {number(amount.shares)}")
+        case RestOfSchedule():
+            return f"the unvested installments of {amount.schedule} vest now: {number(amount.shares)}"
         case DueWithin():
             return f"the installments due by {amount.horizon.isoformat()} vest now: {number(amount.shares)}"
         case Nothing():

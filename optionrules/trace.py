@@ -79,6 +79,14 @@ class CountOf:
 
 
 @record
+class RestOfSchedule:
+    """`rest_of(schedule)`: its unvested installments."""
+
+    schedule: str
+    shares: Shares
+
+
+@record
 class DueWithin:
     """`next(12 months)`: the installments due by the horizon."""
 
@@ -91,7 +99,7 @@ class Nothing:
     shares: Shares = 0
 
 
-Amount = Union[AllUnvested, ProRated, PercentOf, CountOf, DueWithin, Nothing]
+Amount = Union[AllUnvested, ProRated, PercentOf, CountOf, RestOfSchedule, DueWithin, Nothing]
 
 # ---- the facts ----------------------------------------------------------------------------------------------
 

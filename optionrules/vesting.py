@@ -18,11 +18,20 @@ from typing import TYPE_CHECKING
 
 from optionrules.kinds.words import AccelerationOrder
 from optionrules.model import ClauseRef
-from optionrules.trace import AllUnvested, CountOf, DueWithin, FullyVested, InstallmentPart, PercentOf, ProRated
+from optionrules.trace import (
+    AllUnvested,
+    CountOf,
+    DueWithin,
+    FullyVested,
+    InstallmentPart,
+    PercentOf,
+    ProRated,
+    RestOfSchedule,
+)
 from optionrules.values import Rounding, Shares, add, round_ratio, round_shares
 
 if TYPE_CHECKING:
-    from optionrules.compile import CountPlan, EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan
+    from optionrules.compile import CountPlan, EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan, RestOfPlan
 
 
 class VestingState:
@@ -186,6 +195,13 @@ class VestingState:
             if milestone.accelerates:
                 added += self.achieve(which, when, ref)
         return AllUnvested(added) if traced else None
+
+    def rest_of(self, plan: RestOfPlan, when: date, ref: ClauseRef, traced: bool) -> RestOfSchedule | None:
+        """The unvested installments of one schedule vest now."""
+        first = self.count(when)
+        added: Shares = sum((self.pull(when, i, self._remaining(i), ref) for i in plan.indexes if i >= first),
+                            start=0)
+        return RestOfSchedule(plan.schedule, added) if traced else None
 
     def due_within(self, plan: HorizonPlan, when: date, ref: ClauseRef, traced: bool) -> DueWithin | None:
         horizon = add(when, plan.within, self.plan.missing_day)

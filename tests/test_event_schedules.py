@@ -315,3 +315,29 @@ def test_shares_takes_a_shares_attribute_of_its_event() -> None:
     _, diagnostics = optionrules.check_source(ACCELERATED.replace("shares(units", "shares(nope").replace(
         "{order}", "last"), "a.contract")
     assert "the event acceleration has no attribute 'nope'" in [d.message for d in diagnostics]
+
+
+# ---- branches: a tranche on a date, brought forward by an event before it ---------------------------------------
+
+
+BRANCHES = BASE.format(shares=400) + schedule("base", shares="300", installments="3", every="1 year") + \
+    table("2026-06-30", "100") + \
+    'rule listing "§5" on ipo when ipo < 2026-06-30 {\n  vest: rest_of(stated)\n}\n'
+
+
+@pytest.mark.parametrize(("ipo", "as_of", "vested"), [
+    ("2025-03-01", "2025-03-01", 200),  # base's 2025-01-01 installment (100) and the whole tranche (100)
+    ("2025-03-01", "2025-12-31", 200),  # nothing more until base's 2026-01-01 installment
+    ("2026-07-01", "2026-07-01", 300),  # after the tranche's date: it vested on it (100 + 100 + 100), nothing to add
+    (None, "2026-06-29", 200),          # no IPO: base's 2025 and 2026 installments only
+])
+def test_a_tranche_an_earlier_event_brings_forward(ipo: str | None, as_of: str, vested: int) -> None:
+    branches = optionrules.loads(BRANCHES, "a.contract")
+    events = [{"date": ipo, "event": "ipo"}] if ipo else []
+    assert branches.evaluate(events, as_of).vested == vested
+
+
+def test_rest_of_names_a_schedule() -> None:
+    assert "'stateed' is not a vesting schedule" in messages(
+        schedule("base", shares="300"), table("2026-06-30", "100"),
+        'rule listing "§5" on ipo {\n  vest: rest_of(stateed)\n}\n')

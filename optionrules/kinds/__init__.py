@@ -18,7 +18,7 @@ from optionrules.kinds.base import KINDS, Clause, Conditional, Key, Kind, Readin
 from optionrules.kinds.exercise import Exercise, Payment
 from optionrules.kinds.grant import Conventions, Grant, Term
 from optionrules.kinds.header import Agreement, Form, Plan, Uses
-from optionrules.kinds.rules import Count, Horizon, Lockup, Percent, ProRata, Require, Rule, Vest
+from optionrules.kinds.rules import Count, Horizon, Lockup, Percent, ProRata, Require, RestOf, Rule, Vest
 from optionrules.kinds.tests import Example, Expectation, Invariant
 from optionrules.kinds.vesting import Milestone, Service, Settlement, Vesting, VestingTable
 from optionrules.kinds.vocabulary import Assume, EventDeclaration
@@ -68,6 +68,7 @@ __all__ = [
     "Reading",
     "RepurchaseRight",
     "Require",
+    "RestOf",
     "Rule",
     "Service",
     "Settlement",

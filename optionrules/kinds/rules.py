@@ -55,14 +55,22 @@ class Count:
     order: Word[AccelerationOrder]
 
 
-Vest = Union[Word[VestWord], ProRata, Percent, Horizon, Count]
+@record(eq=False)
+class RestOf:
+    """`rest_of(schedule)`: the unvested installments of one schedule (a branch another event brings forward)."""
 
-_VEST_FUNCTIONS = ("pro_rata", "percent", "next", "shares")
+    schedule: str
+
+
+Vest = Union[Word[VestWord], ProRata, Percent, Horizon, Count, RestOf]
+
+_VEST_FUNCTIONS = ("pro_rata", "percent", "next", "shares", "rest_of")
 
 
 class VestReader(Reader[Vest]):
     shape = ("all_unvested | nothing | pro_rata(schedule:, day_count:, rounding:) | "
-             "percent(50%, rounding:, from: last|first|each) | next(12 months) | shares(ATTRIBUTE, from: last|first)")
+             "percent(50%, rounding:, from: last|first|each) | next(12 months) | shares(ATTRIBUTE, from: last|first) | "
+             "rest_of(SCHEDULE)")
     choices = tuple(VestWord)
 
     def read_one(self, node: ast.Value, key: str, cx: Reading) -> Vest | None:
@@ -76,7 +84,10 @@ class VestReader(Reader[Vest]):
                     return _horizon(node, cx)
                 case "shares":
                     return _count(node, cx)
-            cx.error(f"`vest` takes all_unvested, nothing, pro_rata(...), percent(...), next(...) or shares(...), "
+                case "rest_of":
+                    return _rest_of(node, cx)
+            cx.error(f"`vest` takes all_unvested, nothing, pro_rata(...), percent(...), next(...), shares(...) or "
+                     f"rest_of(...), "
                      f"not {node.func}(...)", node, did_you_mean(node.func, _VEST_FUNCTIONS))
             return None
         return Choice(VestWord).read_one(node, key, cx)
@@ -115,6 +126,18 @@ def _horizon(call: ast.Call, cx: Reading) -> Horizon | None:
         cx.error("write next(12 months): the installments due within that time vest now", call)
         return None
     return Horizon(within)
+
+
+def _rest_of(call: ast.Call, cx: Reading) -> RestOf | None:
+    schedules = cx.clause_names("vesting") | cx.clause_names("vesting_table")
+    match call.args:
+        case (ast.Arg(name=None, value=ast.Name(id=name) as node),):
+            if name in schedules:
+                return RestOf(name)
+            cx.error(f"'{name}' is not a vesting schedule", node, did_you_mean(name, schedules))
+        case _:
+            cx.error("write rest_of(SCHEDULE): the unvested installments of that schedule vest now", call)
+    return None
 
 
 _COUNT_ORDERS = (str(AccelerationOrder.LAST), str(AccelerationOrder.FIRST))
@@ -171,8 +194,8 @@ def _percent(call: ast.Call, cx: Reading) -> Percent | None:
 class Rule(Conditional):
     vest: Vest | None = key(VestReader(), doc="all_unvested, nothing, pro_rata(schedule:, day_count:, rounding:), "
                                               "percent(50%, rounding:, from: last|first|each) of the unvested "
-                                              "installments, next(12 months) of installments, or shares(ATTRIBUTE, "
-                                              "from: last|first): as many as the event gives")
+                                              "installments, next(12 months) of installments, shares(ATTRIBUTE, "
+                                              "from: last|first): as many as the event gives, or rest_of(SCHEDULE)")
     forfeit: Word[Forfeit] | None = key(Choice(Forfeit))
     exercisable_until: TExpr | None = key(Expression(DATE), doc="the last day of the exercise window")
     window: Word[WindowChange] | None = key(Choice(WindowChange),
