@@ -360,12 +360,15 @@ class EvaluationPlan:
         the grant date, plus its offset (the schedules whose event has not happened stay pending)."""
         if not self.pending:
             return self
+        happened: dict[str, date] = {}
+        for event in events:
+            if event.date >= self.grant_date:
+                happened.setdefault(event.name, event.date)
         starts: dict[str, date] = {}
         for pending in self.pending:
-            happened = next((e.date for e in events if e.name == pending.start.event and e.date >= self.grant_date),
-                            None)
-            if happened is not None:
-                starts[pending.ref.name] = add(happened, pending.start.offset, self.missing_day)
+            start = pending.start.resolve(happened, self.missing_day)
+            if start is not None:
+                starts[pending.ref.name] = start
         key = tuple(sorted(starts.items()))
         if not key:
             return self

@@ -341,3 +341,26 @@ def test_rest_of_names_a_schedule() -> None:
     assert "'stateed' is not a vesting schedule" in messages(
         schedule("base", shares="300"), table("2026-06-30", "100"),
         'rule listing "§5" on ipo {\n  vest: rest_of(stateed)\n}\n')
+
+
+@pytest.mark.parametrize(("start", "events", "first_installment"), [
+    # later_of(2025-01-01, ipo): an IPO on 2024-06-01 waits for 2025-01-01; installments from 2025-04-01
+    ("later_of(2025-01-01, ipo)", [("ipo", "2024-06-01")], "2025-04-01"),
+    # ... an IPO on 2025-02-15: from it, 2025-05-15
+    ("later_of(2025-01-01, ipo)", [("ipo", "2025-02-15")], "2025-05-15"),
+    # earlier_of(ipo + 1 month, sale): the sale on 2024-03-10 comes before the IPO's month: from 2024-03-10
+    ("earlier_of(ipo + 1 month, sale)", [("ipo", "2024-03-01"), ("sale", "2024-03-10")], "2024-06-10"),
+    ("earlier_of(ipo + 1 month, sale)", [("ipo", "2024-03-01"), ("sale", "2024-05-10")], "2024-07-01"),
+])
+def test_a_start_on_the_later_or_earlier_of_dates_and_events(start: str, events: list[tuple[str, str]],
+                                                             first_installment: str) -> None:
+    later = contract(schedule(**{"from": start}))
+    timeline = [{"date": day, "event": name} for name, day in events]
+    first = date.fromisoformat(first_installment)
+    assert [later.evaluate(timeline, d).vested for d in (first - timedelta(days=1), first)] == [0, 100]
+
+
+def test_a_later_of_start_waits_for_every_part() -> None:
+    later = contract(schedule(**{"from": "later_of(2025-01-01, ipo)"}))
+    (waiting,) = later.evaluate([], "2026-01-01").waiting_for
+    assert str(waiting) == "v is pending (400): it starts on later_of(2025-01-01, ipo), which waits for ipo"

@@ -6,6 +6,7 @@ reported why it cannot. It also says, for `optionrules kinds`, what it takes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
@@ -18,7 +19,7 @@ from optionrules.kinds.base import Reading
 from optionrules.model import Word
 from optionrules.records import record
 from optionrules.types import DATE, DURATION, NUMBER, PERCENT, TEXT, Type, TypeKind
-from optionrules.values import Duration
+from optionrules.values import Duration, MissingDay, add
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -256,8 +257,8 @@ DATES = Constant(DATE)
 
 
 @record
-class EventStart:
-    """A date set by the timeline: the first `event` (on or after the grant date) plus `offset`."""
+class EventOffset:
+    """The first `event` (on or after the grant date) plus `offset`."""
 
     event: str
     offset: Duration
@@ -266,24 +267,82 @@ class EventStart:
         return self.event + (f" + {self.offset}" if self.offset != Duration() else "")
 
 
-class StartDate(Reader[date | EventStart]):
-    """A constant date, or an event, or an event plus a duration (`ipo + 6 months`): a date the timeline sets."""
+@record
+class EventStart:
+    """A date the timeline sets: an event plus an offset, or the later (`latest`) or the earlier of such dates
+    and constant dates (`later_of(commencement + 12 months, ipo)`)."""
 
-    shape = "a date, or an event (+ a duration)"
+    parts: tuple[date | EventOffset, ...]
+    latest: bool = True
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(p.event for p in self.parts if isinstance(p, EventOffset))
+
+    def resolve(self, happened: Mapping[str, date], missing_day: MissingDay) -> date | None:
+        """The date, from the days the events first happened; None while it depends on one that has not (an
+        earlier_of is known from its first part known: a later event cannot make it earlier than that)."""
+        dates = [p if isinstance(p, date) else add(happened[p.event], p.offset, missing_day)
+                 if p.event in happened else None for p in self.parts]
+        known = [d for d in dates if d is not None]
+        if self.latest:
+            return max(known) if len(known) == len(dates) else None
+        return min(known) if known else None
+
+    def __str__(self) -> str:
+        if len(self.parts) == 1:
+            return str(self.parts[0])
+        shown = ", ".join(p.isoformat() if isinstance(p, date) else str(p) for p in self.parts)
+        return f"{'later_of' if self.latest else 'earlier_of'}({shown})"
+
+
+class StartDate(Reader[date | EventStart]):
+    """A constant date; or an event, or an event plus a duration (`ipo + 6 months`); or later_of/earlier_of of
+    such dates and constant dates: a date the timeline sets."""
+
+    shape = "a date, or an event (+ a duration), or later_of/earlier_of(dates and events)"
 
     def read_one(self, node: ast.Value, key: str, cx: Reading) -> date | EventStart | None:
+        if isinstance(node, ast.Call) and node.func in ("later_of", "earlier_of") and _names_events(node, cx):
+            parts = [self._part(arg.value, key, cx) for arg in node.args]
+            if any(p is None for p in parts) or any(arg.name is not None for arg in node.args):
+                return None
+            return EventStart(tuple(p for p in parts if p is not None), latest=node.func == "later_of")
+        if _is_event(node, cx):
+            part = self._part(node, key, cx)
+            return EventStart((part,)) if isinstance(part, EventOffset) else None
+        value: date | None = DATES.read_one(node, key, cx)
+        return value
+
+    @staticmethod
+    def _part(node: ast.Value, key: str, cx: Reading) -> date | EventOffset | None:
         match node:
             case ast.Name(id=name) if name in cx.model.events:
-                return EventStart(name, Duration())
-            case ast.BinOp(op="+", left=ast.Name(id=name) as event, right=offset) if name in cx.model.events:
+                return EventOffset(name, Duration())
+            case ast.BinOp(op="+", left=ast.Name(id=name), right=offset) if name in cx.model.events:
                 if not isinstance(offset, ast.DurationLit):
                     cx.error(f"`{key}`: an event plus a duration, as in `{name} + 6 months`", offset)
                     return None
                 duration = cx.constant(offset, DURATION, f"`{key}`")
-                return None if cx.event(event) is None or duration is None else EventStart(name, duration)
+                return None if duration is None else EventOffset(name, duration)
             case _:
                 value: date | None = DATES.read_one(node, key, cx)
                 return value
+
+
+def _is_event(node: ast.Value, cx: Reading) -> bool:
+    """An event, or an event plus something."""
+    match node:
+        case ast.Name(id=name):
+            return name in cx.model.events
+        case ast.BinOp(op="+", left=ast.Name(id=name)):
+            return name in cx.model.events
+        case _:
+            return False
+
+
+def _names_events(call: ast.Call, cx: Reading) -> bool:
+    return any(_is_event(arg.value, cx) for arg in call.args)
 
 
 @record
