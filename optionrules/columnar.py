@@ -233,7 +233,7 @@ class Schedule:
         rounding = vesting.rounding.resolve(readings)
         if rounding is Rounding.NONE:
             raise Unsupported(f"'{vesting.ref.name}' keeps fractions of a share")
-        if vesting.pending_on is not None or vesting.gate is not None or vesting.portion is not None \
+        if vesting.waits or vesting.cliff_on is not None or vesting.gate is not None or vesting.portion is not None \
                 or vesting.at_cliff is not None or vesting.day_of_month is not None:
             raise Unsupported(f"'{vesting.ref.name}' depends on events, or vests at its cliff or on a day of the "
                               "month the columnar evaluator does not compute")

@@ -132,11 +132,39 @@ class GatePlan:
 
 @record
 class PendingStart:
-    """A schedule whose start an event sets: no installment of it is known until the event happens."""
+    """A schedule whose start or cliff date the timeline sets: no installment of it is known until they are."""
 
     ref: ClauseRef
-    start: EventStart
+    start: EventStart | None
+    cliff: EventStart | None
     shares: Shares
+
+    @property
+    def waiting(self) -> str:
+        """`its start (later_of(2025-01-01, ipo))`: what of the schedule waits, in the contract's terms."""
+        return " and ".join([*([f"its start ({self.start})"] if self.start else []),
+                             *([f"its cliff ({self.cliff})"] if self.cliff else [])])
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*(self.start.events if self.start else ()),
+                                    *(self.cliff.events if self.cliff else ())]))
+
+    def resolve(self, happened: Mapping[str, date], missing_day: MissingDay) -> SetDates | None:
+        """The start and cliff dates the events set, or None while either is still open."""
+        start = self.start.resolve(happened, missing_day) if self.start else None
+        cliff = self.cliff.resolve(happened, missing_day) if self.cliff else None
+        if (self.start is not None and start is None) or (self.cliff is not None and cliff is None):
+            return None
+        return SetDates(start, cliff)
+
+
+@record
+class SetDates:
+    """The dates a timeline set for a schedule: its start, its cliff (None where the contract states them)."""
+
+    start: date | None
+    cliff: date | None
 
 
 MAX_STARTED = 4_096  # plans kept for the starts timelines set (a search over every day makes one a day)
@@ -349,11 +377,11 @@ class EvaluationPlan:
     invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
     gates: tuple[GatePlan, ...] = ()
     pending: tuple[PendingStart, ...] = ()  # schedules whose start an event sets, not known in this plan
-    starts: Mapping[str, date] = attrs.field(factory=dict)  # the schedules' starts set by events, in this plan
-    # the plans with the starts a timeline sets, made when first needed (`started`)
+    starts: Mapping[str, SetDates] = attrs.field(factory=dict)  # the schedules' dates set by events, in this plan
+    # the plans with the dates a timeline sets, made when first needed (`started`)
     model: Model | None = attrs.field(default=None, eq=False, repr=False)
-    _started: dict[tuple[tuple[str, date], ...], EvaluationPlan] = attrs.field(factory=dict, eq=False, repr=False,
-                                                                             init=False)
+    _started: dict[tuple[tuple[str, SetDates], ...], EvaluationPlan] = attrs.field(factory=dict, eq=False,
+                                                                                 repr=False, init=False)
 
     def started(self, events: Sequence[Event]) -> EvaluationPlan:
         """The plan with the start of each pending schedule the events set: the first of its event on or after
@@ -364,12 +392,12 @@ class EvaluationPlan:
         for event in events:
             if event.date >= self.grant_date:
                 happened.setdefault(event.name, event.date)
-        starts: dict[str, date] = {}
+        starts: dict[str, SetDates] = {}
         for pending in self.pending:
-            start = pending.start.resolve(happened, self.missing_day)
-            if start is not None:
-                starts[pending.ref.name] = start
-        key = tuple(sorted(starts.items()))
+            dates = pending.resolve(happened, self.missing_day)
+            if dates is not None:
+                starts[pending.ref.name] = dates
+        key = tuple(sorted(starts.items(), key=lambda item: item[0]))
         if not key:
             return self
         plan = self._started.get(key)
@@ -393,7 +421,7 @@ def horizon(plan: EvaluationPlan) -> date:
     return add(max(scheduled), longest)
 
 
-def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str, date] | None = None
+def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str, SetDates] | None = None
                  ) -> EvaluationPlan:
     """The plan of a checked agreement (with a grant, a term and conventions) under these readings; `starts`:
     the start dates events have set for schedules that wait for one (the others stay pending)."""
@@ -404,7 +432,7 @@ def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str,
     missing_day = conventions.missing_day.resolve(readings)
     compiler = _Compiler(readings, missing_day)
     shares = schedule_shares(model.all(Vesting), grant.shares)
-    known = [v for v in model.all(Vesting) if v.pending_on is None or v.ref.name in starts]
+    known = [v for v in model.all(Vesting) if not v.waits or v.ref.name in starts]
     schedules = _merge({**{v.ref.name: installments(v, readings, grant.grant_date, starts.get(v.ref.name),
                                                     shares[v.ref.name]) for v in known},
                         **{t.ref.name: tabled(t, grant.grant_date) for t in model.all(VestingTable)}})
@@ -453,8 +481,8 @@ def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str,
         gates=tuple(GatePlan(v.ref, v.gate, v.gate_deadline,
                              v.waiting.resolve(readings) is Waiting.KEEP, schedules[v.ref.name].indexes)
                     for v in known if v.gate is not None and v.gate_deadline is not None and v.waiting is not None),
-        pending=tuple(PendingStart(v.ref, v.pending_on, shares[v.ref.name]) for v in model.all(Vesting)
-                      if v.pending_on is not None and v.ref.name not in starts),
+        pending=tuple(PendingStart(v.ref, v.pending_on, v.cliff_pending_on, shares[v.ref.name])
+                      for v in model.all(Vesting) if v.waits and v.ref.name not in starts),
         starts=dict(starts),
         model=model,
     )
@@ -610,20 +638,23 @@ def _dispatch(model: Model, event: str, rules: tuple[RulePlan, ...], compiler: _
 
 
 def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | None = None,
-                 start: date | None = None, shares: int | None = None) -> Installments:
-    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor (`start`, for a
-    schedule an event starts); those before the cliff vest on the cliff date, and those before the grant date
-    (`granted`) on the grant date. `shares`: the schedule's, if a portion of the grant made them."""
+                 set_dates: SetDates | None = None, shares: int | None = None) -> Installments:
+    """The dates and amounts of a schedule: installment k on start + k periods, from the anchor (`set_dates`: the
+    start or the cliff a timeline set); those before the cliff vest on the cliff date, and those before the grant
+    date (`granted`) on the grant date. `shares`: the schedule's, if a portion of the grant made them."""
     n = vesting.installments
     shares = vesting.whole_shares if shares is None else shares
-    anchor = start if start is not None else vesting.start
+    anchor = set_dates.start if set_dates is not None and set_dates.start is not None else vesting.start
     if not isinstance(anchor, date):
         raise InternalError(f"the schedule {vesting.ref.name} waits for {anchor}: its start is not known")
     missing_day = vesting.missing_day.resolve(readings)
     dates = [_installment_date(anchor, vesting.every * k, missing_day, vesting.day_of_month) for k in range(1, n + 1)]
     amounts = _amounts(vesting, readings, shares, n)
-    if vesting.cliff is not None:
-        cliff = _installment_date(anchor, vesting.cliff, missing_day, vesting.day_of_month)
+    cliff = set_dates.cliff if set_dates is not None and set_dates.cliff is not None else \
+        vesting.cliff_on if isinstance(vesting.cliff_on, date) else \
+        _installment_date(anchor, vesting.cliff, missing_day, vesting.day_of_month) if vesting.cliff is not None \
+        else None
+    if cliff is not None:
         dates, amounts = _apply_cliff(dates, amounts, cliff)
         at_cliff = vesting.at_cliff_shares(shares)
         if at_cliff is not None and dates and dates[0] == cliff:

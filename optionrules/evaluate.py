@@ -88,14 +88,13 @@ class WaitingFor:
     by: date | None
     shares: Shares
     what: Literal["start", "gate"]  # the schedule starts on the event; or its installments dated so far wait for it
-    start: str = ""  # for a start: the date expression that waits (`later_of(2025-01-01, ipo)`)
+    start: str = ""  # for a start: what waits (`its start (later_of(2025-01-01, ipo))`)
 
     def __str__(self) -> str:
         events = " or ".join(self.events)
         by = f" (by {self.by.isoformat()})" if self.by is not None else ""
         if self.what == "start":
-            return (f"{self.clause.name} is pending ({number(self.shares)}): it starts on {self.start}, which waits "
-                    f"for {events}")
+            return f"{self.clause.name} is pending ({number(self.shares)}): {self.start} waits for {events}"
         return (f"{number(self.shares)} of {self.clause.name} have met their time condition and wait for "
                 f"{events}{by}")
 
@@ -774,7 +773,8 @@ class Replay:
         if (self._forfeit_all is not None and as_of >= self._forfeit_all[0]) or as_of > self._deadline:
             return ()
         ended = vesting.ended(as_of)
-        waiting = [] if ended else [WaitingFor(p.ref, p.start.events, None, p.shares, "start", str(p.start)) for p in plan.pending]
+        waiting = [] if ended else [WaitingFor(p.ref, p.events, None, p.shares, "start", p.waiting)
+                                    for p in plan.pending]
         for gate, shares in vesting.gates_waiting(as_of) if plan.gates else ():
             if not ended or plan.gates[gate].keep:
                 g = plan.gates[gate]

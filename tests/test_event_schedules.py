@@ -224,7 +224,7 @@ def test_a_cliff_with_its_shares() -> None:
 
 
 @pytest.mark.parametrize(("keys", "message"), [
-    ({"at_cliff": "10"}, "`at_cliff` goes with a `cliff:`"),
+    ({"at_cliff": "10"}, "`at_cliff` goes with a `cliff:` (or `cliff_on:`)"),
     ({"cliff": "3 months", "at_cliff": "500"}, "`at_cliff` vests 500 of a schedule of 400 shares"),
     ({"every": "30 days", "day_of_month": "15"},
      "`day_of_month` is for schedules in whole months (`every` and `cliff` in months or years)"),
@@ -363,4 +363,32 @@ def test_a_start_on_the_later_or_earlier_of_dates_and_events(start: str, events:
 def test_a_later_of_start_waits_for_every_part() -> None:
     later = contract(schedule(**{"from": "later_of(2025-01-01, ipo)"}))
     (waiting,) = later.evaluate([], "2026-01-01").waiting_for
-    assert str(waiting) == "v is pending (400): it starts on later_of(2025-01-01, ipo), which waits for ipo"
+    assert str(waiting) == "v is pending (400): its start (later_of(2025-01-01, ipo)) waits for ipo"
+
+
+@pytest.mark.parametrize(("ipo", "as_of", "vested"), [
+    # cliff_on: later_of(grant_date + 12 months, ipo); 4 installments of 100 from 2024-01-01 every 3 months
+    # (2024-04-01, 07-01, 10-01, 2025-01-01); an IPO on 2024-08-15: the cliff is 2025-01-01, all 400 vest then
+    ("2024-08-15", "2024-12-31", 0), ("2024-08-15", "2025-01-01", 400),
+    # an IPO on 2024-11-20, before the cliff date's own 2025-01-01: the later is 2025-01-01 again
+    ("2024-11-20", "2025-01-01", 400),
+    # no IPO: pending, nothing vests
+    (None, "2026-01-01", 0),
+])
+def test_a_cliff_on_the_later_of_a_date_and_an_event(ipo: str | None, as_of: str, vested: int) -> None:
+    later = contract(schedule(cliff_on="later_of(grant_date + 12 months, ipo)"))
+    assert later.evaluate([{"date": ipo, "event": "ipo"}] if ipo else [], as_of).vested == vested
+
+
+def test_a_cliff_on_an_event_after_the_schedule_vests_what_was_due_on_it() -> None:
+    later = contract(schedule(cliff_on="later_of(grant_date + 6 months, ipo)"))
+    # an IPO on 2024-11-20: the cliff is 2024-11-20 (after 2024-07-01); 2024-04-01, 07-01 and 10-01 vest on it
+    events = [{"date": "2024-11-20", "event": "ipo"}]
+    assert [later.evaluate(events, d).vested for d in ("2024-11-19", "2024-11-20", "2025-01-01")] == [0, 300, 400]
+    (waiting,) = later.evaluate([], "2024-11-19").waiting_for
+    assert str(waiting) == "v is pending (400): its cliff (later_of(2024-07-01, ipo)) waits for ipo"
+
+
+def test_a_cliff_is_a_duration_or_a_date_not_both() -> None:
+    assert "a cliff is `cliff:` or `cliff_on:`, not both" in messages(schedule(cliff="3 months",
+                                                                                cliff_on="2024-06-01"))

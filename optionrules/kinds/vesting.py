@@ -58,6 +58,10 @@ class Vesting(Clause):
     portion: Fraction | None = attrs.field(default=None)  # the part of the grant `shares:` gave, if a portion
     cliff: Duration | None = key(Constant(DURATION),
                                  doc="nothing vests before start + cliff; earlier installments vest then")
+    cliff_on: date | EventStart | None = key(StartDate(),
+                                             doc="instead of `cliff`: the cliff's date, a constant or one the "
+                                                 "timeline sets (`later_of(commencement + 12 months, ipo)`); the "
+                                                 "schedule is pending until it is known")
     at_cliff: int | Portion | None = key(SharesOrPortion(),
                                          doc="with `cliff`: what vests at the cliff, in shares or as a portion of the "
                                              "schedule (30%), instead of the installments before it; the rest is "
@@ -85,6 +89,16 @@ class Vesting(Clause):
     def pending_on(self) -> EventStart | None:
         """The event the schedule's start waits for, if the timeline sets it."""
         return self.start if isinstance(self.start, EventStart) else None
+
+    @property
+    def cliff_pending_on(self) -> EventStart | None:
+        """The events the schedule's cliff date waits for, if the timeline sets it."""
+        return self.cliff_on if isinstance(self.cliff_on, EventStart) else None
+
+    @property
+    def waits(self) -> bool:
+        """Whether the timeline sets the schedule's start or its cliff."""
+        return self.pending_on is not None or self.cliff_pending_on is not None
 
     def validate(self, reading: Reading) -> Self | None:
         if self.every.months < 0 or self.every.days < 0 or self.every == Duration():
@@ -136,7 +150,10 @@ class Vesting(Clause):
 
     def _cliff_and_days_consistent(self, reading: Reading) -> bool:
         problem, where = next(((text, key) for wrong, text, key in (
-            (self.at_cliff is not None and self.cliff is None, "`at_cliff` goes with a `cliff:`", "at_cliff"),
+            (self.at_cliff is not None and self.cliff is None and self.cliff_on is None,
+             "`at_cliff` goes with a `cliff:` (or `cliff_on:`)", "at_cliff"),
+            (self.cliff is not None and self.cliff_on is not None, "a cliff is `cliff:` or `cliff_on:`, not both",
+             "cliff_on"),
             (self.day_of_month is not None and (self.every.days != 0 or (self.cliff is not None and self.cliff.days)),
              "`day_of_month` is for schedules in whole months (`every` and `cliff` in months or years)",
              "day_of_month"),
@@ -191,7 +208,7 @@ class Vesting(Clause):
 
     def check_grant_date(self, reading: Reading, granted: date) -> None:
         """Installments dated before the grant vest on the grant date: say so."""
-        if isinstance(self.start, EventStart):
+        if isinstance(self.start, EventStart) or isinstance(self.cliff_on, EventStart):
             return  # set by an event, on or after the grant date
         missing_day = self.missing_day.resolve(reading.model.readings())
         first = add(self.start, self.every, missing_day)
