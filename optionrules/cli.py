@@ -371,16 +371,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_summary(checked: int, files: int, unsearchable: int, problems: int, grants: int | None) -> str:
-    """`checked 3 files: no problems`; never "no problems" where a file or folder was not read."""
+    """`checked 3 files: no problems`; never "no problems" (nor "0 problems") where a file or folder was not
+    read."""
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'' if n == 1 else 's'}"
 
     made = f" and {count(grants, 'grant')}" if grants is not None else ""
     if checked == files and not unsearchable:
         return f"checked {count(files, 'file')}{made}: {count(problems, 'problem') if problems else 'no problems'}"
-    unread = [f"{files - checked} could not be read"] if checked < files else []
-    unread += [f"{count(unsearchable, 'folder')} could not be searched"] if unsearchable else []
-    return f"checked {checked} of {count(files, 'file')}{made}: {count(problems, 'problem')}; {'; '.join(unread)}"
+    found = [count(problems, 'problem')] if problems else []  # "0 problems" would read as all clear
+    found += [f"{files - checked} could not be read"] if checked < files else []
+    found += [f"{count(unsearchable, 'folder')} could not be searched"] if unsearchable else []
+    return f"checked {checked} of {count(files, 'file')}{made}: {'; '.join(found)}"
 
 
 # ---- eval -----------------------------------------------------------------------------------

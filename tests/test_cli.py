@@ -173,6 +173,33 @@ def test_check_a_missing_file(tmp_path):
     assert "nowhere.contract" in result.stderr and "cannot read" in result.stderr
 
 
+def test_check_of_files_not_read_never_counts_problems(tmp_path):
+    # a missing file and a link that leads to itself: neither is read, so no count of problems is given
+    loop = tmp_path / "loop.contract"
+    loop.symlink_to(loop)
+    for path in (tmp_path / "nowhere.contract", loop):
+        result = run("check", path)
+        assert result.returncode == 2
+        assert result.stdout.strip() == "checked 0 of 1 file: 1 could not be read"
+        assert "problem" not in result.stdout
+
+
+def test_check_counts_the_problems_of_the_files_read_beside_one_not_read(broken_contract, tmp_path):
+    path, _ = broken_contract
+    result = run("check", path, tmp_path / "nowhere.contract")
+    assert result.returncode == 2
+    found = re.search(r"checked 1 of 2 files: (\d+) problems; 1 could not be read$", result.stdout)
+    assert found and int(found.group(1)) >= 3, result.stdout  # the three errors the fixture makes
+
+
+def test_test_with_a_junit_report_in_no_folder_runs_nothing(tmp_path):
+    result = run("test", "contracts/", "--junit-xml", tmp_path / "no" / "such" / "dir" / "r.xml")
+    assert result.returncode == 2
+    assert "r.xml" in result.stderr
+    assert "passed" not in result.stdout and result.stdout == ""  # no example was run
+    assert not (tmp_path / "no").exists()
+
+
 def test_check_an_empty_directory(tmp_path):
     result = run("check", tmp_path)
     assert result.returncode == 2
