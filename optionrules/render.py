@@ -76,7 +76,8 @@ def _is_figure(text: str) -> bool:
 
 def kinds_text() -> str:
     """The clause kinds and their keys: the language reference at the terminal."""
-    lines = ["Clause kinds (KIND [NAME] \"citation\" [on EVENT] [when CONDITION] { key: value ... })", ""]
+    lines = ["Clause kinds (KIND [NAME] \"citation\" [overrides|exception to BASE.CLAUSE] [on EVENT] [when CONDITION] "
+             "{ key: value ... })", ""]
     for kind in KINDS.values():
         shape = [kind.name]
         if kind.named:
@@ -102,4 +103,23 @@ def kinds_text() -> str:
             lines.append(f"    {key.name:<18} {key.reads}, {flag}{doc}")
         lines.append("")
     lines.append(f"Every clause may also carry `{SAYS}: \"...\"`, the agreement's own words.")
+    lines += ["", *_bases_text(), "", *expressions_text()]
     return "\n".join(lines)
+
+
+def _bases_text() -> list[str]:
+    """What an agreement may say of its plan's (or form's) clauses."""
+    return ["A clause of a plan (`uses`) or form may be replaced or excepted, after the clause's name and citation:",
+            "    overrides PLAN.CLAUSE      this clause in place of the plan's",
+            "    exception to PLAN.RULE     this rule in place of the plan's where its `when` holds (default logic)"]
+
+
+def expressions_text() -> list[str]:
+    """The expressions keys and conditions take (`when`, `that`, `exercisable_until`, `price`): from the typed
+    tree's registry of its nodes."""
+    from optionrules.expressions import SYNTAX
+
+    lines = ["Expressions (in `when`, `that`, `exercisable_until`, `price`, ...):"]
+    for what, forms in SYNTAX.values():
+        lines += [f"    {what if i == 0 else '':<18} {form}" for i, form in enumerate(forms)]
+    return lines

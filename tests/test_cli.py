@@ -453,3 +453,25 @@ def test_kinds_lists_the_clause_kinds():
         assert kind in heads, kind
     # with their keys
     assert "installments" in result.stdout and "exercisable_until" in result.stdout
+
+
+def test_kinds_lists_overrides_exceptions_and_the_expressions_of_the_grammar():
+    from optionrules.expressions import EXPRESSIONS, FUNCTIONS, SYNTAX
+
+    out = run("kinds").stdout
+    assert "overrides PLAN.CLAUSE" in out and "exception to PLAN.RULE" in out
+    assert set(SYNTAX) == set(EXPRESSIONS)  # every node of the typed tree is described
+    grammar = (ROOT / "grammar" / "optionrules.lark").read_text(encoding="utf-8")
+    expressions = grammar[grammar.index("?expr:"):]  # the expressions, the literals, the terminals
+    keywords = set(re.findall(r'"([a-z]+)"', expressions))
+    operators = {op for terminal in ("COMPARE", "ADD_OP", "MUL_OP")
+                 for op in re.findall(r'"([^"]+)"', re.search(rf"^{terminal}: (.*)$", grammar, re.M).group(1))}
+    assert {"within", "before", "of", "in"} <= keywords and {"<=", "!=", "/"} <= operators  # the search works
+    for word in keywords:
+        assert re.search(rf"\b{word}\b", out), word
+    for op in operators:
+        assert f"`{op}`" in out, op
+    for function in FUNCTIONS:
+        assert f"{function}(" in out, function
+    for unit in re.search(r"^UNIT\.2: /\((.*)\)s\?", grammar, re.M).group(1).split("|"):
+        assert f"`{unit}`" in out, unit
