@@ -213,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
     test.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     test.add_argument("-v", "--verbose", action="store_true", help="print each example that passes too")
+    test.add_argument("--with-dependents", action="store_true",
+                      help="also run the agreements under --root (default: the current folder) that use a PATH, "
+                           "through `uses` or `form:`, directly or not (a changed plan re-tests its grants)")
     _add_root(test)
     test.set_defaults(run=_test)
 
@@ -573,23 +576,17 @@ def _contract_files(args: argparse.Namespace) -> list[Path]:
 def _test(args: argparse.Namespace) -> int:
     import time
 
-    from optionrules.check import check_source
     from optionrules.contract import Contract
     from optionrules.errors import render_all
     from optionrules.examples import ExampleResult, junit_xml, run_examples
-    from optionrules.files import check_output, display_name, read_source, write_text
+    from optionrules.files import check_output, write_text
 
     if args.junit_xml:
         check_output(args.junit_xml, "JUnit report")  # before any work
     started = time.perf_counter()
     passed = failed = 0
     suites: list[tuple[str, list[ExampleResult], list[str]]] = []
-    for path in _contract_files(args):
-        text, problems = read_source(path)
-        if text is None:
-            raise InputError(render_all(problems))
-        name = display_name(path)
-        model, diagnostics = check_source(text, name)
+    for name, model, diagnostics in _tested(args):
         if diagnostics:
             _say(render_all(diagnostics, model.sources))
         diagnostics = [d for d in diagnostics if d.severity == "error"]  # warnings shown, not failures
@@ -612,6 +609,45 @@ def _test(args: argparse.Namespace) -> int:
         write_text(args.junit_xml, junit_xml(suites, time.perf_counter() - started), "JUnit report")
     print(f"{passed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _tested(args: argparse.Namespace) -> list[tuple[str, Any, list[Any]]]:
+    """The contracts `test` runs, checked: those named, and with --with-dependents those under the root that use
+    one of them (through their plans and forms, at any depth)."""
+    named = _contract_files(args)
+    contracts = [_checked(path) for path in named]
+    if args.with_dependents:
+        changed = {os.path.realpath(path) for path in named}
+        for path in _under_root(args):
+            if os.path.realpath(path) not in changed:
+                name, model, diagnostics = _checked(path)
+                if model.role == "agreement" and changed & {os.path.realpath(used) for used in model.sources}:
+                    contracts.append((name, model, diagnostics))
+    return contracts
+
+
+def _checked(path: Path) -> tuple[str, Any, list[Any]]:
+    from optionrules.check import check_source
+    from optionrules.errors import render_all
+    from optionrules.files import display_name, read_source
+
+    text, problems = read_source(path)
+    if text is None:
+        raise InputError(render_all(problems))
+    name = display_name(path)
+    model, diagnostics = check_source(text, name)
+    return name, model, diagnostics
+
+
+def _under_root(args: argparse.Namespace) -> list[Path]:
+    """Every contract under --root, or the current folder."""
+    from optionrules.errors import render_all
+    from optionrules.files import contract_files
+
+    paths, unsearchable = contract_files([args.root or "."])
+    if unsearchable:
+        raise InputError(render_all(unsearchable))
+    return paths
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +51,78 @@ def test_the_readme_names_the_clauses_each_award_type_requires(award):
     assert said, award
     named = set(re.findall(r"`(\w+)`", said.group(1)))
     assert named == {kind.name for kind in KINDS.values() if award in kind.required}
+
+
+# ---- the CI recipes -------------------------------------------------------------------------------------
+#
+# A throwaway repository of contracts: the README's first contract, and a plan with a grant using it
+# (tests/data/first/). The grant resigns on 2025-03-01: 13 installments of 4,800 / 48 = 100 have vested
+# (the cliff's 12 on 2025-01-15, one on 2025-02-15): 1,300; the plan's window, 90 days, ends on 2025-05-30
+# (30 days to 2025-03-31, 60 to 2025-04-30, 90 to 2025-05-30).
+
+FIRST = ROOT / "tests" / "data" / "first"
+VENV_BIN = Path(sys.executable).parent  # where `optionrules` is installed, as `pip install -e` leaves it
+
+
+def repository(tmp_path: Path) -> Path:
+    work = tmp_path / "repo"
+    (work / "contracts").mkdir(parents=True)
+    (work / "contracts" / "first.contract").write_text(CONTRACTS[0], encoding="utf-8")
+    for path in FIRST.glob("*.contract"):
+        shutil.copyfile(path, work / "contracts" / path.name)
+    return work
+
+
+def shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **env}
+    environment.pop("OPTIONRULES_DEBUG", None)
+    return subprocess.run(["bash", "-ec", command], cwd=cwd, env=environment, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_github_actions_steps_run_as_written(tmp_path):
+    (workflow,) = fenced_after("<!-- GitHub Actions")
+    steps = re.findall(r"^\s*- run: (.*)$", workflow, re.M)
+    # the install step names a checkout; the package is installed so here (the test runs from its checkout)
+    assert steps[0] == "pip install -e path/to/optionrules"
+    assert "git+" not in workflow
+    work = repository(tmp_path)
+    result = shell("\n".join(steps[1:]), work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked 3 files: no problems" in result.stdout
+    assert "2 passed, 0 failed" in result.stdout  # the first contract's example and the grant's
+    assert result.stdout.count("every invariant holds") == 2  # the two agreements; the plan skipped
+    assert 'tests="2" failures="0"' in (work / "contract-examples.xml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def committed(tmp_path) -> Path:
+    """The throwaway repository under git, with the README's pre-commit configuration."""
+    work = repository(tmp_path)
+    (config,) = fenced_after("<!-- pre-commit")
+    (work / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    assert shell("git init -q && git add -A", work).returncode == 0
+    return work
+
+
+def pre_commit(work: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    home = work.parent / "pre-commit-home"
+    return shell(f"pre-commit run --files {' '.join(files)}", work, PRE_COMMIT_HOME=str(home))
+
+
+def test_the_pre_commit_hooks_pass_on_good_contracts(committed):
+    result = pre_commit(committed, "contracts/first_plan.contract", "contracts/first.contract")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Passed") == 3, result.stdout
+
+
+def test_the_pre_commit_test_hook_runs_the_grants_using_a_changed_plan(committed):
+    plan = committed / "contracts" / "first_plan.contract"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("termination + 90 days", "termination + 60 days"),
+                    encoding="utf-8")
+    result = pre_commit(committed, "contracts/first_plan.contract")  # only the plan changed
+    assert result.returncode == 1, result.stdout + result.stderr
+    # check and fmt pass; the grant's example fails: 60 days after 2025-03-01 is 2025-04-30, not 2025-05-30
+    assert result.stdout.count("Passed") == 2 and result.stdout.count("Failed") == 1, result.stdout
+    assert "first_grant.contract" in result.stdout and "2025-04-30" in result.stdout, result.stdout
+    assert "0 passed, 1 failed" in result.stdout
