@@ -17,7 +17,7 @@ from optionrules.evaluate import Evaluation, evaluate
 from optionrules.figures import Figure
 from optionrules.model import ClauseRef
 from optionrules.printer import show_value
-from optionrules.timeline import Timeline
+from optionrules.timeline import Event, Timeline
 from optionrules.trace import Trace
 from optionrules.values import csv_value, json_value, shift
 
@@ -56,6 +56,7 @@ class VestingTable:
     title: str
     figures: tuple[Figure, ...]
     rows: list[Change]
+    events: tuple[Event, ...] = ()  # the timeline's (a chart marks them)
 
     @property
     def header(self) -> list[str]:
@@ -106,7 +107,7 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
                    if previous is None or previous[f] != v}
         rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
         previous = figures
-    return VestingTable(title, plan.figures, rows)
+    return VestingTable(title, plan.figures, rows, timeline.events)
 
 
 def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:
