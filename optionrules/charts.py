@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from optionrules.whatif import WhatIf
 
 INSTALL_HINT = "charts need matplotlib: pip install 'optionrules[plot]'"
-STYLE = {"font.family": "DejaVu Sans", "font.size": 10, "figure.dpi": 100, "savefig.dpi": 100,
+STYLE: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 10, "figure.dpi": 100, "savefig.dpi": 100,
          "svg.hashsalt": "optionrules"}
 MARKERS = "osD^v<>ph*"
 DASHES = ("-", "--", "-.", ":")
