@@ -67,7 +67,8 @@ def _style() -> Any:
     from cycler import cycler
 
     colors = matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
-    return matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=colors)})
+    style: Any = {**STYLE, "axes.prop_cycle": cycler(color=colors)}  # matplotlib types its keys as literals
+    return matplotlib.rc_context(style)
 
 
 def _axes() -> tuple[Any, Any]:
