@@ -42,6 +42,11 @@ class Contract:
     def __repr__(self) -> str:
         return f"<Contract {self.model.name or self.model.file}>"
 
+    def _repr_html_(self) -> str:
+        from optionrules.render import contract_html
+
+        return contract_html(self.model)
+
     @property
     def name(self) -> str | None:
         return self.model.name

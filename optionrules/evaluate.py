@@ -116,6 +116,11 @@ class Evaluation:
         except KeyError:
             raise AttributeError(f"an evaluation of {_a(self.award)} has no figure {name!r}") from None
 
+    def _repr_html_(self) -> str:
+        from optionrules.render import evaluation_html
+
+        return evaluation_html(self)
+
     def figures(self) -> dict[str, Any]:
         """The figures but `granted`, by name, in the table's order."""
         return {name: value for name, value in self.values.items() if name != "granted"}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from optionrules.evaluate import Evaluation
 from optionrules.figures import ALL_AWARDS, Figure, FigureKind
 from optionrules.kinds import KINDS, SAYS
-from optionrules.model import ClauseRef
+from optionrules.model import ClauseRef, Model
 from optionrules.printer import number, show_value
 
 
@@ -18,18 +18,40 @@ def _refs(refs: Sequence[ClauseRef]) -> str:
 
 def evaluation_text(result: Evaluation, heading: str) -> str:
     """One as-of date: each figure, its value, and the clauses behind it (for a number of shares, if any)."""
-    rows: list[tuple[str, str, str]] = []
-    sources = result.sources
-    for figure in result.reported:
-        value = result.values[figure.name]
-        shown = value or figure.kind is not FigureKind.SHARES
-        rows.append((figure.label, show_value(value), _refs(sources.get(figure.name, ())) if shown else ""))
+    rows = _figure_rows(result)
     width = max(len(value) for _, value, _ in rows)
     lines = [heading, f"as of {result.as_of.isoformat()}", ""]
     lines += [f"  {name:<18} {value:>{width}}   {why}".rstrip() for name, value, why in rows]
     lines.append("")
     lines += violations_text(result)
     return "\n".join(lines)
+
+
+def _figure_rows(result: Evaluation) -> list[tuple[str, str, str]]:
+    """Each figure, its value, and the clauses behind it (for a number of shares, if any)."""
+    rows: list[tuple[str, str, str]] = []
+    sources = result.sources
+    for figure in result.reported:
+        value = result.values[figure.name]
+        shown = value or figure.kind is not FigureKind.SHARES
+        rows.append((figure.label, show_value(value), _refs(sources.get(figure.name, ())) if shown else ""))
+    return rows
+
+
+def evaluation_html(result: Evaluation) -> str:
+    """One as-of date in a notebook: each figure, its value, the clauses behind it; then the violations."""
+    rows = _figure_rows(result)
+    violations = [[v.date.isoformat(), f"events[{v.index}] {v.event}", v.why, v.clause.citation]
+                  for v in result.violations]
+    shown = html_table(["date", "event", "why", "clause"], violations) if violations else "<p>violations: none</p>"
+    return (f"<p><b>as of {result.as_of.isoformat()}</b></p>" + html_table(["figure", "value", "clauses"], rows)
+            + shown)
+
+
+def contract_html(model: Model) -> str:
+    """A contract in a notebook: its heading, and its clauses with their citations and lines."""
+    rows = [[c.ref.kind, c.ref.name, c.ref.citation, f"{c.ref.span.file}:{c.ref.span.line}"] for c in model.clauses]
+    return f"<p><b>{html.escape(model.heading)}</b></p>" + html_table(["kind", "name", "citation", "where"], rows)
 
 
 def violations_text(result: Evaluation) -> list[str]:
