@@ -439,8 +439,10 @@ def _eval(args: argparse.Namespace) -> int:
     dates = args.as_of or [date.today()]
     results = contract.evaluate_many(timeline, dates, assume)
     if args.format == "json":
-        payload = [r.to_dict() for r in results]
-        _print_json(payload[0] if len(payload) == 1 else payload)
+        from optionrules.schemas import versioned
+
+        payload = [r.to_dict() for r in results]  # several dates: an object holding them (schemas/eval.json)
+        _print_json(payload[0] if len(payload) == 1 else versioned({"evaluations": payload}))
         return EXIT_OK
     heading = one_line(contract.model.heading)
     _say(evaluation_text(results[0], heading) if len(results) == 1 else evaluations_table(results, heading))

@@ -72,8 +72,8 @@ class Violation:
     why: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "event": self.event, "index": self.index,
-                "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
+        return {"date": self.date.isoformat(), "event": self.event, "index": self.index, "why": self.why,
+                "clause": self.clause.to_dict()}
 
 
 class Provenance(NamedTuple):
@@ -149,15 +149,17 @@ class Evaluation:
                 for name, refs in sources.items() if name in values}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object `optionrules eval` prints."""
+        """The JSON object `optionrules eval` prints (schemas/eval.json)."""
+        from optionrules.schemas import versioned
+
         sources = self.sources
-        return {
+        return versioned({
             "as_of": self.as_of.isoformat(),
             **{figure.name: figure.to_json(self.values[figure.name]) for figure in self.reported},
             "violations": [v.to_dict() for v in self.violations],
             "clauses": {name: [ref.to_dict() for ref in dict.fromkeys(refs)] for name, refs in sources.items()
                         if name != "granted"},
-        }
+        })
 
 
 _ALWAYS_CITED = ("vested", "_deadline", "sale_blocked")  # figures cited whatever their value

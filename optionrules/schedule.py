@@ -63,7 +63,11 @@ class VestingTable:
         return ["date", *(f.name for f in _columns(self.figures)), "clauses"]
 
     def to_json(self) -> str:
-        return json.dumps([row.to_dict() for row in self.rows], indent=2, ensure_ascii=False)
+        """What `optionrules schedule --format json` prints (schemas/schedule.json)."""
+        from optionrules.schemas import versioned
+
+        payload = versioned({"contract": self.title, "rows": [row.to_dict() for row in self.rows]})
+        return json.dumps(payload, indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         out = io.StringIO()

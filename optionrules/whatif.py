@@ -183,8 +183,11 @@ class WhatIf:
         return [*self.columns, "as_of", *self.figures]
 
     def to_json(self) -> str:
+        """What `optionrules whatif --format json` prints (schemas/whatif.json)."""
+        from optionrules.schemas import versioned
+
         rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
-        return json.dumps(rows, indent=2, ensure_ascii=False)
+        return json.dumps(versioned({"varied": self.columns, "rows": rows}), indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         out = io.StringIO()

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "contracts/capstone_liggett_2002.contract"
 TERMINATION = "examples/termination_without_cause.json"
 
-KEYS = {"as_of", "granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired",
+KEYS = {"schema_version", "as_of", "granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired",
         "exercise_deadline", "sale_blocked", "violations", "clauses"}
 
 
@@ -256,7 +256,7 @@ def test_eval_json_for_several_dates():
     result = run("eval", CONTRACT, "--timeline", TERMINATION, "--format", "json",
                  "--as-of", "2004-03-20", "--as-of", "2004-11-21", "--as-of", "2004-11-22")
     assert result.returncode == 0, result.stderr
-    payload = json.loads(result.stdout)
+    payload = json.loads(result.stdout)["evaluations"]
     assert isinstance(payload, list) and len(payload) == 3
     assert all(set(item) == KEYS for item in payload)
     assert [item["as_of"] for item in payload] == ["2004-03-20", "2004-11-21", "2004-11-22"]
@@ -309,7 +309,8 @@ def test_eval_a_violation_is_output_not_an_error(tmp_path):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["exercised"] == 0
-    assert [(v["index"], v["event"], v["rule"]) for v in payload["violations"]] == [(0, "exercise", "whole_shares")]
+    assert [(v["index"], v["event"], v["clause"]["clause"]) for v in payload["violations"]] == \
+        [(0, "exercise", "whole_shares")]
     text = run("eval", CONTRACT, "--timeline", path, "--as-of", "2003-12-01")
     assert text.returncode == 0 and "violations: 1" in text.stdout and "events[0]" in text.stdout
 
