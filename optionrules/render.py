@@ -74,6 +74,22 @@ def evaluations_table(results: Sequence[Evaluation], heading: str) -> str:
     return "\n".join(lines)
 
 
+def evaluations_csv(results: Sequence[Evaluation]) -> str:
+    """A row per as-of date: every figure, and how many events the contract did not allow."""
+    import csv
+    import io
+
+    from optionrules.values import csv_value
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    figures = results[0].reported if results else ()
+    writer.writerow(["as_of", *(f.name for f in figures), "violations"])
+    for r in results:
+        writer.writerow([r.as_of.isoformat(), *(csv_value(r.values[f.name]) for f in figures), len(r.violations)])
+    return out.getvalue()
+
+
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A plain text table: text columns to the left, figures to the right."""
     widths = [max(len(str(c)), *(len(str(row[i])) for row in rows)) for i, c in enumerate(columns)]

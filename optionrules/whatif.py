@@ -138,6 +138,14 @@ class AsOf:
     days: int = 0
 
     @classmethod
+    def default(cls, varies: Sequence[Vary]) -> AsOf:
+        """Without an as-of date: the day of the varied event (event+0), or today where no date is varied (only
+        attributes or readings)."""
+        if any(v.event is not None and v.field == "date" for v in varies):
+            return cls.parse("event+0", varies)
+        return cls(fixed=date.today())
+
+    @classmethod
     def parse(cls, text: str, varies: Sequence[Vary]) -> AsOf:
         match = re.match(r"^\s*([A-Za-z_]\w*)\s*([+-]\s*\d+)?\s*$", text)
         if match is None:

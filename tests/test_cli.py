@@ -14,6 +14,8 @@ granted and commencing 2002-11-21, vesting 3,840,000 / 48 = 80,000 on the 21st o
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -476,3 +478,72 @@ def test_kinds_lists_overrides_exceptions_and_the_expressions_of_the_grammar():
         assert f"{function}(" in out, function
     for unit in re.search(r"^UNIT\.2: /\((.*)\)s\?", grammar, re.M).group(1).split("|"):
         assert f"`{unit}`" in out, unit
+
+
+# ---- consistency: every date explained, defaults that make sense, counts and fractions as people write them ----
+
+
+def test_explain_explains_each_as_of_date():
+    result = run("explain", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20", "--as-of", "2004-11-22")
+    assert result.returncode == 0, result.stderr
+    assert "As of 2004-03-20, after 1 event:" in result.stdout and "As of 2004-11-22, after 1 event:" in result.stdout
+    payload = json.loads(run("explain", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20",
+                             "--as-of", "2004-11-22", "--format", "json").stdout)
+    first, second = payload["explanations"]
+    assert (first["as_of"], second["as_of"]) == ("2004-03-20", "2004-11-22")
+    expired = {f["figure"]: f["value"] for f in second["figures"]}["expired"]
+    assert expired == 1_263_448  # the vested shares, not exercised by 2004-11-21
+
+
+def test_whatif_varying_only_a_reading_is_as_of_today_without_a_date():
+    from datetime import date
+
+    result = run("whatif", CONTRACT, "--timeline", TERMINATION, "--vary", "assume pro_rata_days=exclusive,inclusive",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert "varied date" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {row["as_of"] for row in rows} == {date.today().isoformat()}
+    # pro rata of the 29 days from 2004-02-21: exclusive 23 days, floor(80,000 x 23 / 29) = 63,448; inclusive 24,
+    # floor(80,000 x 24 / 29) = floor(66,206.9) = 66,206; on top of 15 x 80,000 = 1,200,000
+    assert [row["vested"] for row in rows] == ["1263448", "1266206"]
+
+
+def test_eval_csv_a_row_per_date():
+    result = run("eval", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20", "--as-of", "2004-11-22",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["as_of"] for row in rows] == ["2004-03-20", "2004-11-22"]
+    # exercisable until 2004-11-21: the 1,263,448 vested shares are exercisable, then expired
+    assert [(row["exercisable"], row["expired"]) for row in rows] == [("1263448", "0"), ("0", "1263448")]
+    assert [row["exercise_deadline"] for row in rows] == ["2004-11-21"] * 2
+    assert [row["violations"] for row in rows] == ["0", "0"]
+
+
+def test_fractions_of_a_share_print_as_decimals(tmp_path):
+    # 96,001 shares in 2 yearly installments, not rounded: 96,001 / 2 = 48,000.5 vest on 2025-01-15
+    from tests.test_readme import CONTRACTS
+
+    text = CONTRACTS[0].replace("shares: 4,800", "shares: 96,001").replace("installments: 48", "installments: 2") \
+        .replace("every: 1 month", "every: 1 year").replace("rounding: down", "rounding: none") \
+        .replace("vested: 1,200", "vested: 48,000.5")
+    path = tmp_path / "fraction.contract"
+    path.write_text(text, encoding="utf-8")
+    assert run("test", path).stdout.strip() == "1 passed, 0 failed"
+    shown = run("eval", path, "--as-of", "2025-02-01").stdout
+    assert re.search(r"vested\s+48,000\.5\b", shown) and "/2" not in shown
+    assert "96001/2" not in run("explain", path, "--as-of", "2025-02-01").stdout
+
+
+def test_counts_have_thousands_separators(tmp_path):
+    form = tmp_path / "acme_option_form.contract"
+    for name in ("acme_option_form.contract", "acme_2021_plan.contract"):
+        (tmp_path / name).write_text((ROOT / "contracts" / "acme" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    grants = tmp_path / "grants.csv"
+    rows = [f"G-{n},Ann,4800,2021-01-15,2021-01-15,USD 1.00" for n in range(1000)]
+    grants.write_text("id,optionee,shares,grant_date,commencement,exercise_price\n" + "\n".join(rows) + "\n",
+                      encoding="utf-8")
+    result = run("check", form, "--grants", grants)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "checked 1 file and 1,000 grants: no problems"

@@ -67,6 +67,10 @@ def test_eval_of_several_dates_and_a_violation_through_the_command(tmp_path):
                                "--format", "json").stdout)
     valid("explain", explained)
     assert explained["violations"] == payload["evaluations"][0]["violations"]
+    several = json.loads(run("explain", CONTRACT, "--timeline", timeline, "--as-of", "2004-04-02", "--as-of",
+                             "2004-11-22", "--format", "json").stdout)
+    valid("explain", several)
+    assert [e["as_of"] for e in several["explanations"]] == ["2004-04-02", "2004-11-22"]
 
 
 def test_whatif_and_schedule_through_the_command():
