@@ -196,9 +196,9 @@ REFERENCES = {
 # How each node of the typed tree is written, for `optionrules kinds` (a test sees that every node has a line,
 # and every operator of the grammar is listed).
 SYNTAX: dict[type, tuple[str, tuple[str, ...]]] = {
-    Const: ("literals", ("dates `2002-11-21`", "durations `30 days`, in " + _words(UNITS) + " (or plural)",
-                         "numbers `3,840,000`, `3_840_000`, `2.50`; fractions `1/48`; percentages `25%`",
-                         "money `USD 1.01`; text `\"...\"`; an enum's member",
+    Const: ("literals", ("dates `2025-01-15`", "durations `30 days`, in " + _words(UNITS) + " (or plural)",
+                         "numbers `48,000`, `48_000`, `2.50`; fractions `1/48`; percentages `25%`",
+                         "money `USD 0.50`; text `\"...\"`; an enum's member",
                          "the grant's constants (`shares`, `grant_date`, `commencement`, `expiration`, ...)")),
     Ref: ("names", tuple(REFERENCES[kind] for kind in RefKind)),
     Arith: ("arithmetic", (_words(tuple(ArithOp)) + ", exact",
