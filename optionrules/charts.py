@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from optionrules.schedule import VestingTable
+    from optionrules.timeline import Event
     from optionrules.whatif import WhatIf
 
 INSTALL_HINT = "charts need matplotlib: pip install 'optionrules[plot]'"
@@ -103,6 +104,8 @@ def sweep_chart(sweep: WhatIf, figure: str = "exercisable") -> Chart:
         if len({row[x] for row in sweep.rows}) == 1 or not isinstance(sweep.rows[0][x], date):
             _bars(axes, sweep, figure)
         else:
+            days = [row[x] for row in sweep.rows]
+            _mark(axes, [e for e in sweep.events if min(days) <= e.date <= max(days)])  # those in the sweep's span
             _lines(axes, _merged(series), others)
             axes.set_xlabel(x)
         axes.set_ylabel(f"{figure} (shares)")
@@ -146,17 +149,21 @@ def schedule_chart(table: VestingTable, figures: Sequence[str] = ("vested", "exe
         for n, (label, points) in enumerate(_merged(series).items()):
             axes.plot([p[0] for p in points], [p[1] for p in points], label=label, drawstyle="steps-post",
                       color=f"C{n}", linewidth=_width(n), linestyle=DASHES[n % len(DASHES)], zorder=2 + n)
-        for n, event in enumerate(table.events):
-            axes.axvline(event.date, color="0.4", linestyle="--", linewidth=1,
-                         label="events" if n == 0 else None)
-            axes.annotate(event.name, (event.date, 1), xycoords=("data", "axes fraction"), rotation=90,
-                          va="top", ha="right", fontsize="small", color="0.3")
+        _mark(axes, table.events)
         axes.set_title(table.title)
         axes.set_xlabel("date")
         axes.set_ylabel("shares")
         axes.legend(fontsize="small")
         _finish(axes)
     return Chart(chart)
+
+
+def _mark(axes: Any, events: Sequence[Event]) -> None:
+    """The timeline's events as vertical lines, each named."""
+    for n, event in enumerate(events):
+        axes.axvline(event.date, color="0.4", linestyle="--", linewidth=1, label="events" if n == 0 else None)
+        axes.annotate(event.name, (event.date, 1), xycoords=("data", "axes fraction"), rotation=90, va="top",
+                      ha="right", fontsize="small", color="0.3")
 
 
 def _finish(axes: Any) -> None:

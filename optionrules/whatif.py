@@ -185,6 +185,7 @@ class WhatIf:
     columns: list[str]
     figures: tuple[str, ...]  # the contract's figures but `granted`
     rows: list[dict[str, Any]]
+    events: tuple[Event, ...] = ()  # the base timeline's (a chart marks them)
 
     @property
     def header(self) -> list[str]:
@@ -260,7 +261,7 @@ def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: 
         if progress is not None:
             progress(n + 1, total)
     figures = tuple(f.name for f in contract.model.figures if f.name != "granted")
-    return WhatIf([v.label for v in varies], figures, rows)
+    return WhatIf([v.label for v in varies], figures, rows, base.events)
 
 
 def _too_many(size: str, max_rows: int) -> WorkTooLarge:

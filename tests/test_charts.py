@@ -89,3 +89,14 @@ def test_a_chart_shows_itself_in_a_notebook(reference):
     chart = reference.schedule([]).plot()
     assert chart._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "<svg" in chart._repr_svg_()
+
+
+def test_a_sweep_marks_the_base_timeline_s_events_in_its_span(reference):
+    base = [{"date": "2004-02-01", "event": "exercise", "shares": 100_000, "method": "cash"},
+            {"date": "2010-01-01", "event": "exercise", "shares": 1, "method": "cash"}]  # after the sweep: not marked
+    chart = reference.whatif(base, ["termination.date=2003-11-21..2004-11-21 step 1 month",
+                                    "termination.reason=without_cause,cause"], "event+0").plot()
+    (event,) = [line for label, line in lines_of(chart).items() if label == "events"]
+    assert list(event.get_xdata()) == [date(2004, 2, 1)] * 2
+    (axes,) = chart.figure.axes
+    assert [t.get_text() for t in axes.texts] == ["exercise"]
