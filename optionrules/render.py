@@ -141,8 +141,22 @@ def kinds_text() -> str:
             lines.append(f"    {key.name:<18} {key.reads}, {flag}{doc}")
         lines.append("")
     lines.append(f"Every clause may also carry `{SAYS}: \"...\"`, the agreement's own words.")
-    lines += ["", *_bases_text(), "", *expressions_text()]
+    lines += ["", *_required_text(), "", *_bases_text(), "", *expressions_text()]
     return "\n".join(lines)
+
+
+def _required_text() -> list[str]:
+    """The clauses every agreement (and form) of each award type has, from the registry of kinds."""
+    from optionrules.figures import AwardType
+
+    lines = ["What every agreement needs: a header first (agreement, plan or form), and by its award type:"]
+    for award in AwardType:
+        needed = [kind.name for kind in KINDS.values() if award in kind.required]
+        lines.append(f"    {award:<18} {', '.join(needed)}")
+    lines += ["A vesting schedule needs a service clause. For options and RSUs, every case of the event that ends",
+              "service (each value of its enum attributes) needs exactly one rule on it: one that sets",
+              "`exercisable_until` or says `forfeit: all` (for RSUs, any `forfeit`)."]
+    return lines
 
 
 def _bases_text() -> list[str]:

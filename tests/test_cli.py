@@ -460,9 +460,14 @@ def test_kinds_lists_the_clause_kinds():
 
 def test_kinds_lists_overrides_exceptions_and_the_expressions_of_the_grammar():
     from optionrules.expressions import EXPRESSIONS, FUNCTIONS, SYNTAX
+    from optionrules.figures import AwardType
+    from optionrules.kinds import KINDS
 
     out = run("kinds").stdout
     assert "overrides PLAN.CLAUSE" in out and "exception to PLAN.RULE" in out
+    for award in AwardType:  # the clauses each award type requires, as the checker requires them
+        (line,) = [line for line in out.splitlines() if line.split()[:1] == [str(award)]]
+        assert line.split(None, 1)[1].split(", ") == [k.name for k in KINDS.values() if award in k.required]
     assert set(SYNTAX) == set(EXPRESSIONS)  # every node of the typed tree is described
     grammar = (ROOT / "grammar" / "optionrules.lark").read_text(encoding="utf-8")
     expressions = grammar[grammar.index("?expr:"):]  # the expressions, the literals, the terminals
