@@ -83,10 +83,13 @@ def shell(command: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[st
 def test_the_github_actions_steps_run_as_written(tmp_path):
     (workflow,) = fenced_after("<!-- GitHub Actions")
     steps = re.findall(r"^\s*- run: (.*)$", workflow, re.M)
-    # the install step names a checkout; the package is installed so here (the test runs from its checkout)
-    assert steps[0] == "pip install -e path/to/optionrules"
-    assert "git+" not in workflow
+    # the install step names a checkout: pip would install this one (a dry run: the package is installed so here,
+    # the test runs from its checkout)
+    assert steps[0] == "pip install -e path/to/optionrules" and "git+" not in workflow
     work = repository(tmp_path)
+    install = steps[0].replace("pip", f"{sys.executable} -m pip", 1).replace("path/to/optionrules", str(ROOT))
+    dry = shell(f"{install} --dry-run --no-deps", work)
+    assert dry.returncode == 0 and "Would install optionrules-" in dry.stdout, dry.stdout + dry.stderr
     result = shell("\n".join(steps[1:]), work)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "checked 3 files: no problems" in result.stdout
