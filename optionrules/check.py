@@ -18,7 +18,7 @@ from optionrules.compose import SAMPLE_VALUES, Composition, compose
 from optionrules.errors import Diagnostic, Problems, Span, did_you_mean
 from optionrules.expressions import EXPRESSIONS, TExpr, Typer, reads_parameters
 from optionrules.figures import ALL_AWARDS, AwardType
-from optionrules.fold import Known, NotConstant, divisions_by_zero, value
+from optionrules.fold import Known, NotConstant, divisions_by_zero, truth, value
 from optionrules.kinds import (
     KINDS,
     SAYS,
@@ -80,6 +80,10 @@ class Checker:
         self.broken_kinds = {kind for kind, _ in composition.broken}
         self.silenced = {name for _, name in composition.broken if name}  # and names whose declaration failed
         self.failed: set[tuple[str, str | None]] = set()  # (kind, event) of the clauses that did not check
+        # the rules that did not check but whose event and condition did: each still covers the cases it names
+        # (no "no rule says what ..." for them), (event, condition)
+        self.covering: list[tuple[str, TExpr | None]] = []
+        self.failed_rules: dict[str, int] = {}  # event -> how many rules on it did not check
         self.record_of: dict[int, Clause] = {}  # id(clause) -> its checked record
         self.symbols: dict[str, TExpr | None] = {}  # a form on its own: constants its parameters give (Scope)
 
@@ -322,7 +326,7 @@ class Checker:
         self._check_source()
         service = model.one(Service)
         if service is not None and "grant" in present and "rule" not in self.broken_kinds \
-                and ("rule", service.ends_on) not in self.failed and award is not AwardType.RESTRICTED_STOCK:
+                and not self._unread_cases(service.ends_on) and award is not AwardType.RESTRICTED_STOCK:
             self._check_coverage(service)  # restricted stock: the shares are owned; the end of service stops releases
 
     def _check_source(self) -> None:
@@ -360,6 +364,11 @@ class Checker:
             what = "the vesting schedules and milestones" if self.model.all(Milestone) else "the vesting schedules"
             self.error(f"{what} vest {parts} = {total:,} shares, not the {grant.shares:,} granted", clause.kind_span)
 
+    def _unread_cases(self, event: str) -> bool:
+        """A rule on the event did not check and its cases are not known (its `when` or its event in error)."""
+        covered = sum(on == event for on, _ in self.covering)
+        return ("rule", event) in self.failed and covered < self.failed_rules.get(event, 0)
+
     def _check_coverage(self, service: Service) -> None:
         """Every case of the service-ending event is decided by exactly one rule (under the default readings)."""
         cases = self.model.enum_cases(service.ends_on)
@@ -372,6 +381,9 @@ class Checker:
             case = " and ".join(f"{k} = {v}" for k, v in values.items()) or "every case"
             known = Known(readings, values, self.missing_day())
             deciders = [r for r in deciding if r.applies(known) is True]
+            if any(on == service.ends_on and (condition is None or truth(condition, known) is not False)
+                   for on, condition in self.covering):
+                continue  # a rule in error decides it: its error is the one to fix
             if not deciders:
                 settles = self.model.one(Settlement) is not None
                 self.error(f"no rule says what {service.ends_on} with {case} does to the option", clause.kind_span,
@@ -421,6 +433,7 @@ class ClauseReading:
         self.model = checker.model
         self.constants: Mapping[str, tuple[Type, object]] = checker.constants
         self.trigger: str | None = None
+        self.condition: TExpr | None = None  # its `when`, typed
         self.field: str | None = None  # the key being read
         self.symbolic: dict[str, TExpr] = {}  # its fields that a form's parameters give (Clause.symbolic)
 
@@ -434,6 +447,10 @@ class ClauseReading:
         checker = self.checker
         if record is None:
             checker.failed.add((kind.name, self.trigger))
+            if kind.name == "rule" and self.trigger is not None:
+                checker.failed_rules[self.trigger] = checker.failed_rules.get(self.trigger, 0) + 1
+                if self.clause.condition is None or self.condition is not None:
+                    checker.covering.append((self.trigger, self.condition))
             checker._undefine(kind)
             if kind.declares and self.clause.name is not None:
                 checker.silenced.add(self.clause.name.id)  # a declaration that failed: its name is not reported
@@ -452,7 +469,7 @@ class ClauseReading:
             fields["event"] = self.trigger
         ok = True
         if kind.condition and clause.condition is not None:
-            fields["condition"] = self.typer(runtime=True).expect(clause.condition, BOOL, "`when`")
+            fields["condition"] = self.condition = self.typer(runtime=True).expect(clause.condition, BOOL, "`when`")
             ok = fields["condition"] is not None
         for key in kind.keys:
             entry = clause.entry(key.name)

@@ -156,8 +156,9 @@ def _parser() -> argparse.ArgumentParser:
                                    description="Replay a timeline of events against a contract and report "
                                                "vested, exercised, exercisable, unvested, forfeited, expired, "
                                                "the exercise deadline, whether sales are blocked, and violations.")
-    _add_query(evaluate, several=True)
-    evaluate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    _add_query(evaluate)
+    evaluate.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                          help="output format (csv: a row per date, every figure and the count of violations)")
     evaluate.set_defaults(run=_eval)
 
     explain = commands.add_parser("explain", help="explain each figure: the clauses, events, values and assumptions",
@@ -165,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
                                               "expired, exercise deadline, sale blocked) and each violation: the "
                                               "clauses that produced it, on which events, with which intermediate "
                                               "values; and which assumptions mattered.")
-    _add_query(explain, several=False)
+    _add_query(explain)
     explain.add_argument("--format", choices=("text", "json"), default="text", help="a memo, or a JSON tree")
     explain.set_defaults(run=_explain)
 
@@ -181,8 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--vary", action="append", required=True, metavar="SPEC",
                        help="EVENT.date=START..END [step N days|weeks|months|years], EVENT.date=D1,D2, "
                             "EVENT.ATTR=V1,V2 or 'assume NAME=R1,R2' (repeatable)")
-    sweep.add_argument("--as-of", default="event+0", dest="as_of", metavar="event+N|DATE",
-                       help="N days after the varied event (default: event+0), or a fixed date")
+    sweep.add_argument("--as-of", dest="as_of", metavar="event+N|DATE",
+                       help="N days after the varied event, or a fixed date (default: event+0, or today where no "
+                            "date is varied)")
     _add_assume(sweep)
     _add_grants(sweep)
     sweep.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
@@ -213,6 +215,9 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("paths", nargs="+", metavar="PATH", help="a .contract file or a directory")
     test.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
     test.add_argument("-v", "--verbose", action="store_true", help="print each example that passes too")
+    test.add_argument("--with-dependents", action="store_true",
+                      help="also run the agreements under --root (default: the current folder) that use a PATH, "
+                           "through `uses` or `form:`, directly or not (a changed plan re-tests its grants)")
     _add_root(test)
     test.set_defaults(run=_test)
 
@@ -259,17 +264,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_query(parser: argparse.ArgumentParser, several: bool) -> None:
+def _add_query(parser: argparse.ArgumentParser) -> None:
     """A contract, a timeline and as-of dates: what eval and explain ask about."""
     parser.add_argument("contract", metavar="CONTRACT", help="the .contract file")
     parser.add_argument("--timeline", metavar="FILE.json",
                         help='the events: {"events": [{"date": ..., "event": ..., ...}]}, or - for standard input '
                              "(default: none)")
-    if several:
-        parser.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
-                            help="the date to report on (repeatable; default: today)")
-    else:
-        parser.add_argument("--as-of", metavar="DATE", type=_date, dest="as_of", help="the date (default: today)")
+    parser.add_argument("--as-of", action="append", metavar="DATE", type=_date, dest="as_of",
+                        help="the date to report on (repeatable: each date in turn; default: today)")
     _add_assume(parser)
     _add_grants(parser)
     _add_root(parser)
@@ -371,17 +373,22 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
-def _check_summary(checked: int, files: int, unsearchable: int, problems: int, grants: int | None) -> str:
-    """`checked 3 files: no problems`; never "no problems" where a file or folder was not read."""
-    def count(n: int, noun: str) -> str:
-        return f"{n} {noun}{'' if n == 1 else 's'}"
+def _counted(n: int, noun: str) -> str:
+    """`1 file`, `10,000 grants`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
-    made = f" and {count(grants, 'grant')}" if grants is not None else ""
+
+def _check_summary(checked: int, files: int, unsearchable: int, problems: int, grants: int | None) -> str:
+    """`checked 3 files: no problems`; never "no problems" (nor "0 problems") where a file or folder was not
+    read."""
+    made = f" and {_counted(grants, 'grant')}" if grants is not None else ""
     if checked == files and not unsearchable:
-        return f"checked {count(files, 'file')}{made}: {count(problems, 'problem') if problems else 'no problems'}"
-    unread = [f"{files - checked} could not be read"] if checked < files else []
-    unread += [f"{count(unsearchable, 'folder')} could not be searched"] if unsearchable else []
-    return f"checked {checked} of {count(files, 'file')}{made}: {count(problems, 'problem')}; {'; '.join(unread)}"
+        found = _counted(problems, "problem") if problems else "no problems"
+        return f"checked {_counted(files, 'file')}{made}: {found}"
+    said = [_counted(problems, "problem")] if problems else []  # "0 problems" would read as all clear
+    said += [f"{files - checked:,} could not be read"] if checked < files else []
+    said += [f"{_counted(unsearchable, 'folder')} could not be searched"] if unsearchable else []
+    return f"checked {checked:,} of {_counted(files, 'file')}{made}: {'; '.join(said)}"
 
 
 # ---- eval -----------------------------------------------------------------------------------
@@ -427,7 +434,7 @@ def _timeline(contract: Any, path: str | None) -> Any:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from optionrules.render import evaluation_text, evaluations_table
+    from optionrules.render import evaluation_text, evaluations_csv, evaluations_table
 
     contract = _load(args)
     timeline = _timeline(contract, args.timeline)
@@ -435,23 +442,32 @@ def _eval(args: argparse.Namespace) -> int:
     dates = args.as_of or [date.today()]
     results = contract.evaluate_many(timeline, dates, assume)
     if args.format == "json":
-        payload = [r.to_dict() for r in results]
-        _print_json(payload[0] if len(payload) == 1 else payload)
+        _print_dated_json([r.to_dict() for r in results], "evaluations")
+        return EXIT_OK
+    if args.format == "csv":
+        _say(evaluations_csv(results).rstrip("\n"))
         return EXIT_OK
     heading = one_line(contract.model.heading)
     _say(evaluation_text(results[0], heading) if len(results) == 1 else evaluations_table(results, heading))
     return EXIT_OK
 
 
+def _print_dated_json(payloads: list[dict[str, Any]], key: str) -> None:
+    """One as-of date: its object; several: an object holding them under `key` (see optionrules/schemas)."""
+    from optionrules.schemas import versioned
+
+    _print_json(payloads[0] if len(payloads) == 1 else versioned({key: payloads}))
+
+
 def _explain(args: argparse.Namespace) -> int:
     contract = _load(args)
     timeline = _timeline(contract, args.timeline)
     assume = _readings(contract, args.assume)
-    explanation = contract.explain(timeline, args.as_of or date.today(), assume)
+    explanations = [contract.explain(timeline, day, assume) for day in args.as_of or [date.today()]]
     if args.format == "json":
-        _print_json(explanation.to_dict())
+        _print_dated_json([e.to_dict() for e in explanations], "explanations")
     else:
-        _say(explanation.text())
+        _say("\n\n".join(e.text() for e in explanations))
     return EXIT_OK
 
 
@@ -572,28 +588,22 @@ def _contract_files(args: argparse.Namespace) -> list[Path]:
 def _test(args: argparse.Namespace) -> int:
     import time
 
-    from optionrules.check import check_source
     from optionrules.contract import Contract
     from optionrules.errors import render_all
     from optionrules.examples import ExampleResult, junit_xml, run_examples
-    from optionrules.files import check_output, display_name, read_source, write_text
+    from optionrules.files import check_output, write_text
 
     if args.junit_xml:
         check_output(args.junit_xml, "JUnit report")  # before any work
     started = time.perf_counter()
-    passed = failed = 0
+    passed = failed = unchecked = 0
     suites: list[tuple[str, list[ExampleResult], list[str]]] = []
-    for path in _contract_files(args):
-        text, problems = read_source(path)
-        if text is None:
-            raise InputError(render_all(problems))
-        name = display_name(path)
-        model, diagnostics = check_source(text, name)
+    for name, model, diagnostics in _tested(args):
         if diagnostics:
             _say(render_all(diagnostics, model.sources))
         diagnostics = [d for d in diagnostics if d.severity == "error"]  # warnings shown, not failures
         if diagnostics:
-            failed += 1
+            unchecked += 1
             suites.append((name, [], [d.render(model.sources) for d in diagnostics]))
             continue
         if model.role != "agreement":
@@ -609,8 +619,50 @@ def _test(args: argparse.Namespace) -> int:
         suites.append((name, results, []))
     if args.junit_xml:
         write_text(args.junit_xml, junit_xml(suites, time.perf_counter() - started), "JUnit report")
-    print(f"{passed} passed, {failed} failed")
+    not_checked = f"; {_counted(unchecked, 'file')} {'does' if unchecked == 1 else 'do'} not check" if unchecked else ""
+    print(f"{passed:,} passed, {failed:,} failed{not_checked}")
+    if unchecked:  # input that means nothing, as for eval, verify and fmt (the report says which, as an error)
+        return EXIT_INPUT
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _tested(args: argparse.Namespace) -> list[tuple[str, Any, list[Any]]]:
+    """The contracts `test` runs, checked: those named, and with --with-dependents those under the root that use
+    one of them (through their plans and forms, at any depth)."""
+    named = _contract_files(args)
+    contracts = [_checked(path) for path in named]
+    if args.with_dependents:
+        changed = {os.path.realpath(path) for path in named}
+        for path in _under_root(args):
+            if os.path.realpath(path) not in changed:
+                name, model, diagnostics = _checked(path)
+                if model.role == "agreement" and changed & {os.path.realpath(used) for used in model.sources}:
+                    contracts.append((name, model, diagnostics))
+    return contracts
+
+
+def _checked(path: Path) -> tuple[str, Any, list[Any]]:
+    from optionrules.check import check_source
+    from optionrules.errors import render_all
+    from optionrules.files import display_name, read_source
+
+    text, problems = read_source(path)
+    if text is None:
+        raise InputError(render_all(problems))
+    name = display_name(path)
+    model, diagnostics = check_source(text, name)
+    return name, model, diagnostics
+
+
+def _under_root(args: argparse.Namespace) -> list[Path]:
+    """Every contract under --root, or the current folder."""
+    from optionrules.errors import render_all
+    from optionrules.files import contract_files
+
+    paths, unsearchable = contract_files([args.root or "."])
+    if unsearchable:
+        raise InputError(render_all(unsearchable))
+    return paths
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -708,7 +760,7 @@ def _fmt(args: argparse.Namespace) -> int:
             _say("".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), name,
                                               f"{name} (formatted)")).rstrip("\n"))
         if changed:
-            print(f"{len(changed)} of {len(formatted)} file(s) would be reformatted")
+            print(f"{len(changed):,} of {_counted(len(formatted), 'file')} would be reformatted")
         return EXIT_FINDINGS if changed else EXIT_OK
     if args.write:
         changed = _each_file_once(changed)

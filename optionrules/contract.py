@@ -42,6 +42,11 @@ class Contract:
     def __repr__(self) -> str:
         return f"<Contract {self.model.name or self.model.file}>"
 
+    def _repr_html_(self) -> str:
+        from optionrules.render import contract_html
+
+        return contract_html(self.model)
+
     @property
     def name(self) -> str | None:
         return self.model.name
@@ -96,17 +101,21 @@ class Contract:
         }
         return explain(self.model, plan, self.timeline(events), _as_of(as_of), alternatives)
 
-    def whatif(self, events: Any = (), vary: Sequence[str | Vary] = (), as_of: str | date = "event+0",
+    def whatif(self, events: Any = (), vary: Sequence[str | Vary] = (), as_of: str | date | None = None,
                assume: Mapping[str, str] | None = None, progress: Progress | None = None,
                max_rows: int = MAX_ROWS) -> WhatIf:
         """Every combination of the varied values (see `optionrules.whatif`); raises QueryError for bad specs,
-        WorkTooLarge for a sweep of more than `max_rows` rows."""
+        WorkTooLarge for a sweep of more than `max_rows` rows. Without `as_of`: the varied event's day (event+0),
+        or today where no date is varied."""
         if isinstance(vary, str):
             vary = [vary]
         varies = [v if isinstance(v, Vary) else parse_vary(v, self, max_rows) for v in vary]
         if not varies:
             raise QueryError("vary at least one thing: EVENT.date=..., EVENT.ATTRIBUTE=V1,V2 or assume NAME=R1,R2")
-        when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
+        if as_of is None:
+            when = AsOf.default(varies)
+        else:
+            when = AsOf(fixed=as_of) if isinstance(as_of, date) else AsOf.parse(as_of, varies)
         return whatif(self, self.timeline(events), varies, when, dict(assume or {}), progress, max_rows)
 
     def schedule(self, events: Any = (), assume: Mapping[str, str] | None = None) -> VestingTable:

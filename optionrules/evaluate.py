@@ -74,8 +74,8 @@ class Violation:
     why: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "event": self.event, "index": self.index,
-                "clause": self.clause.citation, "rule": self.clause.name, "why": self.why}
+        return {"date": self.date.isoformat(), "event": self.event, "index": self.index, "why": self.why,
+                "clause": self.clause.to_dict()}
 
 
 @record
@@ -144,6 +144,11 @@ class Evaluation:
         except KeyError:
             raise AttributeError(f"an evaluation of {_a(self.award)} has no figure {name!r}") from None
 
+    def _repr_html_(self) -> str:
+        from optionrules.render import evaluation_html
+
+        return evaluation_html(self)
+
     def figures(self) -> dict[str, Any]:
         """The figures but `granted`, by name, in the table's order."""
         return {name: value for name, value in self.values.items() if name != "granted"}
@@ -172,16 +177,18 @@ class Evaluation:
                 for name, refs in sources.items() if name in values}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object `optionrules eval` prints."""
+        """The JSON object `optionrules eval` prints (schemas/eval.json)."""
+        from optionrules.schemas import versioned
+
         sources = self.sources
-        return {
+        return versioned({
             "as_of": self.as_of.isoformat(),
             **{figure.name: figure.to_json(self.values[figure.name]) for figure in self.reported},
             "violations": [v.to_dict() for v in self.violations],
             **({"waiting_for": [w.to_dict() for w in self.waiting_for]} if self.waiting_for else {}),
             "clauses": {name: [ref.to_dict() for ref in dict.fromkeys(refs)] for name, refs in sources.items()
                         if name != "granted"},
-        }
+        })
 
 
 _ALWAYS_CITED = ("vested", "_deadline", "sale_blocked")  # figures cited whatever their value

@@ -121,7 +121,10 @@ class Explanation:
     impacts: list[Impact]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The JSON object `optionrules explain` prints (schemas/explain.json)."""
+        from optionrules.schemas import versioned
+
+        return versioned({
             "contract": self.title,
             "as_of": self.as_of.isoformat(),
             "events": [{"index": e.index, **e.to_dict()} for e in self.events],
@@ -129,7 +132,7 @@ class Explanation:
             "violations": [v.to_dict() for v in self.result.violations],
             **({"waiting_for": [w.to_dict() for w in self.result.waiting_for]} if self.result.waiting_for else {}),
             "assumptions": [impact.to_dict() for impact in self.impacts],
-        }
+        })
 
     def text(self) -> str:
         """A short memo a lawyer can check against the agreement."""

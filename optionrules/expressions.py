@@ -17,7 +17,7 @@ from optionrules.figures import BY_NAME as FIGURES
 from optionrules.figures import AwardType
 from optionrules.records import record
 from optionrules.types import BOOL, DATE, DURATION, ERROR, MONEY, NUMBER, PERCENT, TEXT, UNDEFINED, Type, TypeKind
-from optionrules.values import Duration
+from optionrules.values import UNITS, Duration
 
 # ---- The typed tree ----------------------------------------------------------------------------------
 
@@ -178,6 +178,41 @@ class Call:
 
 TExpr = Union[Const, Ref, Arith, Negate, Compare, Logic, Not, Member, Order, Within, Call]
 EXPRESSIONS = get_args(TExpr)
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return " ".join(f"`{w}`" for w in words)
+
+
+REFERENCES = {
+    RefKind.ATTRIBUTE: "an attribute of the event the clause is on (`reason`)",
+    RefKind.EARLIER: "an earlier event's attribute (`termination.reason`: the last termination's; none if none)",
+    RefKind.EVENT: "an event's date (`termination`: the triggering event's, or its last occurrence)",
+    RefKind.FIGURE: "a figure on the event's date (`vested`; in an invariant, on every date)",
+    RefKind.ASSUMPTION: "an assumption: the reading taken (`pro_rata_days = inclusive`)",
+    RefKind.PARAMETER: "a form's parameter (the value a grant gives)",
+}
+
+# How each node of the typed tree is written, for `optionrules kinds` (a test sees that every node has a line,
+# and every operator of the grammar is listed).
+SYNTAX: dict[type, tuple[str, tuple[str, ...]]] = {
+    Const: ("literals", ("dates `2025-01-15`", "durations `30 days`, in " + _words(UNITS) + " (or plural)",
+                         "numbers `48,000`, `48_000`, `2.50`; fractions `1/48`; percentages `25%`",
+                         "money `USD 0.50`; text `\"...\"`; an enum's member",
+                         "the grant's constants (`shares`, `grant_date`, `commencement`, `expiration`, ...)")),
+    Ref: ("names", tuple(REFERENCES[kind] for kind in RefKind)),
+    Arith: ("arithmetic", (_words(tuple(ArithOp)) + ", exact",
+                           "a date plus or minus a duration (`termination + 90 days`)",
+                           "sums and products of numbers, money and percentages")),
+    Negate: ("negation", ("`-x`",)),
+    Compare: ("comparisons", (_words(tuple(CompareOp)) + " between two values of one type",)),
+    Logic: ("logic", (_words(tuple(LogicOp)) + " between conditions",)),
+    Not: ("not", ("`not CONDITION`",)),
+    Member: ("membership", ("`x in {a, b}`, `x not in {a, b}` (the values constants)",)),
+    Order: ("order", ("`a before b`, `a after b` (dates; an event stands for each of its occurrences)",)),
+    Within: ("within", ("`a within 12 months " + "|".join(tuple(Side)) + " b` (dates)",)),
+    Call: ("functions", tuple(FUNCTIONS.values())),
+}
 
 
 def subexpressions(expr: TExpr) -> Iterator[TExpr]:

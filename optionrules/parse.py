@@ -261,7 +261,7 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str, start: int,
             f"unexpected {_describe_token(token)}; expected {_expected(error.expected)}",
             Span(file, token.line or 1, token.column or 1, token.end_line or token.line or 1,
                  token.end_column or (token.column or 1) + 1),
-            hint=_key_hint(text[start:token.start_pos]) if set(error.expected) == {"COLON"} else None,
+            hint=_token_hint(token, error.expected, text[start:token.start_pos]),
         )
     expected = error.expected if isinstance(error, (UnexpectedToken, UnexpectedEOF)) else ()
     code = _COMMENT_OR_STRING.sub(lambda m: m[0] if m[0].startswith('"') else " " * len(m[0]), text[start:end])
@@ -281,6 +281,17 @@ def _describe_token(token: Token) -> str:
     if token.type in ("NAME", "STRING", "NUMBER", "DATE"):
         return f"{token.type.lower()} {text!r}"
     return repr(text)
+
+
+def _token_hint(token: Token, expected: Any, before: str) -> str | None:
+    """Why a token was not expected, where it can be said."""
+    if set(expected) == {"COLON"}:
+        return _key_hint(before)
+    entry = re.search(r",\s*([A-Za-z_]\w*)\s*$", _COMMENT_OR_STRING.sub(" ", before))
+    if token.type == "COLON" and entry:
+        return (f"entries are separated by line breaks, not commas: put `{entry.group(1)}: ...` on a line of "
+                "its own")
+    return None
 
 
 def _key_hint(before: str) -> str:

@@ -958,10 +958,11 @@ def _csv(rows: pa.Table) -> str:
 def _json(rows: pa.Table, about: Mapping[str, str]) -> str:
     import json
 
+    from optionrules.schemas import versioned
     from optionrules.values import json_value
 
     records = [{k: json_value(v) for k, v in r.items()} for r in rows.to_pylist()]
-    return json.dumps({**about, "rows": records}, indent=1, ensure_ascii=False, default=str)
+    return json.dumps(versioned({**about, "rows": records}), indent=1, ensure_ascii=False, default=str)
 
 
 def _write_parquet(rows: pa.Table, output: str) -> None:

@@ -17,7 +17,7 @@ from optionrules.evaluate import Evaluation, evaluate
 from optionrules.figures import Figure
 from optionrules.model import ClauseRef
 from optionrules.printer import show_value
-from optionrules.timeline import Timeline
+from optionrules.timeline import Event, Timeline
 from optionrules.trace import Trace
 from optionrules.values import csv_value, json_value, shift
 
@@ -56,13 +56,18 @@ class VestingTable:
     title: str
     figures: tuple[Figure, ...]
     rows: list[Change]
+    events: tuple[Event, ...] = ()  # the timeline's (a chart marks them)
 
     @property
     def header(self) -> list[str]:
         return ["date", *(f.name for f in _columns(self.figures)), "clauses"]
 
     def to_json(self) -> str:
-        return json.dumps([row.to_dict() for row in self.rows], indent=2, ensure_ascii=False)
+        """What `optionrules schedule --format json` prints (schemas/schedule.json)."""
+        from optionrules.schemas import versioned
+
+        payload = versioned({"contract": self.title, "rows": [row.to_dict() for row in self.rows]})
+        return json.dumps(payload, indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         out = io.StringIO()
@@ -106,7 +111,7 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
                    if previous is None or previous[f] != v}
         rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
         previous = figures
-    return VestingTable(title, plan.figures, rows)
+    return VestingTable(title, plan.figures, rows, timeline.events)
 
 
 def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:

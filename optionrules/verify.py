@@ -45,6 +45,7 @@ from optionrules.figures import AwardType, buckets
 from optionrules.kinds import Grant, Require, Rule
 from optionrules.limits import MAX_EVALUATIONS, WorkTooLarge, checked, cores, steps
 from optionrules.model import Model
+from optionrules.printer import show_value
 from optionrules.progress import Progress
 from optionrules.records import record
 from optionrules.timeline import Event, Timeline
@@ -210,11 +211,12 @@ class InvariantChecker:
         """The invariants that fail on one day, each with what it found."""
         parts = [f[name] for name in self.buckets]
         if sum(parts) != self.granted or min(parts) < 0:
-            shown = " + ".join(f"{name} {f[name]}" for name in self.buckets)
-            yield "partition", f"{shown} != granted {self.granted}"
+            shown = " + ".join(_figure(f, name) for name in self.buckets)
+            yield "partition", f"{shown} != granted {show_value(self.granted)}"
         vested = f[self.vesting]
         if vested < vested_before:
-            yield f"{self.vesting} never decreases", f"{self.vesting} fell from {vested_before} to {vested}"
+            yield f"{self.vesting} never decreases", \
+                f"{self.vesting} fell from {show_value(vested_before)} to {show_value(vested)}"
         match self.plan.award:
             case AwardType.OPTION:
                 yield from self._option(replay, f, day)
@@ -222,7 +224,7 @@ class InvariantChecker:
                 yield from _units(f)
             case AwardType.RESTRICTED_STOCK:
                 if f["held"] != self.granted - f["repurchased"]:
-                    yield "held = granted - repurchased", f"held {f['held']}, repurchased {f['repurchased']}"
+                    yield "held = granted - repurchased", f"{_figure(f, 'held')}, {_figure(f, 'repurchased')}"
             case _:
                 assert_never(self.plan.award)
         if self.own:
@@ -238,10 +240,11 @@ class InvariantChecker:
         bound = self.granted if self.plan.early_exercise else vested  # early exercise: unvested shares too
         if exercisable > bound - exercised - bought:
             yield "exercisable <= vested - exercised (granted - exercised with early exercise)", \
-                f"exercisable {exercisable} > {bound} - exercised {exercised} - repurchased {bought}"
+                f"exercisable {show_value(exercisable)} > {show_value(bound)} - exercised {show_value(exercised)} - " \
+                f"repurchased {show_value(bought)}"
         if self.plan.caps_windows and day > self.expiration and exercisable:
             yield "nothing exercisable after the expiration date", \
-                f"{exercisable} exercisable after {self.expiration.isoformat()}"
+                f"{show_value(exercisable)} exercisable after {self.expiration.isoformat()}"
         end = replay.service_end
         if end is not None and end <= min(day, self.expiration) and deadline is not None \
                 and deadline < end:  # a termination after the expiration ends nothing left
@@ -249,14 +252,19 @@ class InvariantChecker:
                 f"deadline {deadline.isoformat()} before the end of service {end.isoformat()}"
 
 
+def _figure(f: Mapping[str, Any], name: str) -> str:
+    """`vested 48,000.5`: a figure as a failure quotes it."""
+    return f"{name} {show_value(f[name])}"
+
+
 def _units(f: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     if f["settled"] > f["vested"]:
-        yield "settled <= vested", f"settled {f['settled']} > vested {f['vested']}"
+        yield "settled <= vested", f"{_figure(f, 'settled')} > {_figure(f, 'vested')}"
     if not 0 <= f["overdue"] <= f["unsettled"]:
-        yield "overdue <= unsettled", f"overdue {f['overdue']}, unsettled {f['unsettled']}"
+        yield "overdue <= unsettled", f"{_figure(f, 'overdue')}, {_figure(f, 'unsettled')}"
     if f["withheld"] + f["delivered"] != f["settled"] or min(f["withheld"], f["delivered"]) < 0:
         yield "settled = withheld + delivered", \
-            f"withheld {f['withheld']} + delivered {f['delivered']} != settled {f['settled']}"
+            f"{_figure(f, 'withheld')} + {_figure(f, 'delivered')} != {_figure(f, 'settled')}"
 
 
 def _as_ofs(events: Sequence[Event]) -> list[date]:

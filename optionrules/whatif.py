@@ -138,6 +138,14 @@ class AsOf:
     days: int = 0
 
     @classmethod
+    def default(cls, varies: Sequence[Vary]) -> AsOf:
+        """Without an as-of date: the day of the varied event (event+0), or today where no date is varied (only
+        attributes or readings)."""
+        if any(v.event is not None and v.field == "date" for v in varies):
+            return cls.parse("event+0", varies)
+        return cls(fixed=date.today())
+
+    @classmethod
     def parse(cls, text: str, varies: Sequence[Vary]) -> AsOf:
         match = re.match(r"^\s*([A-Za-z_]\w*)\s*([+-]\s*\d+)?\s*$", text)
         if match is None:
@@ -177,14 +185,18 @@ class WhatIf:
     columns: list[str]
     figures: tuple[str, ...]  # the contract's figures but `granted`
     rows: list[dict[str, Any]]
+    events: tuple[Event, ...] = ()  # the base timeline's (a chart marks them)
 
     @property
     def header(self) -> list[str]:
         return [*self.columns, "as_of", *self.figures]
 
     def to_json(self) -> str:
+        """What `optionrules whatif --format json` prints (schemas/whatif.json)."""
+        from optionrules.schemas import versioned
+
         rows = [{k: json_value(v) for k, v in row.items()} for row in self.rows]
-        return json.dumps(rows, indent=2, ensure_ascii=False)
+        return json.dumps(versioned({"varied": self.columns, "rows": rows}), indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         out = io.StringIO()
@@ -249,7 +261,7 @@ def whatif(contract: PlanSource, base: Timeline, varies: Sequence[Vary], as_of: 
         if progress is not None:
             progress(n + 1, total)
     figures = tuple(f.name for f in contract.model.figures if f.name != "granted")
-    return WhatIf([v.label for v in varies], figures, rows)
+    return WhatIf([v.label for v in varies], figures, rows, base.events)
 
 
 def _too_many(size: str, max_rows: int) -> WorkTooLarge:

@@ -90,7 +90,7 @@ def test_the_repurchase_price_is_money_in_every_output():
     r = STOCK.evaluate(bought, "2025-07-02")
     assert r.repurchase_price.amount == Decimal("77.50")  # 7,750 x USD 0.01 (lower than USD 0.50)
     assert r.to_dict()["repurchase_price"] == {"amount": "77.50", "currency": "USD"}
-    assert json.loads(STOCK.schedule(bought).to_json())[-1]["repurchase_price"]["amount"] == "77.50"
+    assert json.loads(STOCK.schedule(bought).to_json())["rows"][-1]["repurchase_price"]["amount"] == "77.50"
     assert "USD 77.50" in STOCK.schedule(bought).to_csv()
 
 

@@ -596,3 +596,42 @@ def test_every_kind_of_the_registry_is_listed_by_kinds():
         assert f"\n{name}" in text or text.startswith(name), name
         for key in kind.keys:
             assert f"    {key.name} " in text, (name, key.name)
+
+
+# ---- no cascades, and hints for what a first contract gets wrong -------------------------------------------
+
+
+def first_contract() -> str:
+    """The README's first contract (it checks clean): rules for termination with reason resignation and cause."""
+    from tests.test_readme import CONTRACTS
+
+    return CONTRACTS[0]
+
+
+def messages(text: str) -> list[str]:
+    _, diagnostics = optionrules.check_source(text, FILE)
+    return [d.message for d in diagnostics]
+
+
+def test_a_window_without_a_unit_is_the_only_error_not_its_rule_s_cases():
+    text = first_contract().replace("termination + 90 days", "termination + 90")
+    # the rule on resignation is in error: it still covers resignation, so no "no rule says ..." follows it
+    assert messages(text) == ["cannot add the event termination and a number"]
+
+
+def test_a_rule_in_error_does_not_hide_a_case_no_rule_covers():
+    text = first_contract().replace("termination + 90 days", "termination + 90")
+    start = text.index("rule for_cause")
+    text = text[:start] + text[text.index("}\n", start) + 2:]  # no rule on cause now
+    assert messages(text) == ["no rule says what termination with reason = cause does to the option",
+                              "cannot add the event termination and a number"]
+
+
+def test_entries_of_a_record_written_with_commas_get_a_hint():
+    text = first_contract().replace("    vested: 1,200  # 12 installments x 4,800 / 48",
+                                    "    vested: 1,200, exercise_deadline: none")
+    _, diagnostics = optionrules.check_source(text, FILE)
+    (diagnostic,) = diagnostics
+    assert diagnostic.message.startswith("unexpected ':'")
+    assert diagnostic.hint == ("entries are separated by line breaks, not commas: put `exercise_deadline: ...` on a "
+                               "line of its own")

@@ -14,6 +14,8 @@ granted and commencing 2002-11-21, vesting 3,840,000 / 48 = 80,000 on the 21st o
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = "contracts/capstone_liggett_2002.contract"
 TERMINATION = "examples/termination_without_cause.json"
 
-KEYS = {"as_of", "granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired",
+KEYS = {"schema_version", "as_of", "granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired",
         "exercise_deadline", "sale_blocked", "violations", "clauses"}
 
 
@@ -173,6 +175,33 @@ def test_check_a_missing_file(tmp_path):
     assert "nowhere.contract" in result.stderr and "cannot read" in result.stderr
 
 
+def test_check_of_files_not_read_never_counts_problems(tmp_path):
+    # a missing file and a link that leads to itself: neither is read, so no count of problems is given
+    loop = tmp_path / "loop.contract"
+    loop.symlink_to(loop)
+    for path in (tmp_path / "nowhere.contract", loop):
+        result = run("check", path)
+        assert result.returncode == 2
+        assert result.stdout.strip() == "checked 0 of 1 file: 1 could not be read"
+        assert "problem" not in result.stdout
+
+
+def test_check_counts_the_problems_of_the_files_read_beside_one_not_read(broken_contract, tmp_path):
+    path, _ = broken_contract
+    result = run("check", path, tmp_path / "nowhere.contract")
+    assert result.returncode == 2
+    found = re.search(r"checked 1 of 2 files: (\d+) problems; 1 could not be read$", result.stdout)
+    assert found and int(found.group(1)) >= 3, result.stdout  # the three errors the fixture makes
+
+
+def test_test_with_a_junit_report_in_no_folder_runs_nothing(tmp_path):
+    result = run("test", "contracts/", "--junit-xml", tmp_path / "no" / "such" / "dir" / "r.xml")
+    assert result.returncode == 2
+    assert "r.xml" in result.stderr
+    assert "passed" not in result.stdout and result.stdout == ""  # no example was run
+    assert not (tmp_path / "no").exists()
+
+
 def test_check_an_empty_directory(tmp_path):
     result = run("check", tmp_path)
     assert result.returncode == 2
@@ -229,7 +258,7 @@ def test_eval_json_for_several_dates():
     result = run("eval", CONTRACT, "--timeline", TERMINATION, "--format", "json",
                  "--as-of", "2004-03-20", "--as-of", "2004-11-21", "--as-of", "2004-11-22")
     assert result.returncode == 0, result.stderr
-    payload = json.loads(result.stdout)
+    payload = json.loads(result.stdout)["evaluations"]
     assert isinstance(payload, list) and len(payload) == 3
     assert all(set(item) == KEYS for item in payload)
     assert [item["as_of"] for item in payload] == ["2004-03-20", "2004-11-21", "2004-11-22"]
@@ -282,7 +311,8 @@ def test_eval_a_violation_is_output_not_an_error(tmp_path):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["exercised"] == 0
-    assert [(v["index"], v["event"], v["rule"]) for v in payload["violations"]] == [(0, "exercise", "whole_shares")]
+    assert [(v["index"], v["event"], v["clause"]["clause"]) for v in payload["violations"]] == \
+        [(0, "exercise", "whole_shares")]
     text = run("eval", CONTRACT, "--timeline", path, "--as-of", "2003-12-01")
     assert text.returncode == 0 and "violations: 1" in text.stdout and "events[0]" in text.stdout
 
@@ -426,3 +456,99 @@ def test_kinds_lists_the_clause_kinds():
         assert kind in heads, kind
     # with their keys
     assert "installments" in result.stdout and "exercisable_until" in result.stdout
+
+
+def test_kinds_lists_overrides_exceptions_and_the_expressions_of_the_grammar():
+    from optionrules.expressions import EXPRESSIONS, FUNCTIONS, SYNTAX
+    from optionrules.figures import AwardType
+    from optionrules.kinds import KINDS
+
+    out = run("kinds").stdout
+    assert "overrides PLAN.CLAUSE" in out and "exception to PLAN.RULE" in out
+    for award in AwardType:  # the clauses each award type requires, as the checker requires them
+        (line,) = [line for line in out.splitlines() if line.split()[:1] == [str(award)]]
+        assert line.split(None, 1)[1].split(", ") == [k.name for k in KINDS.values() if award in k.required]
+    assert set(SYNTAX) == set(EXPRESSIONS)  # every node of the typed tree is described
+    grammar = (ROOT / "grammar" / "optionrules.lark").read_text(encoding="utf-8")
+    expressions = grammar[grammar.index("?expr:"):]  # the expressions, the literals, the terminals
+    keywords = set(re.findall(r'"([a-z]+)"', expressions))
+    operators = {op for terminal in ("COMPARE", "ADD_OP", "MUL_OP")
+                 for op in re.findall(r'"([^"]+)"', re.search(rf"^{terminal}: (.*)$", grammar, re.M).group(1))}
+    assert {"within", "before", "of", "in"} <= keywords and {"<=", "!=", "/"} <= operators  # the search works
+    for word in keywords:
+        assert re.search(rf"\b{word}\b", out), word
+    for op in operators:
+        assert f"`{op}`" in out, op
+    for function in FUNCTIONS:
+        assert f"{function}(" in out, function
+    for unit in re.search(r"^UNIT\.2: /\((.*)\)s\?", grammar, re.M).group(1).split("|"):
+        assert f"`{unit}`" in out, unit
+
+
+# ---- consistency: every date explained, defaults that make sense, counts and fractions as people write them ----
+
+
+def test_explain_explains_each_as_of_date():
+    result = run("explain", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20", "--as-of", "2004-11-22")
+    assert result.returncode == 0, result.stderr
+    assert "As of 2004-03-20, after 1 event:" in result.stdout and "As of 2004-11-22, after 1 event:" in result.stdout
+    payload = json.loads(run("explain", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20",
+                             "--as-of", "2004-11-22", "--format", "json").stdout)
+    first, second = payload["explanations"]
+    assert (first["as_of"], second["as_of"]) == ("2004-03-20", "2004-11-22")
+    expired = {f["figure"]: f["value"] for f in second["figures"]}["expired"]
+    assert expired == 1_263_448  # the vested shares, not exercised by 2004-11-21
+
+
+def test_whatif_varying_only_a_reading_is_as_of_today_without_a_date():
+    from datetime import date
+
+    result = run("whatif", CONTRACT, "--timeline", TERMINATION, "--vary", "assume pro_rata_days=exclusive,inclusive",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert "varied date" not in result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {row["as_of"] for row in rows} == {date.today().isoformat()}
+    # pro rata of the 29 days from 2004-02-21: exclusive 23 days, floor(80,000 x 23 / 29) = 63,448; inclusive 24,
+    # floor(80,000 x 24 / 29) = floor(66,206.9) = 66,206; on top of 15 x 80,000 = 1,200,000
+    assert [row["vested"] for row in rows] == ["1263448", "1266206"]
+
+
+def test_eval_csv_a_row_per_date():
+    result = run("eval", CONTRACT, "--timeline", TERMINATION, "--as-of", "2004-03-20", "--as-of", "2004-11-22",
+                 "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["as_of"] for row in rows] == ["2004-03-20", "2004-11-22"]
+    # exercisable until 2004-11-21: the 1,263,448 vested shares are exercisable, then expired
+    assert [(row["exercisable"], row["expired"]) for row in rows] == [("1263448", "0"), ("0", "1263448")]
+    assert [row["exercise_deadline"] for row in rows] == ["2004-11-21"] * 2
+    assert [row["violations"] for row in rows] == ["0", "0"]
+
+
+def test_fractions_of_a_share_print_as_decimals(tmp_path):
+    # 96,001 shares in 2 yearly installments, not rounded: 96,001 / 2 = 48,000.5 vest on 2025-01-15
+    from tests.test_readme import CONTRACTS
+
+    text = CONTRACTS[0].replace("shares: 4,800", "shares: 96,001").replace("installments: 48", "installments: 2") \
+        .replace("every: 1 month", "every: 1 year").replace("rounding: down", "rounding: none") \
+        .replace("vested: 1,200", "vested: 48,000.5")
+    path = tmp_path / "fraction.contract"
+    path.write_text(text, encoding="utf-8")
+    assert run("test", path).stdout.strip() == "1 passed, 0 failed"
+    shown = run("eval", path, "--as-of", "2025-02-01").stdout
+    assert re.search(r"vested\s+48,000\.5\b", shown) and "/2" not in shown
+    assert "96001/2" not in run("explain", path, "--as-of", "2025-02-01").stdout
+
+
+def test_counts_have_thousands_separators(tmp_path):
+    form = tmp_path / "acme_option_form.contract"
+    for name in ("acme_option_form.contract", "acme_2021_plan.contract"):
+        (tmp_path / name).write_text((ROOT / "contracts" / "acme" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    grants = tmp_path / "grants.csv"
+    rows = [f"G-{n},Ann,4800,2021-01-15,2021-01-15,USD 1.00" for n in range(1000)]
+    grants.write_text("id,optionee,shares,grant_date,commencement,exercise_price\n" + "\n".join(rows) + "\n",
+                      encoding="utf-8")
+    result = run("check", form, "--grants", grants)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "checked 1 file and 1,000 grants: no problems"

@@ -257,9 +257,10 @@ def test_fractional_shares_in_every_output():
                  shares="18")
     leaving = [termination("2020-03-01", "quit")]
     table = c.schedule(leaving)
-    assert {row["date"]: row["vested"] for row in json.loads(table.to_json())}["2020-02-15"] == 4.5
+    assert {row["date"]: row["vested"] for row in json.loads(table.to_json())["rows"]}["2020-02-15"] == 4.5
     assert "2020-02-15,4.5," in table.to_csv() and "     4.5  " in table.table()  # exact: 9/2 is 4.5
-    (row,) = json.loads(c.whatif([], ["termination.date=2020-03-01", "termination.reason=quit"], "event+0").to_json())
+    (row,) = json.loads(c.whatif([], ["termination.date=2020-03-01", "termination.reason=quit"], "event+0").to_json()
+                        )["rows"]
     assert (row["vested"], row["forfeited"]) == (4.5, 13.5)
     memo = c.explain(leaving, "2020-03-01")
     assert "1 installment × 4.5 = 4.5" in memo.text()

@@ -85,7 +85,8 @@ def test_a_condition_that_does_not_hold_is_explained(reference):
 
 def test_violations_are_listed(reference):
     e = reference.explain([exercise("2003-06-01", 10.5)], "2003-06-02")
-    assert e.to_dict()["violations"][0]["clause"] == "Art. II §2(a)(ii)"
+    clause = e.to_dict()["violations"][0]["clause"]
+    assert (clause["clause"], clause["citation"]) == ("whole_shares", "Art. II §2(a)(ii)")
     assert "Violations: 1" in e.text()
 
 

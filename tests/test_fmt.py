@@ -486,7 +486,7 @@ def test_cli_check_shows_a_diff_naming_the_file(messy: Path):
     assert f"+++ {messy} (formatted)\n" in result.stdout
     assert re.search(r"^@@ -\d+(,\d+)? \+\d+(,\d+)? @@", result.stdout, re.MULTILINE)
     assert "-    forfeit: unvested\n" in result.stdout and "+  forfeit: unvested\n" in result.stdout
-    assert result.stdout.rstrip("\n").endswith("1 of 1 file(s) would be reformatted")
+    assert result.stdout.rstrip("\n").endswith("1 of 1 file would be reformatted")
     assert messy.read_bytes() == before
 
 

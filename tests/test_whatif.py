@@ -54,7 +54,7 @@ def test_csv_and_json_parse(reference):
     rows = list(csv.DictReader(io.StringIO(result.to_csv())))
     assert len(rows) == 4 and rows[0]["termination.date"] == "2004-03-15" and rows[0]["vested"] == "1263448"
     assert rows[3]["exercise_deadline"] == ""  # Cause: no deadline
-    objects = json.loads(result.to_json())
+    objects = json.loads(result.to_json())["rows"]
     assert objects[1]["termination.reason"] == "cause" and objects[1]["exercise_deadline"] is None
     assert set(objects[0]) == {"termination.date", "termination.reason", "as_of", "vested", "exercised",
                                "exercisable", "unvested", "forfeited", "expired", "exercise_deadline",
@@ -100,7 +100,7 @@ def run_cli(*args):
 def test_cli_whatif_formats_and_chart(tmp_path):
     common = ["whatif", str(REFERENCE), "--vary", "termination.date=2004-03-15,2005-01-10",
               "--vary", "termination.reason=without_cause,cause"]
-    rows = json.loads(run_cli(*common, "--format", "json").stdout)
+    rows = json.loads(run_cli(*common, "--format", "json").stdout)["rows"]
     # 2004-03-15: 15 installments + floor(80,000 x 23 / 29) = 1,263,448; for Cause the 15 installments only.
     # 2005-01-10: 25 installments (to 2004-12-21) + floor(80,000 x 20 / 31) (2004-12-21 .. 2005-01-10 = 20 days
     # of the 31 to 2005-01-21) = 2,000,000 + 51,612; for Cause 2,000,000.
@@ -128,7 +128,7 @@ def test_schedule_table(reference):
     assert expired.changes["expired"] == (0, 1_263_448) and expired.clauses[0].citation == "Art. II §5"
     assert date(2004, 3, 21) not in by_date  # no installment vests after service ends
     assert table.to_csv().startswith("date,vested,exercised,")
-    assert json.loads(table.to_json())[0]["date"] == "2002-11-21"
+    assert json.loads(table.to_json())["rows"][0]["date"] == "2002-11-21"
 
 
 def test_cli_schedule(tmp_path):
