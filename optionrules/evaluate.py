@@ -99,8 +99,9 @@ class WaitingFor:
                 f"{events}{by}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.clause.to_dict(), "waits_for": list(self.events),
-                "by": self.by.isoformat() if self.by else None, "shares": self.shares, "what": self.what}
+        return {"clause": self.clause.to_dict(), "waits_for": list(self.events),
+                "by": self.by.isoformat() if self.by else None, "shares": self.shares, "what": self.what,
+                **({"start": self.start} if self.start else {})}
 
 
 class Provenance(NamedTuple):
