@@ -226,6 +226,6 @@ def test_pro_rata_days_assumption(reference):
 def test_to_dict_is_the_eval_json_object(reference):
     d = reference.evaluate([termination("2004-03-15", "without_cause")], "2004-03-20").to_dict()
     assert d["exercise_deadline"] == "2004-11-21" and d["as_of"] == "2004-03-20"
-    assert set(d) == {"schema_version", "as_of", "granted", "vested", "exercised", "exercisable", "unvested", "forfeited", "expired",
-                      "exercise_deadline", "sale_blocked", "violations", "clauses"}
+    assert set(d) == {"schema_version", "as_of", "granted", "vested", "exercised", "exercisable", "unvested",
+                      "forfeited", "expired", "exercise_deadline", "sale_blocked", "violations", "clauses"}
     assert [c["citation"] for c in d["clauses"]["exercise_deadline"]] == ["Art. II §5"]
