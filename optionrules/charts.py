@@ -1,4 +1,4 @@
-"""Charts for sweeps and schedules, with matplotlib (an optional extra: `pip install 'optionrules[plot]'`).
+"""Charts for sweeps and schedules, with matplotlib (an optional extra, `plot`).
 
 Figures are made without pyplot's global state, in one fixed style (the font matplotlib ships, a fixed size and
 resolution), so they look the same in a script, a test and a notebook. A chart is a `Chart`: it shows itself in
@@ -19,12 +19,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optionrules.errors import install_hint
+
 if TYPE_CHECKING:
     from optionrules.schedule import VestingTable
     from optionrules.timeline import Event
     from optionrules.whatif import WhatIf
 
-INSTALL_HINT = "charts need matplotlib: pip install 'optionrules[plot]'"
+INSTALL_HINT = f"charts need matplotlib: {install_hint('plot')}"
 STYLE: dict[str, Any] = {"font.family": "DejaVu Sans", "font.size": 10, "figure.dpi": 100, "savefig.dpi": 100,
          "svg.hashsalt": "optionrules"}
 MARKERS = "osD^v<>ph*"

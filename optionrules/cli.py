@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from optionrules.errors import OptionRulesError, one_line, visible, visible_json
+from optionrules.errors import OptionRulesError, install_hint, one_line, visible, visible_json
 from optionrules.limits import MAX_EVALUATIONS, MAX_ROWS, MAX_SCENARIOS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -803,7 +803,7 @@ def _kinds(args: argparse.Namespace) -> int:
 
 # ---- lsp ------------------------------------------------------------------------------------
 
-LSP_INSTALL_HINT = "optionrules lsp needs pygls: pip install 'optionrules[lsp]'"
+LSP_INSTALL_HINT = f"optionrules lsp needs pygls: {install_hint('lsp')}"
 
 
 def _add_lsp(commands: Any) -> None:
@@ -851,8 +851,7 @@ def _report(args: argparse.Namespace) -> int:
 
 # ---- portfolio ------------------------------------------------------------------------------------------
 
-PORTFOLIO_INSTALL_HINT = ("optionrules portfolio needs numpy, pyarrow, pandas and dask: "
-                          "pip install 'optionrules[portfolio]'")
+PORTFOLIO_INSTALL_HINT = f"optionrules portfolio needs numpy, pyarrow, pandas and dask: {install_hint('portfolio')}"
 _FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -1068,7 +1067,7 @@ def _ticker(unit: str) -> Any:
 
 # ---- Open Cap Format ------------------------------------------------------------------------------------
 
-OCF_INSTALL_HINT = "optionrules ocf needs jsonschema: pip install 'optionrules[ocf]'"
+OCF_INSTALL_HINT = f"optionrules ocf needs jsonschema: {install_hint('ocf')}"
 MAX_UNMAPPED_SHOWN = 50  # lines of what was not mapped printed (unmapped.csv lists every one)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from optionrules.binding import Form
-from optionrules.errors import QueryError
+from optionrules.errors import QueryError, install_hint
 from optionrules.portfolio import (
     Job,
     Portfolio,
@@ -43,7 +43,7 @@ def connect(address: str) -> Any:
     try:
         from distributed import Client, LocalCluster
     except ImportError as error:
-        raise QueryError(f"--dask needs dask.distributed: pip install 'optionrules[portfolio]' ({error})") from None
+        raise QueryError(f"--dask needs dask.distributed: {install_hint('portfolio')} ({error})") from None
     if address.startswith(LOCAL):
         try:
             workers = int(address[len(LOCAL):])

@@ -204,3 +204,12 @@ class ReadingError(QueryError):
 
 class InternalError(Exception):
     """A case the engine does not handle: a bug, reported as one."""
+
+
+def install_hint(extra: str) -> str:
+    """How to install an optional extra: from the checkout this package runs from (it is not published)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    where = str(root) if (root / "pyproject.toml").is_file() else "path/to/optionrules"
+    return f"pip install -e '{where}[{extra}]'"

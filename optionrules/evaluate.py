@@ -46,6 +46,7 @@ from optionrules.trace import (
     Exercised,
     ForfeitedAll,
     ForfeitedUnvested,
+    GateOpened,
     LockupExtended,
     LockupStarted,
     MilestoneReached,
@@ -301,7 +302,9 @@ class Replay:
             return
         self._last[event.name] = event
         if self.plan.gates:
-            self._vesting.open_gates(event.name, event.date)
+            for gate, shares in self._vesting.open_gates(event.name, event.date):
+                if self.trace is not None:
+                    self._record(GateOpened, self.plan.gates[gate].ref, shares=shares)
         self._satisfy_windows(event)
         seen = self.seen.get(event.name)
         if seen is None:

@@ -35,6 +35,7 @@ from optionrules.trace import (
     ForfeitedAll,
     ForfeitedUnvested,
     FullyVested,
+    GateOpened,
     InstallmentPart,
     LockupExtended,
     LockupStarted,
@@ -275,6 +276,8 @@ def fact_text(fact: AnyFact, award: AwardType = AwardType.OPTION) -> str:
         case MilestoneReached():
             return f"milestone reached: {number(fact.shares)} shares vest" if fact.shares else \
                 "milestone reached too late, or after vesting ended: nothing vests"
+        case GateOpened():
+            return f"the gate opens: the {number(fact.shares)} shares waiting for it vest now, the rest on their dates"
         case ServiceEnded():
             last = "including" if fact.inclusive else "before"
             return (f"service ends on {fact.date.isoformat()}: installments up to and {last} that day vest, "

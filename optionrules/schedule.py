@@ -13,7 +13,7 @@ import attrs
 
 from optionrules.compile import EvaluationPlan, horizon
 from optionrules.errors import one_line
-from optionrules.evaluate import Evaluation, evaluate
+from optionrules.evaluate import Evaluation, WaitingFor, evaluate
 from optionrules.figures import Figure
 from optionrules.model import ClauseRef
 from optionrules.printer import show_value
@@ -57,6 +57,7 @@ class VestingTable:
     figures: tuple[Figure, ...]
     rows: list[Change]
     events: tuple[Event, ...] = ()  # the timeline's (a chart marks them)
+    waiting_for: tuple[WaitingFor, ...] = ()  # what was still open on the last date before the expiration
 
     @property
     def header(self) -> list[str]:
@@ -66,7 +67,8 @@ class VestingTable:
         """What `optionrules schedule --format json` prints (schemas/schedule.json)."""
         from optionrules.schemas import versioned
 
-        payload = versioned({"contract": self.title, "rows": [row.to_dict() for row in self.rows]})
+        payload = versioned({"contract": self.title, "rows": [row.to_dict() for row in self.rows],
+                             **({"waiting_for": [w.to_dict() for w in self.waiting_for]} if self.waiting_for else {})})
         return json.dumps(payload, indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
@@ -81,7 +83,10 @@ class VestingTable:
     def table(self) -> str:
         from optionrules.render import table
 
-        return "\n".join([one_line(self.title), "", *table(self.header, [row.cells() for row in self.rows])])
+        opened = [f"open: {waiting}" for waiting in self.waiting_for]
+        rows = table(self.header, [row.cells() for row in self.rows])
+        lines = [self.title, "", *rows, *([""] + opened if opened else [])]
+        return "\n".join(one_line(line) for line in lines)
 
     def _repr_html_(self) -> str:
         from optionrules.render import html_table
@@ -97,13 +102,17 @@ class VestingTable:
 def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> VestingTable:
     """Evaluate on every date something can change; keep the dates where something did."""
     trace: Trace = []
+    plan = plan.started(timeline.events)  # the schedules whose start or cliff the events set
     last_event = timeline.events[-1].date if timeline.events else plan.grant_date
     final = evaluate(plan, timeline.events, shift(max(last_event, horizon(plan)), 1), trace)
     candidates = _candidates(plan, timeline, final, trace)
     rows: list[Change] = []
     previous: dict[str, Any] | None = None
+    still_open: tuple[WaitingFor, ...] = ()
     for day in candidates:
         result = evaluate(plan, timeline.events, day)
+        if day <= plan.expiration:
+            still_open = result.waiting_for
         figures = result.figures()
         if previous is not None and figures == previous:
             continue
@@ -111,7 +120,7 @@ def vesting_table(plan: EvaluationPlan, timeline: Timeline, title: str) -> Vesti
                    if previous is None or previous[f] != v}
         rows.append(Change(day, figures, changes, _why(plan, result, day, trace, changes)))
         previous = figures
-    return VestingTable(title, plan.figures, rows, timeline.events)
+    return VestingTable(title, plan.figures, rows, timeline.events, still_open)
 
 
 def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, trace: Trace) -> list[date]:
@@ -126,6 +135,7 @@ def _candidates(plan: EvaluationPlan, timeline: Timeline, final: Evaluation, tra
     for start, end, _ in final.provenance.lockups:
         days.update((start, shift(end, 1)))
     days.update(shift(last_day, 1) for _, _, last_day in final.provenance.windows)
+    days.update(shift(gate.deadline, 1) for gate in plan.gates)  # a gate not open by then: its schedule is lost
     for window in plan.windows:  # each tranche's deadline: the day after it, its units are overdue
         if window.vesting:
             days.update(shift(window.last_day(d, plan.missing_day), 1) for d in plan.dates)
@@ -136,6 +146,7 @@ def _why(plan: EvaluationPlan, result: Evaluation, day: date, trace: Trace,
          changes: dict[str, Any]) -> tuple[ClauseRef, ...]:
     refs = [fact.clause for fact in trace if fact.date == day]
     refs += [s.ref for s in plan.schedules if day in s.dates]
+    refs += [gate.ref for gate in plan.gates if day == shift(gate.deadline, 1)]
     p = result.provenance
     if "expired" in changes and result.values["expired"]:
         refs += p.deadline

@@ -127,6 +127,14 @@ class MilestoneReached(Fact):
 
 
 @record(eq=False, kw_only=True)
+class GateOpened(Fact):
+    """A schedule's gate opened: its installments dated so far (within service) vest now, the later ones on
+    their dates."""
+
+    shares: Shares
+
+
+@record(eq=False, kw_only=True)
 class ServiceEnded(Fact):
     inclusive: bool  # an installment on the last day of service vests
 
@@ -217,16 +225,16 @@ class LockupExtended(Fact):
     end: date
 
 
-AnyFact = Union[Vested, NotApplied, AlreadyEnded, MilestoneReached, ServiceEnded, ForfeitedUnvested, ForfeitedAll,
-                BoughtBack, WindowSet, Consented, Exercised, LockupStarted, LockupExtended, Settled, WindowOpened,
-                WindowPassed]
+AnyFact = Union[Vested, NotApplied, AlreadyEnded, MilestoneReached, GateOpened, ServiceEnded, ForfeitedUnvested,
+                ForfeitedAll, BoughtBack, WindowSet, Consented, Exercised, LockupStarted, LockupExtended, Settled,
+                WindowOpened, WindowPassed]
 Trace = list[AnyFact]
 
 
 def figure_of(fact: AnyFact) -> str:
     """The figure a fact bears on."""
     match fact:
-        case Vested() | MilestoneReached():
+        case Vested() | MilestoneReached() | GateOpened():
             return "vested"
         case NotApplied():
             return fact.figure

@@ -88,11 +88,16 @@ class VestingState:
 
     # ---- gates: installments that wait for an event
 
-    def open_gates(self, event: str, when: date) -> None:
-        """The event opens each gate it is one of the events of, the first time, by the gate's deadline."""
+    def open_gates(self, event: str, when: date) -> list[tuple[int, Shares]]:
+        """The event opens each gate it is one of the events of, the first time, by the gate's deadline: the gates
+        it opened, and the shares each vested then."""
+        opened = []
         for g, gate in enumerate(self.plan.gates):
             if event in gate.events and g not in self.gates_opened and when <= gate.deadline:
+                waiting = self.held(when)
                 self.gates_opened[g] = when
+                opened.append((g, waiting - self.held(when)))
+        return opened
 
     def _released(self, gate: int, when: date) -> bool:
         """Whether the gate's installments dated by `when` have vested: it opened by `when`, and within service

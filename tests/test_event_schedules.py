@@ -392,3 +392,19 @@ def test_a_cliff_on_an_event_after_the_schedule_vests_what_was_due_on_it() -> No
 def test_a_cliff_is_a_duration_or_a_date_not_both() -> None:
     assert "a cliff is `cliff:` or `cliff_on:`, not both" in messages(schedule(cliff="3 months",
                                                                                 cliff_on="2024-06-01"))
+
+
+def test_the_vesting_table_of_a_gate_and_of_a_pending_start() -> None:
+    gated = optionrules.load(FORMS / "rsu_liquidity_double_trigger.contract")
+    rows = {row.date.isoformat(): row for row in gated.schedule([{"date": "2024-06-15", "event": "ipo"}]).rows}
+    # the IPO vests the 2,900 units dated by then (1,200 + 17 x 100), cited to the gated schedule
+    assert rows["2024-06-15"].figures["vested"] == 2900
+    assert [ref.name for ref in rows["2024-06-15"].clauses] == ["service_and_liquidity"]
+    lost = {row.date.isoformat(): row for row in gated.schedule([]).rows}
+    assert lost["2029-01-02"].figures["forfeited"] == 4800  # the day after the gate's deadline
+    pending = optionrules.load(FORMS / "rsu_vesting_from_ipo.contract").schedule([])
+    assert pending.table().splitlines()[-1] == "open: after_ipo is pending (1,200): its start (ipo) waits for ipo"
+    started = optionrules.load(FORMS / "rsu_vesting_from_ipo.contract").schedule([{"date": "2025-03-10",
+                                                                                     "event": "ipo"}])
+    assert [(r.date.isoformat(), r.figures["vested"]) for r in started.rows][1:4] == \
+        [("2025-04-10", 100), ("2025-05-10", 200), ("2025-06-10", 300)]

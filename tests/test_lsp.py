@@ -23,6 +23,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
+from optionrules.errors import install_hint
 from optionrules.format import format_text
 from optionrules.kinds import KINDS
 from optionrules.parse import parse
@@ -401,5 +402,5 @@ def test_lsp_without_pygls_says_how_to_install_it():
     result = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             stdin=subprocess.DEVNULL)
     assert result.returncode == 2
-    assert "pip install 'optionrules[lsp]'" in result.stderr
+    assert install_hint("lsp") in result.stderr
     assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from optionrules.errors import install_hint
 from optionrules.report import report_html, write_report
 from tests.browser import Browser, chromium
 from tests.test_cli import ROOT, run
@@ -124,7 +126,7 @@ def test_report_without_matplotlib_has_the_table_and_says_why_there_is_no_chart(
     result = subprocess.run([sys.executable, "-c", blocked], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     page = out.read_text(encoding="utf-8")
-    assert "No chart: charts need matplotlib: pip install &#x27;optionrules[plot]&#x27;." in page
+    assert f"No chart: charts need matplotlib: {html.escape(install_hint('plot'))}." in page
     assert "<svg" not in page and "<td>2002-12-21</td>" in page
 
 
