@@ -12,8 +12,10 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# setuptools warns of every editable install (folders named as the package): nothing to act on
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test]'
+	@# setuptools warns of every editable install (folders named as the package), and of the folders of the
+	@# vendored OCF schemas (package data, not packages): nothing to act on
+	PYTHONWARNINGS="ignore:Editable installation,ignore:Package 'optionrules.ocf.schemas" \
+		$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
