@@ -781,7 +781,8 @@ class Replay:
     def _waiting_for(self, as_of: date) -> tuple[WaitingFor, ...]:
         """The schedules still pending on `as_of`, and the gates not open yet, whose shares are still eligible."""
         plan, vesting = self.plan, self._vesting
-        if (self._forfeit_all is not None and as_of >= self._forfeit_all[0]) or as_of > self._deadline:
+        if not (plan.pending or plan.gates) or (self._forfeit_all is not None and as_of >= self._forfeit_all[0]) \
+                or as_of > self._deadline:
             return ()
         ended = vesting.ended(as_of)
         waiting = [] if ended else [WaitingFor(p.ref, p.events, None, p.shares, "start", p.waiting)
