@@ -167,7 +167,7 @@ class SetDates:
     cliff: date | None
 
 
-MAX_STARTED = 4_096  # plans kept for the starts timelines set (a search over every day makes one a day)
+MAX_STARTED = 256  # plans kept for the dates timelines set (a search over every day makes one a day): memory bounded
 
 
 @record
