@@ -11,7 +11,7 @@ apply in the order the timeline lists them. With a trace, every step a clause ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -134,9 +134,17 @@ class Evaluation:
     reported: tuple[Figure, ...]  # the figures of the contract (its award type's, and those its clauses bring)
     values: Mapping[str, Any]  # each of them, by name
     violations: tuple[Violation, ...]
-    provenance: Provenance = attrs.field(repr=False)
+    # the clauses behind the state, gathered when first read (most queries read only the figures)
+    _gather: Callable[[], Provenance] = attrs.field(repr=False, eq=False)
     vesting_counts: tuple[tuple[ClauseRef, int], ...] = attrs.field(repr=False, default=())  # installments vested
     waiting_for: tuple[WaitingFor, ...] = ()  # what the answer depends on that has not happened yet
+    _provenance: Provenance | None = attrs.field(default=None, init=False, repr=False, eq=False)
+
+    @property
+    def provenance(self) -> Provenance:
+        if self._provenance is None:
+            self._provenance = self._gather()
+        return self._provenance
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name == "values":  # not set yet (a copy being made)
@@ -762,21 +770,25 @@ class Replay:
         return values
 
     def evaluation(self, as_of: date) -> Evaluation:
-        plan, vesting = self.plan, self._vesting
-        forfeit_all = self._forfeit_all if self._forfeit_all is not None and as_of >= self._forfeit_all[0] else None
-        provenance = Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
-                                tuple(vesting.achieved.values()) if vesting.achieved else (),
-                                self._deadline_refs, self._vesting_end_refs, vesting.end, forfeit_all,
-                                tuple(map(tuple, self._lockups)) if self._lockups else (),  # type: ignore[arg-type]
-                                (plan.settlement.ref,) if plan.settlement else (),
-                                (plan.repurchase.ref,) if plan.repurchase else (),
-                                tuple((plan.windows[w.index].ref, w.opened, w.last_day) for w in self._windows))
+        """The evaluation on `as_of`; the replay is done with (its state is read for the provenance later)."""
+        plan = self.plan
         counts: tuple[tuple[ClauseRef, int], ...] = ()
         if self.trace is not None:
             counts = self._installment_counts(as_of)
             self.trace.extend(self._lapses(as_of))
-        return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), tuple(self._violations), provenance,
-                          counts, self._waiting_for(as_of))
+        return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), tuple(self._violations),
+                          lambda: self._provenance(as_of), counts, self._waiting_for(as_of))
+
+    def _provenance(self, as_of: date) -> Provenance:
+        plan, vesting = self.plan, self._vesting
+        forfeit_all = self._forfeit_all if self._forfeit_all is not None and as_of >= self._forfeit_all[0] else None
+        return Provenance(plan.schedule_refs, plan.exercise_refs, tuple(vesting.pulls),
+                          tuple(vesting.achieved.values()) if vesting.achieved else (),
+                          self._deadline_refs, self._vesting_end_refs, vesting.end, forfeit_all,
+                          tuple(map(tuple, self._lockups)) if self._lockups else (),  # type: ignore[arg-type]
+                          (plan.settlement.ref,) if plan.settlement else (),
+                          (plan.repurchase.ref,) if plan.repurchase else (),
+                          tuple((plan.windows[w.index].ref, w.opened, w.last_day) for w in self._windows))
 
     def _waiting_for(self, as_of: date) -> tuple[WaitingFor, ...]:
         """The schedules still pending on `as_of`, and the gates not open yet, whose shares are still eligible."""
