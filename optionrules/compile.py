@@ -82,7 +82,17 @@ from optionrules.kinds.words import (
 from optionrules.model import ClauseRef, Model, assumptions_of
 from optionrules.records import evolve, record
 from optionrules.types import DURATION, TypeKind
-from optionrules.values import Duration, MissingDay, Rounding, Shares, add, add_months, round_ratio, shift
+from optionrules.values import (
+    Duration,
+    MissingDay,
+    Rounding,
+    Shares,
+    add,
+    add_months,
+    portion_shares,
+    round_ratio,
+    shift,
+)
 
 if TYPE_CHECKING:
     from optionrules.timeline import Event
@@ -131,7 +141,7 @@ class GatePlan:
 
 
 @record
-class PendingStart:
+class PendingSchedule:
     """A schedule whose start or cliff date the timeline sets: no installment of it is known until they are."""
 
     ref: ClauseRef
@@ -376,7 +386,7 @@ class EvaluationPlan:
     events: dict[str, EventPlan]
     invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
     gates: tuple[GatePlan, ...] = ()
-    pending: tuple[PendingStart, ...] = ()  # schedules whose start an event sets, not known in this plan
+    pending: tuple[PendingSchedule, ...] = ()  # schedules whose start or cliff events set, not known in this plan
     starts: Mapping[str, SetDates] = attrs.field(factory=dict)  # the schedules' dates set by events, in this plan
     # the plans with the dates a timeline sets, made when first needed (`started`)
     model: Model | None = attrs.field(default=None, eq=False, repr=False)
@@ -384,8 +394,8 @@ class EvaluationPlan:
                                                                                  repr=False, init=False)
 
     def started(self, events: Sequence[Event]) -> EvaluationPlan:
-        """The plan with the start of each pending schedule the events set: the first of its event on or after
-        the grant date, plus its offset (the schedules whose event has not happened stay pending)."""
+        """The plan with the dates (start, cliff) the events set for the pending schedules, each event counted from
+        its first occurrence on or after the grant date (the schedules still waiting stay pending)."""
         if not self.pending:
             return self
         happened: dict[str, date] = {}
@@ -424,7 +434,7 @@ def horizon(plan: EvaluationPlan) -> date:
 def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str, SetDates] | None = None
                  ) -> EvaluationPlan:
     """The plan of a checked agreement (with a grant, a term and conventions) under these readings; `starts`:
-    the start dates events have set for schedules that wait for one (the others stay pending)."""
+    the dates events have set for schedules that wait for them (the others stay pending)."""
     grant, term, conventions = model.one(Grant), model.one(Term), model.one(Conventions)
     if grant is None or conventions is None:
         raise InternalError("compile_plan needs a checked agreement")
@@ -481,7 +491,7 @@ def compile_plan(model: Model, readings: Mapping[str, str], starts: Mapping[str,
         gates=tuple(GatePlan(v.ref, v.gate, v.gate_deadline,
                              v.waiting.resolve(readings) is Waiting.KEEP, schedules[v.ref.name].indexes)
                     for v in known if v.gate is not None and v.gate_deadline is not None and v.waiting is not None),
-        pending=tuple(PendingStart(v.ref, v.pending_on, v.cliff_pending_on, shares[v.ref.name])
+        pending=tuple(PendingSchedule(v.ref, v.pending_on, v.cliff_pending_on, shares[v.ref.name])
                       for v in model.all(Vesting) if v.waits and v.ref.name not in starts),
         starts=dict(starts),
         model=model,
@@ -500,11 +510,6 @@ def schedule_shares(schedules: Sequence[Vesting], granted: int) -> dict[str, int
         found[vesting.ref.name] = portion_shares(granted, before, vesting.portion)
         before += vesting.portion
     return found
-
-
-def portion_shares(granted: int, before: Fraction, portion: Fraction) -> int:
-    """The whole shares of a portion that follows portions `before` of the same grant."""
-    return int(granted * (before + portion)) - int(granted * before)
 
 
 def _settlement_plan(settlement: Settlement | None, readings: Mapping[str, str]) -> SettlementPlan | None:
@@ -650,10 +655,7 @@ def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | 
     missing_day = vesting.missing_day.resolve(readings)
     dates = [_installment_date(anchor, vesting.every * k, missing_day, vesting.day_of_month) for k in range(1, n + 1)]
     amounts = _amounts(vesting, readings, shares, n)
-    cliff = set_dates.cliff if set_dates is not None and set_dates.cliff is not None else \
-        vesting.cliff_on if isinstance(vesting.cliff_on, date) else \
-        _installment_date(anchor, vesting.cliff, missing_day, vesting.day_of_month) if vesting.cliff is not None \
-        else None
+    cliff = _cliff_date(vesting, anchor, missing_day, set_dates)
     if cliff is not None:
         dates, amounts = _apply_cliff(dates, amounts, cliff)
         at_cliff = vesting.at_cliff_shares(shares)
@@ -662,6 +664,18 @@ def installments(vesting: Vesting, readings: Mapping[str, str], granted: date | 
     if granted is not None:
         dates, amounts = _apply_cliff(dates, amounts, granted)
     return Installments(vesting.ref, anchor, tuple(dates), tuple(amounts))
+
+
+def _cliff_date(vesting: Vesting, anchor: date, missing_day: MissingDay, set_dates: SetDates | None
+                ) -> date | None:
+    """The cliff's date: the one a timeline set, a constant `cliff_on`, or the anchor plus `cliff`."""
+    if set_dates is not None and set_dates.cliff is not None:
+        return set_dates.cliff
+    if isinstance(vesting.cliff_on, date):
+        return vesting.cliff_on
+    if vesting.cliff is not None:
+        return _installment_date(anchor, vesting.cliff, missing_day, vesting.day_of_month)
+    return None
 
 
 def tabled(table: VestingTable, granted: date) -> Installments:

@@ -200,6 +200,12 @@ def round_ratio(numerator: int, denominator: int, mode: Rounding) -> Shares:
             assert_never(mode)
 
 
+def portion_shares(granted: int, before: Fraction, portion: Fraction) -> int:
+    """The whole shares of a portion of a grant that follows portions `before` of it: the running total rounded
+    down, less that of the portions before (so that the portions of a grant are rounded once)."""
+    return int(granted * (before + portion)) - int(granted * before)
+
+
 def round_shares(value: Shares, mode: Rounding) -> Shares:
     exact = Fraction(value)
     return round_ratio(exact.numerator, exact.denominator, mode)

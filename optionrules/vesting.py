@@ -31,7 +31,15 @@ from optionrules.trace import (
 from optionrules.values import Rounding, Shares, add, round_ratio, round_shares
 
 if TYPE_CHECKING:
-    from optionrules.compile import CountPlan, EvaluationPlan, HorizonPlan, PercentPlan, ProRataPlan, RestOfPlan
+    from optionrules.compile import (
+        CountPlan,
+        EvaluationPlan,
+        GatePlan,
+        HorizonPlan,
+        PercentPlan,
+        ProRataPlan,
+        RestOfPlan,
+    )
 
 
 class VestingState:
@@ -111,24 +119,27 @@ class VestingState:
         day = self.plan.dates[index]
         return day if gate is None else max(day, self.gates_opened[gate])
 
+    def _unvested_of(self, gate: GatePlan, below: int | None = None) -> Shares:
+        """What has not been pulled out of the gate's installments (of those among the first `below`)."""
+        return sum((self._remaining(i) for i in gate.indexes if below is None or i < below), start=0)
+
     def held(self, when: date, count: int | None = None) -> Shares:
         """Shares of installments dated by `when` (within service) that still wait for their gate."""
         k = self.count(when) if count is None else count
-        return sum((self._remaining(i) for g, gate in enumerate(self.plan.gates) if not self._released(g, when)
-                    for i in gate.indexes if i < k), start=0)
+        return sum((self._unvested_of(gate, k) for g, gate in enumerate(self.plan.gates)
+                    if not self._released(g, when)), start=0)
 
     def waiting(self, when: date) -> Shares:
         """After vesting ended: the shares still eligible, waiting for a gate that may yet open (`keep`)."""
         k = self.count(when)
-        return sum((self._remaining(i) for g, gate in enumerate(self.plan.gates)
-                    if gate.keep and when <= gate.deadline and not self._released(g, when)
-                    for i in gate.indexes if i < k), start=0)
+        return sum((self._unvested_of(gate, k) for g, gate in enumerate(self.plan.gates)
+                    if gate.keep and when <= gate.deadline and not self._released(g, when)), start=0)
 
     def gates_waiting(self, when: date) -> list[tuple[int, Shares]]:
         """Each gate not open by `when` whose deadline has not passed, and the shares dated by then waiting for it."""
         k = self.count(when)
-        return [(g, sum((self._remaining(i) for i in gate.indexes if i < k), start=0))
-                for g, gate in enumerate(self.plan.gates) if when <= gate.deadline and g not in self.gates_opened]
+        return [(g, self._unvested_of(gate, k)) for g, gate in enumerate(self.plan.gates)
+                if when <= gate.deadline and g not in self.gates_opened]
 
     def lapsed(self, when: date) -> Shares:
         """Milestone tranches lost before vesting ended: their deadline passed without the event; and what had not
@@ -136,7 +147,7 @@ class VestingState:
         lost: Shares = 0
         for g, gate in enumerate(self.plan.gates):
             if gate.deadline < when and g not in self.gates_opened and (self.end is None or self.end > gate.deadline):
-                lost += sum((self._remaining(i) for i in gate.indexes), start=0)
+                lost += self._unvested_of(gate)
         for which, milestone in enumerate(self.plan.milestones):
             deadline = milestone.deadline
             if deadline is not None and deadline < when and which not in self.achieved \

@@ -31,7 +31,7 @@ from optionrules.kinds.words import Inclusivity, Remainder, RoundingBasis, Settl
 from optionrules.model import Model, Word
 from optionrules.records import evolve
 from optionrules.types import DURATION, PERCENT
-from optionrules.values import WHOLE_ROUNDINGS, Duration, MissingDay, Rounding, add, round_ratio
+from optionrules.values import WHOLE_ROUNDINGS, Duration, MissingDay, Rounding, add, portion_shares, round_ratio
 
 MAX_INSTALLMENTS = 10_000
 
@@ -200,7 +200,7 @@ class Vesting(Clause):
             reading.error(f"the portions of the grant's schedules add up to {written}, more than the whole grant",
                           reading.node("shares"))
             return None
-        return int(granted * total) - int(granted * before)
+        return portion_shares(granted, before, portion.part)
 
     @property
     def portion_part(self) -> Fraction:
