@@ -78,11 +78,12 @@ $(VSIX): $(addprefix editors/vscode/,package.json package-lock.json extension.js
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# The parser tables shipped with the package, made anew after a change to grammar/optionrules.lark (a test
-# fails while they are stale): Python literals, loaded without pickle and without a cache file.
+# The parser shipped with the package, made anew after a change to grammar/optionrules.lark (a test fails while
+# it is stale): Lark's stand-alone LALR parser for the grammar, its tables Python literals, loaded without pickle
+# and without a cache file.
 tables: $(STAMP)
-	$(BIN)/python -c 'import sys; from optionrules.parse import tables_text; sys.stdout.write(tables_text())' \
-		> grammar/tables.py.new && mv grammar/tables.py.new grammar/tables.py
+	$(BIN)/python -c 'import sys; from optionrules.grammar import parser_text; sys.stdout.write(parser_text())' \
+		> grammar/parser.py.new && mv grammar/parser.py.new grammar/parser.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -282,6 +282,6 @@ def children(node: Any) -> Iterator[Any]:
     for field in attrs.fields(type(node)):
         value = getattr(node, field.name)
         if isinstance(value, tuple):
-            yield from (v for v in value if attrs.has(type(v)))
-        elif attrs.has(type(value)) and not isinstance(value, Span):
+            yield from (v for v in value if hasattr(type(v), "__attrs_attrs__"))
+        elif hasattr(type(value), "__attrs_attrs__") and not isinstance(value, Span):
             yield value

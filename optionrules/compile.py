@@ -39,7 +39,7 @@ from optionrules.expressions import (
     Within,
 )
 from optionrules.figures import AwardType, Figure
-from optionrules.fold import COMPARE, Known, arithmetic, extreme, fold, ordered, whole, within
+from optionrules.fold import COMPARE, Known, arithmetic, extreme, fold, ordered, pick_of, whole, within
 from optionrules.kinds import (
     Conventions,
     Count,
@@ -274,7 +274,7 @@ class PaymentPlan:
     with_consent: frozenset[str]
     consent_event: str | None  # the event that consents to a method
 
-    def problem(self, method: Any, consented: set[Any]) -> str | None:
+    def problem(self, method: Any, consented: frozenset[Any]) -> str | None:
         """Why paying by `method` is not allowed, or None."""
         if method in self.always:
             return None
@@ -386,6 +386,12 @@ class EvaluationPlan:
     events: dict[str, EventPlan]
     invariants: tuple[tuple[str, Compiled], ...]  # the contract's own: (name, condition on the figures)
     gates: tuple[GatePlan, ...] = ()
+    # the clauses the exercise deadline comes from before any rule sets a window: the term's, if any
+    term_refs: tuple[ClauseRef, ...] = attrs.field(init=False, default=attrs.Factory(
+        lambda plan: (plan.term,) if plan.term else (), takes_self=True))
+    # installment -> the gate it waits for (EvaluationPlan.dates' indexes)
+    gate_of: Mapping[int, int] = attrs.field(init=False, default=attrs.Factory(
+        lambda plan: {i: g for g, gate in enumerate(plan.gates) for i in gate.indexes}, takes_self=True))
     pending: tuple[PendingSchedule, ...] = ()  # schedules whose start or cliff events set, not known in this plan
     starts: Mapping[str, SetDates] = attrs.field(factory=dict)  # the schedules' dates set by events, in this plan
     # the plans with the dates a timeline sets, made when first needed (`started`)
@@ -912,9 +918,10 @@ class _Compiler:
         choose = extreme(expr.function)
         bound = choose(*(a.value for a in expr.args if isinstance(a, Const)))
         dynamic = [self._closure(a) for a in expr.args if not isinstance(a, Const)]
-        if len(dynamic) == 1:  # the common window: a fixed date and one computed from the event
+        if len(dynamic) == 1 and bound is not None:  # the common window: a fixed date and one from the event
             (f,) = dynamic
-            return lambda ctx: choose(bound, f(ctx))
+            pick = pick_of(expr.function)
+            return lambda ctx: bound if (v := f(ctx)) is None else pick(bound, v)
         return lambda ctx: choose(bound, *(f(ctx) for f in dynamic))
 
 

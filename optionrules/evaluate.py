@@ -230,7 +230,7 @@ class Replay:
     context of expressions (`event`, `occurrences(name)`, `last(name)`, `figure(name)`).
     """
 
-    __slots__ = ("_bought", "_consented", "_deadline", "_deadline_refs", "_exercised", "_forfeit_all", "_last",
+    __slots__ = ("_bought", "_consented", "_deadline", "_deadline_refs", "_exercised", "_forfeit_all",
                  "_lockups", "_service_end", "_settled", "_vesting", "_vesting_end_refs", "_violations", "_windows",
                  "event", "plan", "seen", "trace")
 
@@ -238,22 +238,23 @@ class Replay:
         self.plan = plan
         self.trace = trace
         self.event: Event | None = None
-        self.seen: dict[str, list[date]] = {}
-        self._last: dict[str, Event] = {}  # the last event of each name applied: earlier events' attributes
+        self.seen: dict[str, list[Event]] = {}  # the events of each name applied so far, in order
         self._service_end: date | None = None
         self._vesting = VestingState(plan)
         self._vesting_end_refs: tuple[ClauseRef, ...] = ()  # the clause that ended vesting
         self._exercised: Shares = 0  # an option's shares bought and held
-        self._settled: list[tuple[date, Shares, Shares]] = []  # units settled: (date, units, withheld)
-        self._bought: list[tuple[date, Shares, Decimal]] = []  # bought back: (date, shares, the price paid)
+        # (tuples, not lists: most replays add none, and an empty tuple costs nothing to make)
+        self._settled: tuple[tuple[date, Shares, Shares], ...] = ()  # units settled: (date, units, withheld)
+        self._bought: tuple[tuple[date, Shares, Decimal], ...] = ()  # bought back: (date, shares, the price paid)
         self._forfeit_all: tuple[date, ClauseRef] | None = None
         self._deadline = plan.expiration
-        self._deadline_refs: tuple[ClauseRef, ...] = (plan.term,) if plan.term else ()
-        self._lockups: list[list[Any]] = []  # [start, end, ref]
-        self._windows: list[Window] = [Window(i, w.opens_on, w.last_day(w.opens_on, plan.missing_day))
-                                       for i, w in enumerate(plan.windows) if w.opens_on is not None]
-        self._violations: list[Violation] = []
-        self._consented: set[Any] = set()  # payment methods consented to so far
+        self._deadline_refs: tuple[ClauseRef, ...] = plan.term_refs
+        self._lockups: tuple[list[Any], ...] = ()  # [start, end, ref]
+        self._windows: tuple[Window, ...] = tuple(Window(i, w.opens_on, w.last_day(w.opens_on, plan.missing_day))
+                                                  for i, w in enumerate(plan.windows) if w.opens_on is not None) \
+            if plan.windows else ()
+        self._violations: tuple[Violation, ...] = ()
+        self._consented: frozenset[Any] = frozenset()  # payment methods consented to so far
 
     @property
     def service_end(self) -> date | None:
@@ -267,11 +268,12 @@ class Replay:
     # ---- the context read by compiled expressions
 
     def occurrences(self, name: str) -> tuple[date, ...]:
-        return tuple(self.seen.get(name, ()))
+        return tuple(event.date for event in self.seen.get(name, ()))
 
     def last(self, name: str) -> Event | None:
         """The last event of this name applied so far (whose attributes a later event's clause may read)."""
-        return self._last.get(name)
+        events = self.seen.get(name)
+        return events[-1] if events else None
 
     def figure(self, name: str) -> Any:
         assert self.event is not None
@@ -289,7 +291,8 @@ class Replay:
     def apply(self, event: Event) -> None:
         """Apply one event; an event the contract does not allow is a violation, applied in nothing and not seen
         by the conditions of later events."""
-        self._advance(event.date)
+        if self._windows:
+            self._advance(event.date)
         self.event = event
         self._vesting.current = event.index
         handler = self.plan.events[event.name]
@@ -308,17 +311,17 @@ class Replay:
             self._apply_clauses(event, handler)
         if len(self._violations) > refused:
             return
-        self._last[event.name] = event
         if self.plan.gates:
             for gate, shares in self._vesting.open_gates(event.name, event.date):
                 if self.trace is not None:
                     self._record(GateOpened, self.plan.gates[gate].ref, shares=shares)
-        self._satisfy_windows(event)
+        if self._windows:
+            self._satisfy_windows(event)
         seen = self.seen.get(event.name)
         if seen is None:
-            self.seen[event.name] = [event.date]
+            self.seen[event.name] = [event]
         else:
-            seen.append(event.date)
+            seen.append(event)
 
     def _apply_clauses(self, event: Event, handler: EventPlan) -> None:
         """Rules, milestones, windows, lock-ups and consents, in that order."""
@@ -341,7 +344,7 @@ class Replay:
             self._extend_lockups(event, handler.extends_lockups)
         if handler.consents_to is not None:
             method = event.attrs[handler.consents_to]
-            self._consented.add(method)
+            self._consented |= {method}
             if self.trace is not None and self.plan.payment is not None:
                 self._record(Consented, self.plan.payment.ref, method=method)
 
@@ -378,7 +381,7 @@ class Replay:
                                **values))
 
     def _violation(self, event: Event, ref: ClauseRef, why: str) -> None:
-        self._violations.append(Violation(event.index, event.date, event.name, ref, why))
+        self._violations += (Violation(event.index, event.date, event.name, ref, why),)
 
     def _end_service(self, event: Event) -> None:
         plan = self.plan
@@ -399,7 +402,9 @@ class Replay:
             if amount is not None:
                 self._record(Vested, rule.ref, rule.assumptions["vested"], amount=amount,
                              condition=rule.condition_text)
-        if rule.forfeit is Forfeit.UNVESTED:
+        if rule.forfeit is None:
+            pass
+        elif rule.forfeit is Forfeit.UNVESTED:
             self._end_vesting(when, rule.ref)
             if self.trace is not None:
                 self._record(ForfeitedUnvested, rule.ref, rule.assumptions["forfeited"])
@@ -447,7 +452,7 @@ class Replay:
         capped = plan.caps_windows and last_day > plan.expiration
         refs: tuple[ClauseRef, ...] = (rule.ref, plan.term) if capped and plan.term else (rule.ref,)
         window = plan.expiration if capped else last_day
-        first = self._deadline_refs == ((plan.term,) if plan.term else ())
+        first = self._deadline_refs is plan.term_refs
         match rule.window:
             case WindowChange.SHORTENS:
                 takes = first or window < before
@@ -514,7 +519,7 @@ class Replay:
         elif withheld > units:
             self._violation(event, settlement.ref, f"{number(withheld)} units withheld of the {number(units)} settled")
         else:
-            self._settled.append((event.date, units, withheld))
+            self._settled += ((event.date, units, withheld),)
             if self.trace is not None:
                 self._record(Settled, settlement.ref, units=units, withheld=withheld, unsettled=unsettled)
 
@@ -549,7 +554,7 @@ class Replay:
         else:
             price = right.price(self)
             paid = price * shares if isinstance(shares, int) else as_money(Fraction(price) * shares)
-            self._bought.append((event.date, shares, paid))
+            self._bought += ((event.date, shares, paid),)
             if self.plan.award is AwardType.OPTION:
                 self._exercised -= shares
             if self.trace is not None:
@@ -576,7 +581,7 @@ class Replay:
     def _open_window(self, index: int, when: date) -> None:
         window = self.plan.windows[index]
         opened = Window(index, when, window.last_day(when, self.plan.missing_day))
-        self._windows.append(opened)
+        self._windows += (opened,)
         if window.passing is Passing.EXPIRE and opened.last_day < self._deadline:
             self._deadline, self._deadline_refs = opened.last_day, (window.ref,)
         if self.trace is not None:
@@ -665,7 +670,7 @@ class Replay:
         lockup = self.plan.lockups[index]
         start = when if lockup.same_day else shift(when, 1)
         end = shift(add(start, lockup.period), -1)
-        self._lockups.append([start, end, lockup.ref])
+        self._lockups += ([start, end, lockup.ref],)
         if self.trace is not None:
             self._record(LockupStarted, lockup.ref, lockup.assumptions, start=start, end=end, period=lockup.period,
                          same_day=lockup.same_day, on=when)
@@ -682,7 +687,8 @@ class Replay:
 
     def figures(self, as_of: date) -> dict[str, Any]:
         """The figures on `as_of`, all events on or before it applied (and none after)."""
-        self._advance(as_of)
+        if self._windows:
+            self._advance(as_of)
         match self.plan.award:
             case AwardType.OPTION:
                 return self._option_figures(as_of)
@@ -694,7 +700,7 @@ class Replay:
                 assert_never(self.plan.award)
 
     def _sale_blocked(self, as_of: date) -> bool:
-        return any(start <= as_of <= end for start, end, _ in self._lockups) if self._lockups else False
+        return any(start <= as_of <= end for start, end, _ in self._lockups)
 
     def _option_figures(self, as_of: date) -> dict[str, Any]:
         plan = self.plan
@@ -703,7 +709,7 @@ class Replay:
         vested, exercised = vesting.vested(until), self._exercised
         bought = self._repurchased(as_of) if self._bought else 0
         held_or_bought = exercised + bought  # every share ever exercised
-        sale_blocked = self._sale_blocked(as_of)
+        sale_blocked = self._sale_blocked(as_of) if self._lockups else False
         if self._forfeit_all is not None and as_of >= self._forfeit_all[0]:
             values = _option(granted, vested, exercised, 0, 0, granted - held_or_bought, 0, None, sale_blocked)
         elif vesting.ended(as_of):
@@ -776,8 +782,9 @@ class Replay:
         if self.trace is not None:
             counts = self._installment_counts(as_of)
             self.trace.extend(self._lapses(as_of))
-        return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), tuple(self._violations),
-                          lambda: self._provenance(as_of), counts, self._waiting_for(as_of))
+        return Evaluation(as_of, plan.award, plan.figures, self.figures(as_of), self._violations,
+                          lambda: self._provenance(as_of), counts,
+                          self._waiting_for(as_of) if plan.pending or plan.gates else ())
 
     def _provenance(self, as_of: date) -> Provenance:
         plan, vesting = self.plan, self._vesting

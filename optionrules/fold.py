@@ -97,10 +97,15 @@ def within(lefts: tuple[date, ...], window: Duration, side: Side, rights: tuple[
     return False
 
 
+def pick_of(function: Function) -> Callable[..., Any]:
+    """`max` for later_of and higher_of, `min` for earlier_of and lower_of."""
+    return max if function in (Function.LATER_OF, Function.HIGHER_OF) else min
+
+
 def extreme(function: Function) -> Callable[..., Any]:
     """later_of / earlier_of / higher_of / lower_of: the latest (earliest, highest, lowest) of the values given,
     None when none is."""
-    pick = max if function in (Function.LATER_OF, Function.HIGHER_OF) else min
+    pick = pick_of(function)
 
     def choose(*values: Any) -> Any:
         if None not in values:

@@ -7,6 +7,7 @@ sharing the most words with it) is offered as a hint.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from optionrules.records import record
 
 ELLIPSIS = re.compile(r"\.\.\.|…")
 _WORD = re.compile(r"\w+")
+_SPACE, _NON_SPACE = re.compile(r"\s+"), re.compile(r"\S+")
 HINT_WIDTH = 160  # characters of the nearest passage shown in a hint
 
 
@@ -43,8 +45,8 @@ class Compact:
 
     @classmethod
     def of(cls, text: str) -> Compact:
-        kept = [(i, c) for i, c in enumerate(text) if not c.isspace()]
-        return cls("".join(c for _, c in kept), tuple(i for i, _ in kept))
+        runs = [m.span() for m in _NON_SPACE.finditer(text)]  # `\s` is what str.isspace() calls whitespace
+        return cls(_SPACE.sub("", text), tuple(itertools.chain.from_iterable(itertools.starmap(range, runs))))
 
     def passage(self, start: int, end: int) -> Passage:
         """The passage of the original text from compact index `start` to `end` (exclusive, end > start)."""

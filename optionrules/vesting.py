@@ -12,9 +12,11 @@ amount (`trace.Amount`). A plain query builds no record of it.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from optionrules.kinds.words import AccelerationOrder
 from optionrules.model import ClauseRef
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
     )
 
 
+_NONE: Mapping[Any, Any] = MappingProxyType({})
+
+
 class VestingState:
     """What has vested of a grant while a timeline is replayed.
 
@@ -57,13 +62,14 @@ class VestingState:
         self.inclusive = plan.service_inclusive  # an installment dated on the last day of service vests
         self.pulls: list[tuple[date, int, Shares, ClauseRef]] = []  # (day, installment, shares, clause)
         self.pulled: dict[int, Shares] = {}  # installment -> shares pulled out of it so far
-        self.achieved: dict[int, tuple[date, ClauseRef]] = {}  # milestone -> the day it vested
+        # (the mappings most replays never add to are shared empty ones, replaced when added to)
+        self.achieved: Mapping[int, tuple[date, ClauseRef]] = _NONE  # milestone -> the day it vested
         self.end: date | None = None  # no installment vests after it
         self.end_event: int | None = None  # the event that ended vesting
         self.end_index = 0  # the installments that vested by then
         self.current: int | None = None  # the event being applied
-        self.gates_opened: dict[int, date] = {}  # gate -> the day its first event came (by its deadline)
-        self.gate_of = {i: g for g, gate in enumerate(plan.gates) for i in gate.indexes}  # installment -> its gate
+        self.gates_opened: Mapping[int, date] = _NONE  # gate -> the day its first event came (by its deadline)
+        self.gate_of = plan.gate_of  # installment -> its gate
 
     # ---- what has vested
 
@@ -79,9 +85,10 @@ class VestingState:
         for day, index, shares, _ in self.pulls:
             if day <= when and index >= k:
                 vested += shares
-        for which, (day, _) in self.achieved.items():
-            if day <= when:
-                vested += self.plan.milestones[which].shares
+        if self.achieved:
+            for which, (day, _) in self.achieved.items():
+                if day <= when:
+                    vested += self.plan.milestones[which].shares
         return vested
 
     def tranches(self, when: date) -> list[tuple[date, Shares]]:
@@ -103,7 +110,7 @@ class VestingState:
         for g, gate in enumerate(self.plan.gates):
             if event in gate.events and g not in self.gates_opened and when <= gate.deadline:
                 waiting = self.held(when)
-                self.gates_opened[g] = when
+                self.gates_opened = {**self.gates_opened, g: when}
                 opened.append((g, waiting - self.held(when)))
         return opened
 
@@ -200,7 +207,7 @@ class VestingState:
         milestone = self.plan.milestones[which]
         if which in self.achieved or self._over(when) or (milestone.deadline is not None and when > milestone.deadline):
             return 0
-        self.achieved[which] = (when, ref)
+        self.achieved = {**self.achieved, which: (when, ref)}
         return milestone.shares
 
     # ---- the kinds of vesting a rule can order
@@ -256,25 +263,26 @@ class VestingState:
         """The interrupted installment L -> N of each schedule, in proportion to the days of it served."""
         search = bisect_right if self.inclusive else bisect_left
         added: Shares = 0
-        parts: list[InstallmentPart | FullyVested] = []
+        parts: tuple[InstallmentPart | FullyVested, ...] = ()
         for schedule in plan.schedules:
             j = search(schedule.dates, when)
             if j >= len(schedule.dates):
                 if traced:
-                    parts.append(FullyVested(schedule.ref.name))
+                    parts += (FullyVested(schedule.ref.name),)
                 continue
             previous = schedule.dates[j - 1] if j else schedule.start
-            period = max(1, (schedule.dates[j] - previous).days)  # two installments on one day: at the calendar's end
-            served = max(0, min((when - previous).days + plan.inclusive, period))
+            period = (schedule.dates[j] - previous).days or 1  # two installments on one day: at the calendar's end
+            served = (when - previous).days + plan.inclusive
+            served = 0 if served < 0 else period if served > period else served
             amount = schedule.amounts[j]
             share = round_ratio(amount * served, period, plan.rounding) if isinstance(amount, int) \
                 else Fraction(amount * served, period)
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
             if traced:
-                parts.append(InstallmentPart(schedule.ref.name, amount, served, period, previous, schedule.dates[j],
-                                             share, pulled, plan.rounding))
-        return ProRated(tuple(parts), added) if traced else None
+                parts += (InstallmentPart(schedule.ref.name, amount, served, period, previous, schedule.dates[j],
+                                          share, pulled, plan.rounding),)
+        return ProRated(parts, added) if traced else None
 
 
 def _scale(shares: Shares, percent: Fraction, rounding: Rounding) -> Shares:

@@ -2,8 +2,9 @@
 
 Lark's `cache=True` (what optionrules used before) unpickles `$TMPDIR/.lark_cache_<user>_<sha>_<py>.tmp`: a name
 anyone can compute, in a folder anyone can write, so another local user who created that file first ran code as
-whoever ran optionrules next. The tables are now a Python module of the package (grammar/tables.py, `make
-tables`); nothing is read from a temporary folder.
+whoever ran optionrules next. The parser is now a Python module of the package: Lark's stand-alone parser for the
+grammar (grammar/parser.py, `make tables`); nothing is read from a temporary folder, and Lark itself is not
+imported to parse.
 """
 
 from __future__ import annotations
@@ -15,30 +16,47 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import lark
+from optionrules.grammar import OPTIONS, fingerprint, grammar_text
 
-from optionrules.format import same_tree
-from optionrules.parse import _OPTIONS, _fingerprint, _from_tables, _ToAst, grammar_text, parse
+from optionrules.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ROOT / "grammar" / "tables.py"
+PARSER = ROOT / "grammar" / "parser.py"
 
 
-def test_the_shipped_tables_are_made_from_this_grammar():
-    from optionrules.grammar import tables
+def test_the_shipped_parser_is_made_from_this_grammar():
+    from optionrules.grammar import parser as shipped
 
-    # (Lark numbers the states differently from one run to the next: the tables are known by what they are
-    # made from, the grammar's SHA-256 and Lark's version, not by their text)
-    assert _fingerprint() == (tables.GRAMMAR_SHA256, tables.LARK_VERSION), \
-        "grammar/tables.py is stale: run `make tables` and commit it"
-    assert hashlib.sha256(TABLES.with_name("optionrules.lark").read_bytes()).hexdigest() == tables.GRAMMAR_SHA256
+    # (Lark numbers the states differently from one run to the next: the parser is known by what it is made
+    # from, the grammar's SHA-256 and Lark's version, not by its text)
+    assert fingerprint() == (shipped.GRAMMAR_SHA256, shipped.LARK_VERSION), \
+        "grammar/parser.py is stale: run `make tables` and commit it"
+    assert hashlib.sha256(PARSER.with_name("optionrules.lark").read_bytes()).hexdigest() == shipped.GRAMMAR_SHA256
 
 
-def test_the_parser_comes_from_the_tables_and_parses_as_the_grammar_does():
-    shipped = _from_tables()
-    assert shipped is not None  # the fingerprint matches: no grammar is compiled at start-up
-    built = lark.Lark(grammar_text(), transformer=_ToAst(), **_OPTIONS)
+def test_parsing_does_not_import_lark():
+    contract = ROOT / "contracts" / "capstone_liggett_2002.contract"
+    code = (f"import sys, optionrules; optionrules.load({str(contract)!r}); "
+            "print(sorted(m for m in sys.modules if m == 'lark' or m.startswith('lark.')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def _shape(tree: Any) -> Any:
+    """A parse tree as plain data: rule names and tokens (type and text), whichever Lark made it."""
+    if hasattr(tree, "data"):
+        return (str(tree.data), [_shape(child) for child in tree.children])
+    return tree if tree is None else (tree.type, str(tree))
+
+
+def test_the_shipped_parser_parses_as_the_grammar_does():
+    from optionrules.grammar.parser import DATA, MEMO, Lark
+
+    shipped = Lark._load_from_dict(DATA, MEMO)
+    built = lark.Lark(grammar_text(), **OPTIONS)
     items = 0
     for path in sorted((ROOT / "contracts").rglob("*.contract")):
         text = path.read_text(encoding="utf-8")
@@ -47,7 +65,7 @@ def test_the_parser_comes_from_the_tables_and_parses_as_the_grammar_does():
         lines = text.split("\n")
         for item in module.items:
             chunk = "\n".join(lines[item.span.line - 1:item.span.end_line])
-            assert same_tree(shipped.parse(chunk), built.parse(chunk)), chunk
+            assert _shape(shipped.parse(chunk)) == _shape(built.parse(chunk)), chunk
             items += 1
     assert items > 300
 
@@ -89,7 +107,7 @@ def test_a_planted_lark_cache_is_never_loaded(tmp_path):
     assert sorted(p.name for p in shared.iterdir()) == sorted(p.name for p in _old_cache_files(shared))
 
     # the control: Lark's cache, as the old code used it, does run the planted file (so the plant is right)
-    control = subprocess.run([sys.executable, "-c", "import lark; from optionrules.parse import grammar_text; "
+    control = subprocess.run([sys.executable, "-c", "import lark; from optionrules.grammar import grammar_text; "
                               "lark.Lark(grammar_text(), parser='lalr', lexer='contextual', maybe_placeholders=True, "
                               "cache=True)"], env=env, capture_output=True, text=True, timeout=60)
     assert marker.exists(), control.stderr
