@@ -30,7 +30,8 @@ class InputError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(_command_asked(argv))
     args = parser.parse_args(argv)
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (cast(TextIO, _Stream(stream)) for stream in streams)
@@ -129,7 +130,32 @@ def _root(args: argparse.Namespace) -> str | None:
     return root
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command_asked(argv: Sequence[str]) -> str | None:
+    """The command on the command line (its first word that is not an option), if any."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+class _Commands:
+    """The subcommands, as `_parser` adds them: every one is listed with its help, but only the command asked for
+    (all of them when none is) has its arguments added; building every command's arguments cost a few
+    milliseconds on each start. (A word that is no command gets argparse's "invalid choice" message.)"""
+
+    def __init__(self, actions: Any, asked: str | None):
+        self.actions, self.asked = actions, asked
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        parser = self.actions.add_parser(name, **kwargs)
+        return parser if self.asked in (None, name) else _NotAsked()
+
+
+class _NotAsked:
+    """A command not asked for: what would add its arguments does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: self
+
+
+def _parser(asked: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="optionrules",
         description="Check equity agreements written as .contract files and evaluate them against timelines.",
@@ -138,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     from optionrules import __version__
 
     parser.add_argument("--version", action="version", version=f"optionrules {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = _Commands(parser.add_subparsers(title="commands", metavar="COMMAND", required=True), asked)
 
     check = commands.add_parser("check", help="check contract files and report every problem",
                                 description="Parse and check .contract files (directories are searched "

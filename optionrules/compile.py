@@ -90,6 +90,7 @@ from optionrules.values import (
     add,
     add_months,
     portion_shares,
+    ratio_rounder,
     round_ratio,
     shift,
 )
@@ -185,6 +186,8 @@ class ProRataPlan:
     schedules: tuple[Installments, ...]
     inclusive: bool  # count the event's own day
     rounding: Rounding
+    divide: Callable[[int, int], Shares] = attrs.field(init=False, eq=False, default=attrs.Factory(
+        lambda plan: ratio_rounder(plan.rounding), takes_self=True))  # shares x days served / days, rounded
 
 
 @record

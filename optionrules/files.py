@@ -19,7 +19,6 @@ import contextvars
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -312,6 +311,8 @@ def write_bytes(path: str | Path, data: bytes, what: str = "file", expected: str
 def _replace(target: Path, data: bytes, found: os.stat_result | None, expected: str | None, what: str,
              name: str) -> bool:
     """Write a temporary file beside the target and rename it over it; False if its owner cannot be kept."""
+    import tempfile  # only commands that write need it
+
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out:

@@ -6,6 +6,9 @@ stepping month to month, so a schedule that starts on the 31st does not drift.
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -182,6 +185,14 @@ def add(start: date, duration: Duration, missing_day: MissingDay = MissingDay.LA
     """`start + duration`: the months first (from the anchor), then the days."""
     moved = add_months(start, duration.months, missing_day) if duration.months else start
     return shift(moved, duration.days) if duration.days else moved
+
+
+def ratio_rounder(mode: Rounding) -> Callable[[int, int], Shares]:
+    """`round_ratio` with its mode chosen once (a plan knows its roundings when it is compiled): rounding down
+    is integer division itself."""
+    if mode is Rounding.DOWN:
+        return operator.floordiv
+    return functools.partial(round_ratio, mode=mode)  # (a plan may be pickled, to another process)
 
 
 def round_ratio(numerator: int, denominator: int, mode: Rounding) -> Shares:

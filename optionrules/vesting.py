@@ -30,7 +30,7 @@ from optionrules.trace import (
     ProRated,
     RestOfSchedule,
 )
-from optionrules.values import Rounding, Shares, add, round_ratio, round_shares
+from optionrules.values import Rounding, Shares, add, round_shares
 
 if TYPE_CHECKING:
     from optionrules.compile import (
@@ -275,7 +275,7 @@ class VestingState:
             served = (when - previous).days + plan.inclusive
             served = 0 if served < 0 else period if served > period else served
             amount = schedule.amounts[j]
-            share = round_ratio(amount * served, period, plan.rounding) if isinstance(amount, int) \
+            share = plan.divide(amount * served, period) if isinstance(amount, int) \
                 else Fraction(amount * served, period)
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
