@@ -80,7 +80,8 @@ class VestingState:
         return bisect_right(self.plan.dates, when)
 
     def vested(self, when: date) -> Shares:
-        k = self.count(when)
+        end = self.end  # self.count(when), inline: every query asks what has vested
+        k = self.end_index if end is not None and when >= end else bisect_right(self.plan.dates, when)
         vested: Shares = self.plan.cumulative[k] - self.held(when, k) if self.gate_of else self.plan.cumulative[k]
         for day, index, shares, _ in self.pulls:
             if day <= when and index >= k:
@@ -191,9 +192,10 @@ class VestingState:
 
     def pull(self, when: date, index: int, shares: Shares, ref: ClauseRef) -> Shares:
         """Vest up to `shares` of a future installment now; returns what was pulled."""
-        if self.end is not None and self._over(when):
+        end = self.end  # self._over(when) and self._remaining(index), inline: pro-rata vesting is on the query's path
+        if end is not None and (when > end or (when == end and self.current != self.end_event)):
             return 0
-        already = self.pulled.get(index, 0)  # _remaining, inline: pro-rata vesting is on the query's hot path
+        already = self.pulled.get(index, 0)
         remaining = self.plan.amounts[index] - already
         if shares > remaining:
             shares = remaining
@@ -265,23 +267,23 @@ class VestingState:
         added: Shares = 0
         parts: tuple[InstallmentPart | FullyVested, ...] = ()
         for schedule in plan.schedules:
-            j = search(schedule.dates, when)
-            if j >= len(schedule.dates):
+            dates = schedule.dates
+            j = search(dates, when)
+            if j >= len(dates):
                 if traced:
                     parts += (FullyVested(schedule.ref.name),)
                 continue
-            previous = schedule.dates[j - 1] if j else schedule.start
-            period = (schedule.dates[j] - previous).days or 1  # two installments on one day: at the calendar's end
+            previous, following = dates[j - 1] if j else schedule.start, dates[j]
+            period = (following - previous).days or 1  # two installments on one day: at the calendar's end
             served = (when - previous).days + plan.inclusive
             served = 0 if served < 0 else period if served > period else served
             amount = schedule.amounts[j]
-            share = plan.divide(amount * served, period) if isinstance(amount, int) \
-                else Fraction(amount * served, period)
+            share = plan.divide(amount * served, period) if type(amount) is int else Fraction(amount * served, period)
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
             if traced:
-                parts += (InstallmentPart(schedule.ref.name, amount, served, period, previous, schedule.dates[j],
-                                          share, pulled, plan.rounding),)
+                parts += (InstallmentPart(schedule.ref.name, amount, served, period, previous, following, share,
+                                          pulled, plan.rounding),)
         return ProRated(parts, added) if traced else None
 
 
