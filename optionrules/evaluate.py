@@ -703,8 +703,8 @@ class Replay:
         return any(start <= as_of <= end for start, end, _ in self._lockups)
 
     def _option_figures(self, as_of: date) -> dict[str, Any]:
-        plan = self.plan
-        until = as_of if as_of <= self._deadline else self._deadline  # nothing vests once the option has ended
+        plan, deadline = self.plan, self._deadline
+        until = as_of if as_of <= deadline else deadline  # nothing vests once the option has ended
         granted, vesting = plan.granted, self._vesting
         vested, exercised = vesting.vested(until), self._exercised
         bought = self._repurchased(as_of) if self._bought else 0
@@ -712,30 +712,24 @@ class Replay:
         sale_blocked = self._sale_blocked(as_of) if self._lockups else False
         if self._forfeit_all is not None and as_of >= self._forfeit_all[0]:
             values = _option(granted, vested, exercised, 0, 0, granted - held_or_bought, 0, None, sale_blocked)
-        elif vesting.ended(as_of):
-            exercisable = max(0, vested - held_or_bought)
-            waiting = vesting.waiting(until) if plan.gates else 0
-            values = self._expiring(as_of, vested, exercised, exercisable, waiting,
-                                    granted - max(vested, held_or_bought) - waiting, sale_blocked)
         else:
-            lapsed = vesting.lapsed(until)
-            exercisable, unvested = vested - held_or_bought, granted - vested - lapsed
-            if plan.early_exercise:  # unvested shares are exercisable too
-                exercisable, unvested = granted - lapsed - held_or_bought, 0
-            values = self._expiring(as_of, vested, exercised, exercisable, unvested, lapsed, sale_blocked)
+            if vesting.ended(as_of):
+                exercisable = vested - held_or_bought if vested > held_or_bought else 0
+                unvested = vesting.waiting(until) if plan.gates else 0  # still eligible, waiting for a gate
+                forfeited = granted - max(vested, held_or_bought) - unvested
+            else:
+                forfeited = vesting.lapsed(until)
+                exercisable, unvested = vested - held_or_bought, granted - vested - forfeited
+                if plan.early_exercise:  # unvested shares are exercisable too
+                    exercisable, unvested = granted - forfeited - held_or_bought, 0
+            expired = 0
+            if as_of > deadline:  # after the deadline, what was exercisable or unvested expires
+                exercisable, unvested, expired = 0, 0, exercisable + unvested
+            values = _option(granted, vested, exercised, exercisable, unvested, forfeited, expired, deadline,
+                             sale_blocked)
         if plan.repurchase is not None:
             values.update(self._bought_back_figures(as_of, bought))
         return values
-
-    def _expiring(self, as_of: date, vested: Shares, exercised: Shares, exercisable: Shares, unvested: Shares,
-                  forfeited: Shares, sale_blocked: bool) -> dict[str, Any]:
-        """An option's figures once its deadline is known: after it, what was exercisable or unvested expires."""
-        deadline = self._deadline
-        if as_of > deadline:
-            return _option(self.plan.granted, vested, exercised, 0, 0, forfeited, exercisable + unvested, deadline,
-                           sale_blocked)
-        return _option(self.plan.granted, vested, exercised, exercisable, unvested, forfeited, 0, deadline,
-                       sale_blocked)
 
     def _bought_back_figures(self, as_of: date, bought: Shares) -> dict[str, Any]:
         paid = sum((price for when, _, price in self._bought if when <= as_of), start=Decimal(0))
