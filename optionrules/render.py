@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 
+from optionrules.errors import visible
 from optionrules.evaluate import Evaluation
 from optionrules.figures import ALL_AWARDS, Figure, FigureKind
 from optionrules.kinds import KINDS, SAYS
@@ -92,14 +94,28 @@ def evaluations_csv(results: Sequence[Evaluation]) -> str:
 
 
 def table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """A plain text table: text columns to the left, figures to the right."""
-    widths = [max(len(str(c)), *(len(str(row[i])) for row in rows)) for i, c in enumerate(columns)]
-    numeric = [all(_is_figure(str(row[i])) for row in rows) for i in range(len(columns))]
+    """A plain text table: text columns to the left, figures to the right. Cells are laid out as they will
+    show: control characters as their escapes (`visible`), wide characters (CJK) two columns, combining marks
+    none."""
+    header = [visible(str(c)) for c in columns]
+    body = [[visible(str(cell)) for cell in row] for row in rows]
+    widths = [max(display_width(c), *(display_width(row[i]) for row in body)) for i, c in enumerate(header)]
+    numeric = [all(_is_figure(row[i]) for row in body) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(f"{c:>{w}}" if n else f"{c:<{w}}" for c, w, n in zip(cells, widths, numeric)).rstrip()
+        padded = (" " * (w - display_width(c)) + c if n else c + " " * (w - display_width(c))
+                  for c, w, n in zip(cells, widths, numeric))
+        return "  ".join(padded).rstrip()
 
-    return [line(columns), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in body)]
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns a (visible) text takes."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
 
 
 def html_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
