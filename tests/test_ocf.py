@@ -119,7 +119,10 @@ def test_the_sample_package_imports_every_object_mapped_or_listed() -> None:
     why = {(u.object_id, u.field): u.reason for u in imported.unmapped}
     assert "3 next conditions" in why["multi-tranche-event-based", "$.vesting_conditions[0].next_condition_ids"]
     assert "a condition met by an event" in why["custom-vesting-100pct-upfront", "$.vesting_conditions[0].trigger"]
-    assert "1 x 1/10 every 24 months" in why["6-yr-option-back-loaded", "$.vesting_conditions[1]"]
+    # 10% on the 24th month, then 1.25%, 1.67%, 2.08% and 2.5% a month for a year each: parts the language
+    # states, but BACK_LOADED spreads its remainders over the whole schedule's tranches
+    assert "BACK_LOADED over parts that vest at different rates (1 x 1/10 every 24 months; 12 x 1/80 every 1 " \
+        "month" in why["6-yr-option-back-loaded", "$.allocation_type"]
     assert "2 next conditions" in why["path-dependent-milestone-vesting", "$.vesting_conditions[0].next_condition_ids"]
     assert "is also issued by" in why["test-stock-issuance-minimal", "$.security_id"]
     assert "an acceleration of 32458 shares" in why["founder-vest-acceleration-1", "$.quantity"]
@@ -241,6 +244,121 @@ def test_the_allocation_table_covers_the_enum() -> None:
     enum = json.loads((Path(ocf.__file__).parent / "schemas" / "schema" / "enums" / "AllocationType.schema.json")
                       .read_text())["enum"]
     assert sorted(enum) == sorted(ALLOCATIONS) == sorted(ALLOCATION_TABLE)
+
+
+# ---- schedules whose parts vest at different rates -------------------------------------------------------------
+
+
+def parted(terms_id: str, allocation: str, *parts: tuple[int, str, int, str]) -> dict[str, Any]:
+    """Vesting terms of consecutive parts: (occurrences, the portion of each as N/D, the period's length, its type)."""
+    conditions: list[dict[str, Any]] = [{"id": "vesting-start", "quantity": "0",
+                                         "trigger": {"type": "VESTING_START_DATE"}, "next_condition_ids": []}]
+    for k, (occurrences, portion, length, unit) in enumerate(parts, 1):
+        numerator, denominator = portion.split("/")
+        conditions.append({"id": f"part-{k}", "portion": {"numerator": numerator, "denominator": denominator},
+                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE",
+                                       "relative_to_condition_id": conditions[-1]["id"],
+                                       "period": {"length": length, "type": unit, "occurrences": occurrences,
+                                                  **({"day_of_month": "VESTING_START_DAY_OR_LAST_DAY_OF_MONTH"}
+                                                     if unit == "MONTHS" else {})}},
+                           "next_condition_ids": []})
+        conditions[-2]["next_condition_ids"] = [f"part-{k}"]
+    return {"object_type": "VESTING_TERMS", "id": terms_id, "name": terms_id, "description": "back-weighted",
+            "allocation_type": allocation, "vesting_conditions": conditions}
+
+
+def test_a_back_weighted_schedule_is_a_vesting_clause_per_part(tmp_path: Path) -> None:
+    """10%, 20%, 30% and 40% of the grant over four years, monthly: 1,200 shares from 2021-01-15 vest 10, 20, 30,
+    then 40 a month."""
+    terms = parted("10-20-30-40", "CUMULATIVE_ROUND_DOWN", (12, "1/120", 1, "MONTHS"), (12, "2/120", 1, "MONTHS"),
+                   (12, "3/120", 1, "MONTHS"), (12, "4/120", 1, "MONTHS"))
+    imported = ocf.read(package(tmp_path / "p", [terms], [option("s", "1200", "10-20-30-40"),
+                                                          start("s", "2021-01-15")]))
+    assert imported.unmapped == ()
+    text = imported.forms[0].text
+    assert "shares: 1 / 10" in text and "shares: 2 / 5" in text  # 12 x 1/120 and 12 x 4/120
+    assert "from: commencement + 36 months" in text
+    assert vested(contract_of(imported.forms[0]), "2021-02-14", "2021-02-15", "2022-01-15", "2022-02-15",
+                  "2023-01-15", "2023-02-15", "2024-01-15", "2024-02-15", "2025-01-14", "2025-01-15") == [
+        0,
+        10,  # 1,200 x 1/120, a month after the vesting start
+        120,  # 10%: 12 x 10
+        140,  # + 1,200 x 2/120
+        360,  # 10% + 20%
+        390,  # + 1,200 x 3/120
+        720,  # 60%
+        760,  # + 1,200 x 4/120
+        1160,  # 1,200 - the last 40
+        1200,  # four years after the vesting start
+    ]
+
+
+def test_a_first_year_then_half_yearly_parts(tmp_path: Path) -> None:
+    """5% after a year, 15% after the second, then 20% every six months: 1,000 shares from 2020-03-01."""
+    terms = parted("5-15-20", "CUMULATIVE_ROUNDING", (1, "5/100", 12, "MONTHS"), (1, "15/100", 12, "MONTHS"),
+                   (4, "20/100", 6, "MONTHS"))
+    imported = ocf.read(package(tmp_path / "p", [terms], [option("s", "1000", "5-15-20"),
+                                                          start("s", "2020-03-01")]))
+    assert imported.unmapped == ()
+    assert "from: commencement + 24 months" in imported.forms[0].text  # the third part, after the two years
+    assert vested(contract_of(imported.forms[0]), "2021-02-28", "2021-03-01", "2022-02-28", "2022-03-01",
+                  "2022-09-01", "2023-03-01", "2023-09-01", "2024-02-29", "2024-03-01") == [
+        0, 50, 50,  # 1,000 x 5%
+        200,  # + 1,000 x 15%
+        400, 600, 800,  # + 200 every six months
+        800, 1000,  # the last 20% four years after the vesting start
+    ]
+
+
+def test_the_samples_six_year_back_loaded_terms_with_a_cumulative_allocation() -> None:
+    """The OCF sample "10% of the original number of shares on the 24th month; then vests 1.25% for 12 months;
+    1.67% for 12 months; 2.08% for 12 months; and 2.5% for 12 months", its allocation made cumulative: 4,800
+    shares from 2020-01-01."""
+    items = json.loads((SAMPLES / "VestingTerms.ocf.json").read_text())["items"]
+    terms = copy.deepcopy(next(t for t in items if t["id"] == "6-yr-option-back-loaded"))
+    terms["allocation_type"] = "CUMULATIVE_ROUND_DOWN"
+    with tempfile.TemporaryDirectory() as tmp:
+        imported = ocf.read(package(Path(tmp) / "p", [terms], [option("s", "4800", terms["id"]),
+                                                               start("s", "2020-01-01")]))
+    assert imported.unmapped == ()
+    assert vested(contract_of(imported.forms[0]), "2021-12-31", "2022-01-01", "2022-02-01", "2023-01-01",
+                  "2023-02-01", "2024-01-01", "2024-02-01", "2025-01-01", "2025-02-01", "2026-01-01") == [
+        0,
+        480,  # 10% on the 24th month
+        540,  # + 4,800 x 1/80 (1.25%)
+        1200,  # 10% + 12 x 1.25% = 25%
+        1280,  # + 4,800 x 1/60
+        2160,  # 25% + 12 x 1/60 = 45%
+        2260,  # + 4,800 x 1/48
+        3360,  # 45% + 12 x 1/48 = 70%
+        3480,  # + 4,800 x 1/40
+        4800,  # 70% + 12 x 1/40: six years after the vesting start
+    ]
+
+
+def test_parts_listed_where_their_rounding_or_days_could_differ_from_ocfs(tmp_path: Path) -> None:
+    even = parted("thirds", "CUMULATIVE_ROUND_DOWN", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))
+    front = parted("front", "FRONT_LOADED", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))
+    folder = package(tmp_path / "p", [even, front], [
+        option("whole", "400", "thirds"), start("whole", "2021-01-15"),  # 400 x 12/48 = 100: whole
+        option("split", "402", "thirds"), start("split", "2021-01-15"),  # 402 x 12/48 = 100.5
+        option("leap", "400", "thirds"), start("leap", "2020-02-29"),  # part 2 from 2021-02-28: on the 28th
+        option("end", "400", "thirds"), start("end", "2021-01-31"),  # part 2 from 2022-01-31: on the 31st, mapped
+        option("f", "400", "front"), start("f", "2021-01-15")])
+    imported = ocf.read(folder)
+    why = {(u.object_id, u.field): u.reason for u in imported.unmapped}
+    assert "1/4 of 402 shares is not a whole number of shares" in why["split-issuance", "$"]
+    assert "a part starts on 2021-02-28, 12 months after the vesting start 2020-02-29: its installments would " \
+        "fall on the 28th, OCF's on the 29th" in why["leap-issuance", "$"]
+    assert "FRONT_LOADED over parts that vest at different rates" in why["front", "$.allocation_type"]
+    assert [row["id"] for form in imported.forms for row in form.grants] == ["whole", "end"]
+    assert vested(contract_of(imported.forms[0]), "2022-01-15", "2022-02-15", "2023-01-15") == [
+        100,  # 400 x 12/48
+        125,  # + 400 x 3/48
+        400,
+    ]
+    assert vested(contract_of(imported.forms[0], row=1), "2022-02-27", "2022-02-28", "2022-03-30", "2022-03-31") \
+        == [100, 125, 125, 150]  # part 2 from 2022-01-31: the last day of February, then the 31st
 
 
 # ---- what is not mapped ---------------------------------------------------------------------------------------

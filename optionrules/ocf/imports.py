@@ -12,15 +12,17 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from optionrules.ocf.mapping import Schedule, Unmapped, numeric, schedule_of, unmapped, vestings_of
+from optionrules.ocf.mapping import Mapped, Parts, Unmapped, numeric, schedule_of, unmapped, vestings_of
 from optionrules.ocf.read import ISSUANCES, Item, Package, read
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
+from optionrules.values import add_months
 
 NO_EXPIRATION = "9999-12-31"  # an OCF expiration_date of null: the language's term that never ends
 REASONS = ("VOLUNTARY_OTHER", "VOLUNTARY_GOOD_CAUSE", "VOLUNTARY_RETIREMENT", "INVOLUNTARY_OTHER",
@@ -142,7 +144,7 @@ def import_package(source: str | Path | Package) -> Imported:
     """The forms, grants and events of an OCF package (a path is read and validated first: OcfError)."""
     package = source if isinstance(source, Package) else read(source)
     problems: list[Unmapped] = []
-    schedules: dict[str, Schedule] = {}
+    schedules: dict[str, Mapped] = {}
     for terms_id, terms in package.vesting_terms.items():
         schedule, why = schedule_of(terms)
         problems += why
@@ -162,18 +164,40 @@ def import_package(source: str | Path | Package) -> Imported:
             grants[security] = grant
     _transactions(package, grants, issued, schedules, problems)
     for security, grant in list(grants.items()):
+        terms_id = grant.issuance.data["vesting_terms_id"]
         if not grant.values.get("commencement"):
-            terms_id = grant.issuance.data["vesting_terms_id"]
             problems.append(unmapped(grant.issuance, "$",
                                      f"no TX_VESTING_START for the security {security!r}: under its vesting terms "
                                      f"{terms_id!r} nothing vests before one; the language's schedules run from a "
                                      "commencement date (schedules that start on events are not in it yet)"))
+            del grants[security]
+        elif isinstance(schedule := schedules[terms_id], Parts) and (differs := _parts_differ(schedule, grant)):
+            problems.append(unmapped(grant.issuance, "$", differs))
             del grants[security]
     problems += _others(package, grants)
     issuer = package.manifest.data["issuer"]
     forms = _forms(grants, schedules, package.vesting_terms, str(issuer.get("legal_name", "")))
     problems += _check_vestings(forms, grants)
     return Imported(tuple(forms), tuple(problems))
+
+
+def _parts_differ(schedule: Parts, grant: _Grant) -> str | None:
+    """Why this grant could vest otherwise under its schedule of parts than OCF says, or None: a part would not
+    start on a whole share, or on the day of the month of the vesting start."""
+    shares = int(grant.values["shares"])
+    uneven = schedule.uneven(shares)
+    if uneven is not None:
+        return (f"{uneven} of {shares} shares is not a whole number of shares: where a part of the schedule "
+                "ends, rounding each part could differ by a share from rounding the whole (OCF's "
+                f"{schedule.allocation})")
+    commencement = date.fromisoformat(grant.values["commencement"])
+    for part in schedule.parts:
+        if part.unit == "months" and part.offset and part.day_of_month is None \
+                and (first := add_months(commencement, part.offset)).day != commencement.day:
+            return (f"a part starts on {first}, {part.offset} months after the vesting start {commencement}: its "
+                    f"installments would fall on the {first.day}th, OCF's on the {commencement.day}th or the last "
+                    "day of the month")
+    return None
 
 
 def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant]) -> list[Unmapped]:
@@ -219,7 +243,7 @@ def _check_vestings(forms: Iterable[ImportedForm], grants: Mapping[str, _Grant])
     return found
 
 
-def _grant(item: Item, terms: Mapping[str, Item], schedules: Mapping[str, Schedule], problems: list[Unmapped]
+def _grant(item: Item, terms: Mapping[str, Item], schedules: Mapping[str, Mapped], problems: list[Unmapped]
            ) -> _Grant | None:
     data = item.data
     notes: list[Unmapped] = []  # fields not mapped that leave the grant mapped
@@ -309,7 +333,7 @@ def _money(amount: Mapping[str, str]) -> str:
 
 
 def _transactions(package: Package, grants: dict[str, _Grant], issued: Mapping[str, Item],
-                  schedules: Mapping[str, Schedule], problems: list[Unmapped]) -> None:
+                  schedules: Mapping[str, Mapped], problems: list[Unmapped]) -> None:
     outstanding = {security: int(grant.values["shares"]) for security, grant in grants.items()}
     ordered = sorted(package.transactions, key=lambda t: (str(t.data.get("date", "")), t.path))
     for item in ordered:
@@ -327,7 +351,7 @@ def _transactions(package: Package, grants: dict[str, _Grant], issued: Mapping[s
             _EVENTS[item.type](item, grant, schedules, outstanding, problems)
 
 
-def _exercise(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _exercise(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
               problems: list[Unmapped]) -> None:
     shares = _whole(item.data["quantity"])
     if grant.award != "option":
@@ -339,7 +363,7 @@ def _exercise(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outs
         grant.events.append(_event(item, grant, "exercise", shares=str(shares)))
 
 
-def _cancellation(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _cancellation(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
                   problems: list[Unmapped]) -> None:
     left = outstanding[grant.values["id"]]
     shares = Fraction(item.data["quantity"])
@@ -352,7 +376,7 @@ def _cancellation(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], 
     grant.events.append(_event(item, grant, "cancellation", shares=str(left)))
 
 
-def _repurchase(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _repurchase(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
                 problems: list[Unmapped]) -> None:
     shares = _whole(item.data["quantity"])
     if grant.award != "restricted_stock" or shares is None or shares < 1:
@@ -362,7 +386,7 @@ def _repurchase(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], ou
     grant.events.append(_event(item, grant, "repurchase", shares=str(shares), price=_money(item.data["price"])))
 
 
-def _vesting_start(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _vesting_start(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
                    problems: list[Unmapped]) -> None:
     schedule = schedules[grant.issuance.data["vesting_terms_id"]]
     if item.data["vesting_condition_id"] != schedule.start_condition:
@@ -374,14 +398,14 @@ def _vesting_start(item: Item, grant: _Grant, schedules: Mapping[str, Schedule],
         grant.values["commencement"] = str(item.data["date"])  # the schedule's anchor: a parameter of the form
 
 
-def _vesting_event(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _vesting_event(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
                    problems: list[Unmapped]) -> None:
     problems.append(unmapped(item, "$.vesting_condition_id",
                              "a vesting event for a condition met by time under the mapped schedule: the language "
                              "computes when time-based installments vest"))
 
 
-def _acceleration(item: Item, grant: _Grant, schedules: Mapping[str, Schedule], outstanding: dict[str, int],
+def _acceleration(item: Item, grant: _Grant, schedules: Mapping[str, Mapped], outstanding: dict[str, int],
                   problems: list[Unmapped]) -> None:
     problems.append(unmapped(item, "$.quantity",
                              f"an acceleration of {item.data['quantity']} shares: the language's rules vest all that "
@@ -432,7 +456,7 @@ def _others(package: Package, grants: Mapping[str, _Grant]) -> list[Unmapped]:
 # ---- forms ------------------------------------------------------------------------------------------------
 
 
-def _forms(grants: Mapping[str, _Grant], schedules: Mapping[str, Schedule], terms: Mapping[str, Item],
+def _forms(grants: Mapping[str, _Grant], schedules: Mapping[str, Mapped], terms: Mapping[str, Item],
            company: str) -> list[ImportedForm]:
     groups: dict[tuple[Any, ...], list[_Grant]] = {}
     for grant in grants.values():
@@ -458,7 +482,7 @@ def _quoted(text: str) -> str:
     return json.dumps(" ".join(text.split()), ensure_ascii=False)
 
 
-def form_text(stem: str, terms: Item, schedule: Schedule, award: str, key: tuple[Any, ...], company: str) -> str:
+def form_text(stem: str, terms: Item, schedule: Mapped, award: str, key: tuple[Any, ...], company: str) -> str:
     """The form a vesting terms object and an award type make."""
     name = "ocf_" + _slug(stem)
     parameters = ["stakeholder: text", "shares: shares", "grant_date: date", "commencement: date"]

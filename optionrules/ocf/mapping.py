@@ -6,7 +6,9 @@ every N months or days, and a rounding. So the graphs that map are the chains
 
     VESTING_START_DATE (nothing vests) -> [a cliff: one relative occurrence] -> relative installments ...
 
-whose portions add up to the whole grant, each installment the same portion. Every other condition is not
+whose portions add up to the whole grant, each installment the same portion; and the chains whose parts vest
+at different rates (10% in year 1, 20% in year 2, ...), as a vesting clause per part, each a portion of the
+grant from the commencement date plus the parts before it (`Parts`). Every other condition is not
 mapped, with the reason: each trigger type has its own function (`_TRIGGERS`, matched exhaustively), so that
 what the language learns later (schedules starting on events, portions, day-of-month policies) is added
 there. Installments on a day of the month (OCF's `day_of_month`) map to the vesting clause's `day_of_month`.
@@ -85,6 +87,62 @@ class Schedule:
         return "\n".join(lines + ["}"])
 
 
+@record
+class Part:
+    """A stretch of a schedule at its own rate: `installments` every `every` (in `unit`), the first `offset` after
+    the commencement date (what the parts before it take), vesting `portion` of the grant."""
+
+    installments: int
+    every: int
+    unit: str  # months | days
+    offset: int
+    portion: Fraction
+    day_of_month: int | None = None
+
+
+# the allocation types a schedule of parts keeps, where each part's first and last shares are whole shares of
+# the grant: rounding the running total of the whole schedule is then rounding each part's own (x + n rounds as
+# x, plus n); OCF spreads the other types' remainders over the whole schedule's tranches
+PART_ALLOCATIONS = ("CUMULATIVE_ROUNDING", "CUMULATIVE_ROUND_DOWN", "FRACTIONAL")
+
+
+@record
+class Parts:
+    """A schedule whose parts vest at different rates: a vesting clause each, each a portion of the grant."""
+
+    parts: tuple[Part, ...]
+    allocation: str  # one of PART_ALLOCATIONS
+    start_condition: str  # the id of the VESTING_START_DATE condition
+
+    def clause(self, name: str, citation: str) -> str:
+        rounding, basis, _ = ALLOCATIONS[self.allocation]
+        blocks = []
+        for k, part in enumerate(self.parts, 1):
+            offset = f" + {_duration(part.offset, part.unit)}" if part.offset else ""
+            lines = [f'vesting {name}_{k} "{citation}, part {k}" {{',
+                     f"  shares: {part.portion.numerator} / {part.portion.denominator}",
+                     f"  installments: {part.installments}",
+                     f"  every: {_duration(part.every, part.unit)}",
+                     f"  from: commencement{offset}"]
+            if part.day_of_month is not None:
+                lines.append(f"  day_of_month: {part.day_of_month}")
+            blocks.append("\n".join([*lines, f"  rounding: {rounding}", f"  rounding_basis: {basis}", "}"]))
+        return "\n\n".join(blocks)
+
+    def uneven(self, shares: int) -> Fraction | None:
+        """The first running total of the parts' portions that is not a whole number of `shares` (there, the
+        parts' own roundings could differ from the whole schedule's by a share), or None."""
+        total = Fraction(0)
+        for part in self.parts:
+            total += part.portion
+            if (total * shares).denominator != 1:
+                return total
+        return None
+
+
+Mapped = Schedule | Parts  # what vesting terms map to
+
+
 def _duration(n: int, unit: str) -> str:
     return f"{n} {unit[:-1] if n == 1 else unit}"
 
@@ -158,7 +216,7 @@ _TRIGGERS: dict[str, Trigger] = {
 }
 
 
-def schedule_of(item: Item) -> tuple[Schedule | None, list[Unmapped]]:
+def schedule_of(item: Item) -> tuple[Mapped | None, list[Unmapped]]:
     """The schedule the vesting terms state, or None and why not (each reason located)."""
     problems: list[Unmapped] = []
     conditions = item.data["vesting_conditions"]
@@ -237,9 +295,10 @@ def _with_portion(item: Item, step: _Step, problems: list[Unmapped]) -> _Step | 
                  Fraction(portion["numerator"]) / denominator, step.day_of_month)
 
 
-def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> Schedule | None:
+def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> Mapped | None:
     """The chain as equal installments: the start vests nothing; a cliff (one occurrence of k periods vesting k
-    installments) may come first; then installments every period, each the same portion; the whole vests."""
+    installments) may come first; then installments every period, each the same portion; the whole vests. A
+    chain whose parts vest at other rates is a schedule of parts."""
     start, rest = steps[0], steps[1:]
     if start.portion != 0:
         problems.append(unmapped(item, f"{start.path}.portion",
@@ -263,10 +322,7 @@ def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> S
                 and step.portion == regular.portion * (step.length // regular.length):
             cliff = step.length
             continue
-        problems.append(unmapped(item, step.path,
-                                 f"{_described(step)} then {_described(regular)}: the language's schedule is equal "
-                                 "installments after at most a cliff of earlier ones (portions of the grant per "
-                                 "part of a schedule are not in the language yet)"))
+        return None if problems else _parts(item, start, rest, problems)
     if problems:
         return None
     count = sum(s.occurrences for s in rest) + (cliff // regular.length - 1 if cliff is not None else 0)
@@ -283,6 +339,34 @@ def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> S
         cliff = None  # a first period no longer than the others is no cliff
     return Schedule(count, regular.length, regular.unit, cliff, allocation, str(start.condition["id"]),
                     regular.day_of_month)
+
+
+def _parts(item: Item, start: _Step, rest: list[_Step], problems: list[Unmapped]) -> Parts | None:
+    """The chain as parts at their own rates, one after the other: each condition's occurrences, the first of
+    them one period after the conditions before it end (a condition vesting nothing only takes its time)."""
+    allocation = item.data["allocation_type"]
+    if len({step.unit for step in rest}) > 1:
+        problems.append(unmapped(item, "$.vesting_conditions",
+                                 "; ".join(map(_described, rest)) + ": parts counted in months and in days"))
+    if allocation not in PART_ALLOCATIONS:
+        problems.append(unmapped(item, "$.allocation_type",
+                                 f"{allocation} over parts that vest at different rates ("
+                                 + "; ".join(map(_described, rest)) + "): OCF spreads the remainders over the "
+                                 "whole schedule's tranches, the language over each part's own"))
+    whole = sum(step.portion * step.occurrences for step in rest)
+    if whole != 1:
+        problems.append(unmapped(item, "$.vesting_conditions",
+                                 f"the portions add up to {whole} of the grant, not all of it: the language's "
+                                 "schedules vest the whole grant"))
+    if problems:
+        return None
+    parts, offset = [], 0
+    for step in rest:
+        if step.portion:
+            parts.append(Part(step.occurrences, step.length, step.unit, offset, step.portion * step.occurrences,
+                              step.day_of_month))
+        offset += step.occurrences * step.length
+    return Parts(tuple(parts), allocation, str(start.condition["id"]))
 
 
 def _described(step: _Step) -> str:
