@@ -336,6 +336,27 @@ def test_the_samples_six_year_back_loaded_terms_with_a_cumulative_allocation() -
     ]
 
 
+def test_a_schedule_of_parts_exports_and_comes_back(tmp_path: Path) -> None:
+    terms = parted("10-20-30-40", "CUMULATIVE_ROUND_DOWN", (12, "1/120", 1, "MONTHS"), (12, "2/120", 1, "MONTHS"),
+                   (12, "3/120", 1, "MONTHS"), (12, "4/120", 1, "MONTHS"))
+    imported = ocf.read(package(tmp_path / "p", [terms], [option("s", "1200", "10-20-30-40"),
+                                                          start("s", "2021-01-15")]))
+    imported.write(tmp_path / "imported")
+    stem = tmp_path / "imported" / imported.forms[0].stem
+    exported = ocf.write(f"{stem}.contract", f"{stem}.grants.csv", None, "2030-01-01")
+    assert [n for n in exported.not_carried if "vesting" in n.where] == []  # the schedule is carried
+    conditions = json.loads(exported.texts()["VestingTerms.ocf.json"])["items"][0]["vesting_conditions"]
+    assert [(c["portion"]["numerator"], c["portion"]["denominator"], c["trigger"]["period"]["occurrences"])
+            for c in conditions[1:]] == [("1", "120", 12), ("1", "60", 12), ("1", "40", 12), ("1", "30", 12)]
+    # (1/120, 2/120, 3/120 and 4/120 of the grant a month, for a year each)
+    exported.write(tmp_path / "exported")
+    back = ocf.read(tmp_path / "exported")
+    assert back.unmapped == ()
+    days = ["2021-02-15", "2022-01-15", "2022-02-15", "2023-06-15", "2024-12-15", "2025-01-15"]
+    assert vested(contract_of(back.forms[0]), *days) == vested(contract_of(imported.forms[0]), *days) == [
+        10, 120, 140, 360 + 5 * 30, 720 + 11 * 40, 1200]
+
+
 def test_parts_listed_where_their_rounding_or_days_could_differ_from_ocfs(tmp_path: Path) -> None:
     even = parted("thirds", "CUMULATIVE_ROUND_DOWN", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))
     front = parted("front", "FRONT_LOADED", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))

@@ -415,6 +415,29 @@ def vesting_terms(terms_id: str, name: str, schedule: Schedule) -> dict[str, Any
             "allocation_type": schedule.allocation, "vesting_conditions": conditions}
 
 
+def parts_vesting_terms(terms_id: str, name: str, schedule: Parts) -> dict[str, Any]:
+    """The OCF vesting terms of a schedule of parts: a vesting start, then a condition per part, each relative to
+    the one before it, its occurrences the part's installments."""
+    conditions: list[dict[str, Any]] = [
+        {"id": schedule.start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
+         "next_condition_ids": []}]
+    for k, part in enumerate(schedule.parts, 1):
+        each = part.portion / part.installments
+        period = {"length": part.every, "type": part.unit.upper(), "occurrences": part.installments,
+                  **({"day_of_month": ocf_day_of_month(part.day_of_month)} if part.unit == "months" else {})}
+        conditions.append({"id": f"part-{k}", "portion": {"numerator": str(each.numerator),
+                                                          "denominator": str(each.denominator)},
+                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period,
+                                       "relative_to_condition_id": conditions[-1]["id"]},
+                           "next_condition_ids": []})
+    for before, after in itertools.pairwise(conditions):
+        before["next_condition_ids"] = [after["id"]]
+    described = "; then ".join(f"{part.portion} of the grant in {part.installments} installments every "
+                               f"{_duration(part.every, part.unit)}" for part in schedule.parts)
+    return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name, "description": described,
+            "allocation_type": schedule.allocation, "vesting_conditions": conditions}
+
+
 def vestings_of(contract: Any, events: Any = ()) -> dict[str, Fraction]:
     """What vests on each date (ISO) under the contract and its events: OCF's `vestings` of an issuance."""
     found: dict[str, Fraction] = {}

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -21,12 +21,25 @@ from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic
 from optionrules.files import FileError, read_text, write_text
 from optionrules.limits import TIMELINE_BYTES
-from optionrules.ocf.mapping import Schedule, allocation_of, numeric, vesting_terms, vestings_of
+from optionrules.ocf.mapping import (
+    PART_ALLOCATIONS,
+    Mapped,
+    Part,
+    Parts,
+    Schedule,
+    allocation_of,
+    numeric,
+    parts_vesting_terms,
+    vesting_terms,
+    vestings_of,
+)
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
+from optionrules.values import add_months
 
 NO_EXPIRATION = date(9999, 12, 31)
 START = "vesting-start"
+_NEXT_MONTH = "missing_day first_of_next_month: OCF's day_of_month falls back to the last day of the month"
 CARRIED_KINDS = frozenset({"form", "agreement", "uses", "enum", "event", "grant", "term", "conventions", "vesting",
                            "exercise", "service", "settlement", "repurchase", "example", "invariant", "assume"})
 
@@ -143,7 +156,7 @@ class _Builder:
     def __init__(self, name: str, as_of: date):
         self.name = name
         self.as_of = as_of
-        self.terms: dict[Schedule, dict[str, Any]] = {}
+        self.terms: dict[Mapped, dict[str, Any]] = {}
         self.stakeholders: dict[str, dict[str, Any]] = {}
         self.transactions: list[dict[str, Any]] = []
         self.not_carried: dict[tuple[str, str], NotCarried] = {}
@@ -212,8 +225,9 @@ class _Builder:
             self.skip("the grants' prices", "no currency (a form's money parameter keeps none): written as USD")
         return {"amount": f"{Decimal(str(amount.amount)):f}", "currency": str(amount.currency or "USD")}
 
-    def schedule(self, grant_id: str, contract: Contract) -> Schedule | None:
-        """The grant's one installment schedule as OCF vesting terms, or None (listed) where OCF cannot say it."""
+    def schedule(self, grant_id: str, contract: Contract) -> Mapped | None:
+        """The grant's installment schedule (or its schedules, parts of the grant one after the other) as OCF
+        vesting terms, or None (listed) where OCF cannot say it."""
         from optionrules.kinds.grant import Grant
         from optionrules.kinds.vesting import Vesting, VestingTable
 
@@ -226,6 +240,8 @@ class _Builder:
             self.skip(where, "a schedule stated as a table: not exported as OCF conditions yet (the issuance's "
                              "vestings list what vests)")
             return None
+        if len(schedules) > 1 and granted is not None:
+            return self.parts(grant_id, contract, schedules, granted.commencement or granted.grant_date)
         if len(schedules) != 1 or granted is None:
             self.skip(where, f"{len(schedules)} vesting schedules: OCF vesting terms are one schedule here "
                              "(the issuance's vestings list what vests)")
@@ -251,7 +267,7 @@ class _Builder:
         elif not unit:
             reason = "a period of months and days"
         elif unit == "months" and v.missing_day.resolve(readings).value != "last_day_of_month":
-            reason = "missing_day first_of_next_month: OCF's day_of_month falls back to the last day of the month"
+            reason = _NEXT_MONTH
         elif cliff_length == -1 or (cliff_length is not None and cliff_length > length and cliff_length % length):
             reason = f"a cliff of {cliff} with installments every {every}: OCF's installments after a cliff are " \
                      "periods after it"
@@ -268,6 +284,53 @@ class _Builder:
         if schedule not in self.terms:
             terms_id = self.name if not self.terms else f"{self.name}-{len(self.terms) + 1}"
             self.terms[schedule] = vesting_terms(terms_id, f"{self.name}: {v.ref.name}", schedule)
+        return schedule
+
+    def parts(self, grant_id: str, contract: Contract, schedules: Sequence[Any], commencement: date) -> Parts | None:
+        """Schedules each vesting a portion of the grant, one after the other from the commencement date, as OCF
+        conditions one after the other; None (listed) where they are not."""
+        readings = contract.model.readings()
+        parts: list[Part] = []
+        offset, allocations = 0, set()
+        for v in sorted(schedules, key=lambda v: (str(v.start), v.ref.name)):
+            every = v.every
+            unit = "months" if every.days == 0 else "days" if every.months == 0 else ""
+            length = every.months or every.days
+            expected = add_months(commencement, offset) if unit == "months" else commencement + timedelta(offset)
+            allocation = allocation_of(v.rounding.resolve(readings).value, v.basis.resolve(readings).value,
+                                       v.remainder.resolve(readings).value if v.remainder is not None else None)
+            reason = None
+            if v.portion is None:
+                reason = f"vests {v.shares} shares, not a portion of the grant"
+            elif v.waits or v.gate is not None or v.cliff is not None or v.at_cliff is not None:
+                reason = "a cliff, a gate or a start an event sets, in one of several schedules: not exported as " \
+                         "OCF conditions yet"
+            elif not unit or (parts and unit != parts[-1].unit):
+                reason = "parts counted in months and in days" if unit else "a period of months and days"
+            elif v.start != expected:
+                reason = f"starts on {v.start}, not where the schedules before it end ({expected})"
+            elif unit == "months" and v.missing_day.resolve(readings).value != "last_day_of_month":
+                reason = _NEXT_MONTH
+            elif allocation not in PART_ALLOCATIONS:
+                reason = f"rounding {v.rounding.resolve(readings).value}, {v.basis.resolve(readings).value}: over " \
+                         "schedules one after the other, OCF's allocations CUMULATIVE_ROUNDING, " \
+                         "CUMULATIVE_ROUND_DOWN or FRACTIONAL"
+            if reason is not None:
+                self.skip(f"grant {grant_id}: vesting {v.ref.name}", reason + " (the issuance's vestings list what "
+                                                                              "vests)")
+                return None
+            assert v.portion is not None and allocation is not None
+            parts.append(Part(v.installments, length, unit, offset, v.portion, v.day_of_month))
+            allocations.add(allocation)
+            offset += v.installments * length
+        if len(allocations) > 1 or sum(part.portion for part in parts) != 1:
+            self.skip(f"grant {grant_id}: vesting", "schedules of different roundings, or not vesting the whole grant "
+                                                    "(the issuance's vestings list what vests)")
+            return None
+        schedule = Parts(tuple(parts), allocations.pop(), START)
+        if schedule not in self.terms:
+            terms_id = self.name if not self.terms else f"{self.name}-{len(self.terms) + 1}"
+            self.terms[schedule] = parts_vesting_terms(terms_id, f"{self.name}: {len(parts)} parts", schedule)
         return schedule
 
     def vestings(self, contract: Contract, events: list[dict[str, Any]]) -> list[dict[str, str]]:
