@@ -22,7 +22,7 @@ import optionrules
 from optionrules import ocf
 from optionrules.cli import main
 from optionrules.ocf.imports import form_text
-from optionrules.ocf.mapping import ALLOCATIONS, Schedule, schedule_of
+from optionrules.ocf.mapping import ALLOCATIONS, PART_ALLOCATIONS, Part, Parts, Schedule, schedule_of
 from optionrules.ocf.read import Item, OcfError
 from optionrules.ocf.read import read as read_package
 from optionrules.ocf.schemas import object_errors
@@ -638,6 +638,46 @@ def test_import_of_an_export_gives_back_the_grants_vesting_and_events(
         assert back is not None
         assert (back.installments, back.every, back.cliff, back.allocation) == (
             schedule.installments, schedule.every, schedule.cliff, schedule.allocation)
+    finally:
+        shutil.rmtree(folder)
+
+
+@st.composite
+def schedules_of_parts(draw: Any) -> tuple[Parts, int]:
+    """Parts at their own rates one after the other, and a grant whose parts each start on a whole share."""
+    drawn = draw(st.lists(st.tuples(st.integers(1, 6), st.sampled_from([1, 3, 12]), st.integers(1, 4)),
+                          min_size=2, max_size=4))
+    weights = sum(w for _, _, w in drawn)
+    parts, offset = [], 0
+    for installments, every, weight in drawn:
+        parts.append(Part(installments, every, "months", offset, Fraction(weight, weights)))
+        offset += installments * every
+    return Parts(tuple(parts), draw(st.sampled_from(PART_ALLOCATIONS)), "vesting-start"), \
+        weights * draw(st.integers(1, 300))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schedules_of_parts(), days, st.integers(1, 28))
+def test_a_schedule_of_parts_exported_and_imported_vests_the_same(drawn: tuple[Parts, int], granted: date,
+                                                                   day: int) -> None:
+    schedule, shares = drawn
+    commencement = granted.replace(day=day)
+    folder = Path(tempfile.mkdtemp(prefix="ocf-parts-"))
+    try:
+        terms = Item("VestingTerms.ocf.json", "$.items[0]", {"id": "gen", "name": "generated", "description": "x"})
+        (folder / "gen.contract").write_text(form_text("gen.option", terms, schedule, "option",
+                                                       ("non_qualified", False, ()), "Gen, Inc."))
+        grant = {"id": "G", "stakeholder": "holder", "shares": str(shares), "grant_date": granted.isoformat(),
+                 "commencement": commencement.isoformat(), "exercise_price": "USD 1.00", "expiration": "2099-01-01"}
+        _table(folder / "grants.csv", [grant], list(grant))
+        ocf.write(folder / "gen.contract", folder / "grants.csv", None, "2099-01-01").write(folder / "pkg")
+        imported = ocf.read(folder / "pkg")
+        assert imported.unmapped == ()
+        original = optionrules.grants.load_grants(folder / "gen.contract", folder / "grants.csv")["G"]
+        back = contract_of(imported.forms[0])
+        dates = sorted({d for d in original.plan().dates} | {d - timedelta(days=1) for d in original.plan().dates})
+        assert [original.evaluate([], d).vested for d in dates] == [back.evaluate([], d).vested for d in dates]
+        assert original.evaluate([], dates[-1]).vested == shares
     finally:
         shutil.rmtree(folder)
 
