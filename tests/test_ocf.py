@@ -425,6 +425,17 @@ def test_constructs_the_language_cannot_state_are_listed_with_their_place(tmp_pa
     assert "no TX_VESTING_START" not in " ".join(why.values())  # the grants not mapped are not asked for one
 
 
+def test_terms_beyond_the_languages_limits_make_no_form(tmp_path: Path) -> None:
+    # a million monthly installments: more than a vesting clause may have (10,000); the form would not check
+    folder = package(tmp_path / "p", [monthly("huge", 1_000_000, "CUMULATIVE_ROUND_DOWN")],
+                     [option("a", "1000000", "huge"), start("a", "2021-01-15")])
+    imported = ocf.read(folder)
+    assert imported.forms == ()
+    assert [(u.object_id, u.reason) for u in imported.unmapped] == [
+        ("huge", "the form made from these terms does not check (more than 10,000 installments): its 1 grant(s) "
+                 "are not imported")]
+
+
 def test_a_grant_without_a_vesting_start_is_listed(tmp_path: Path) -> None:
     folder = package(tmp_path / "p", [monthly("m", 4, "FRACTIONAL")], [option("a", "100", "m")])
     imported = ocf.read(folder)

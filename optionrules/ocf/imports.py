@@ -176,7 +176,7 @@ def import_package(source: str | Path | Package) -> Imported:
             del grants[security]
     problems += _others(package, grants)
     issuer = package.manifest.data["issuer"]
-    forms = _forms(grants, schedules, package.vesting_terms, str(issuer.get("legal_name", "")))
+    forms = _forms(grants, schedules, package.vesting_terms, str(issuer.get("legal_name", "")), problems)
     problems += _check_vestings(forms, grants)
     return Imported(tuple(forms), tuple(problems))
 
@@ -457,7 +457,11 @@ def _others(package: Package, grants: Mapping[str, _Grant]) -> list[Unmapped]:
 
 
 def _forms(grants: Mapping[str, _Grant], schedules: Mapping[str, Mapped], terms: Mapping[str, Item],
-           company: str) -> list[ImportedForm]:
+           company: str, problems: list[Unmapped]) -> list[ImportedForm]:
+    """A form per vesting terms and what else its grants state; a form that does not check (terms beyond the
+    language's limits: more than 10,000 installments) is not written, and listed."""
+    from optionrules.check import check_source
+
     groups: dict[tuple[Any, ...], list[_Grant]] = {}
     for grant in grants.values():
         groups.setdefault(grant.key, []).append(grant)
@@ -469,6 +473,12 @@ def _forms(grants: Mapping[str, _Grant], schedules: Mapping[str, Mapped], terms:
         stems[base] = stems.get(base, 0) + 1
         stem = base if stems[base] == 1 else f"{base}.{stems[base]}"
         text = form_text(stem, terms[terms_id], schedules[terms_id], award, key[2:], company)
+        errors = [d for d in check_source(text, f"{stem}.contract")[1] if d.severity == "error"]
+        if errors:
+            problems.append(unmapped(terms[terms_id], "$", f"the form made from these terms does not check "
+                                                           f"({errors[0].message}): its {len(members)} grant(s) "
+                                                           "are not imported"))
+            continue
         events = [event for grant in members for event in grant.events]
         forms.append(ImportedForm(stem, terms_id, award, text, tuple(g.values for g in members), tuple(events)))
     return forms
