@@ -357,6 +357,18 @@ def test_a_schedule_of_parts_exports_and_comes_back(tmp_path: Path) -> None:
         10, 120, 140, 360 + 5 * 30, 720 + 11 * 40, 1200]
 
 
+def test_a_portion_of_the_remainder_vesting_once(tmp_path: Path) -> None:
+    """25% after a year, then "1/1 of the amount that has yet to vest" (OCF's `remainder`) three years later:
+    1,000 shares from 2021-01-01 vest 250, then the other 750."""
+    terms = parted("rest", "CUMULATIVE_ROUND_DOWN", (1, "1/4", 12, "MONTHS"), (1, "1/1", 36, "MONTHS"))
+    terms["vesting_conditions"][2]["portion"]["remainder"] = True
+    imported = ocf.read(package(tmp_path / "p", [terms], [option("s", "1000", "rest"), start("s", "2021-01-01")]))
+    assert imported.unmapped == ()
+    assert "shares: 3 / 4" in imported.forms[0].text  # 1/1 of the 3/4 the first year leaves
+    assert vested(contract_of(imported.forms[0]), "2021-12-31", "2022-01-01", "2024-12-31", "2025-01-01") == [
+        0, 250, 250, 1000]
+
+
 def test_parts_listed_where_their_rounding_or_days_could_differ_from_ocfs(tmp_path: Path) -> None:
     even = parted("thirds", "CUMULATIVE_ROUND_DOWN", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))
     front = parted("front", "FRONT_LOADED", (12, "1/48", 1, "MONTHS"), (12, "3/48", 1, "MONTHS"))

@@ -8,7 +8,9 @@ every N months or days, and a rounding. So the graphs that map are the chains
 
 whose portions add up to the whole grant, each installment the same portion; and the chains whose parts vest
 at different rates (10% in year 1, 20% in year 2, ...), as a vesting clause per part, each a portion of the
-grant from the commencement date plus the parts before it (`Parts`). Every other condition is not
+grant from the commencement date plus the parts before it (`Parts`). A portion of the `remainder` (of what
+has not vested yet) is that portion of what the conditions before it leave, where it vests once. Every other
+condition is not
 mapped, with the reason: each trigger type has its own function (`_TRIGGERS`, matched exhaustively), so that
 what the language learns later (schedules starting on events, portions, day-of-month policies) is added
 there. Installments on a day of the month (OCF's `day_of_month`) map to the vesting clause's `day_of_month`.
@@ -222,13 +224,15 @@ def schedule_of(item: Item) -> tuple[Mapped | None, list[Unmapped]]:
     conditions = item.data["vesting_conditions"]
     chain = _chain(item, conditions, problems)
     steps: list[_Step] = []
+    vested = Fraction(0)  # the portion of the grant the conditions before vest: what a `remainder` is taken of
     for n, condition in chain:
         path = f"$.vesting_conditions[{n}]"
         step = _TRIGGERS[condition["trigger"]["type"]](item, condition, path, problems)
         if step is not None:
-            step = _with_portion(item, step, problems)
+            step = _with_portion(item, step, vested, problems)
         if step is not None:
             steps.append(step)
+            vested += step.portion * step.occurrences
     if problems:
         return None, problems
     return _installments(item, steps, problems), problems
@@ -272,7 +276,9 @@ def _chain(item: Item, conditions: list[Any], problems: list[Unmapped]) -> list[
     return chain
 
 
-def _with_portion(item: Item, step: _Step, problems: list[Unmapped]) -> _Step | None:
+def _with_portion(item: Item, step: _Step, vested: Fraction, problems: list[Unmapped]) -> _Step | None:
+    """The step with the portion of the grant each occurrence vests; `vested`: what the steps before vest. A portion
+    of the `remainder` is of what they leave, where it is said once: for one occurrence."""
     condition, path = step.condition, step.path
     if "quantity" in condition:
         if Fraction(condition["quantity"]) == 0:
@@ -282,17 +288,20 @@ def _with_portion(item: Item, step: _Step, problems: list[Unmapped]) -> _Step | 
                                  "language's schedules vest a share of the grant"))
         return None
     portion = condition["portion"]
-    if portion.get("remainder", False):
+    rest = portion.get("remainder", False)
+    if rest and step.occurrences > 1:
         problems.append(unmapped(item, f"{path}.portion.remainder",
-                                 "a portion of what has not vested yet: the language's installments are portions "
-                                 "of the grant"))
+                                 f"a portion of what has not vested yet, over {step.occurrences} occurrences: OCF "
+                                 "does not say whether each takes its portion of what is left then, or of what was "
+                                 "left when the condition began (one occurrence maps)"))
         return None
     denominator = Fraction(portion["denominator"])
     if denominator == 0:
         problems.append(unmapped(item, f"{path}.portion.denominator", "a denominator of 0"))
         return None
-    return _Step(condition, path, step.length, step.unit, step.occurrences,
-                 Fraction(portion["numerator"]) / denominator, step.day_of_month)
+    share = Fraction(portion["numerator"]) / denominator
+    return _Step(condition, path, step.length, step.unit, step.occurrences, share * (1 - vested) if rest else share,
+                 step.day_of_month)
 
 
 def _installments(item: Item, steps: list[_Step], problems: list[Unmapped]) -> Mapped | None:
