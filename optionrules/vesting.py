@@ -80,8 +80,7 @@ class VestingState:
         return bisect_right(self.plan.dates, when)
 
     def vested(self, when: date) -> Shares:
-        end = self.end  # self.count(when), inline: every query asks what has vested
-        k = self.end_index if end is not None and when >= end else bisect_right(self.plan.dates, when)
+        k = self.count(when)
         vested: Shares = self.plan.cumulative[k] - self.held(when, k) if self.gate_of else self.plan.cumulative[k]
         for day, index, shares, _ in self.pulls:
             if day <= when and index >= k:
@@ -192,10 +191,9 @@ class VestingState:
 
     def pull(self, when: date, index: int, shares: Shares, ref: ClauseRef) -> Shares:
         """Vest up to `shares` of a future installment now; returns what was pulled."""
-        end = self.end  # self._over(when) and self._remaining(index), inline: pro-rata vesting is on the query's path
-        if end is not None and (when > end or (when == end and self.current != self.end_event)):
+        if self.end is not None and self._over(when):
             return 0
-        already = self.pulled.get(index, 0)
+        already = self.pulled.get(index, 0)  # _remaining, inline: pro-rata vesting is on the query's hot path
         remaining = self.plan.amounts[index] - already
         if shares > remaining:
             shares = remaining
@@ -278,7 +276,8 @@ class VestingState:
             served = (when - previous).days + plan.inclusive
             served = 0 if served < 0 else period if served > period else served
             amount = schedule.amounts[j]
-            share = plan.divide(amount * served, period) if type(amount) is int else Fraction(amount * served, period)
+            share = plan.divide(amount * served, period) if isinstance(amount, int) \
+                else Fraction(amount * served, period)
             pulled = self.pull(when, schedule.indexes[j], share, ref)
             added += pulled
             if traced:

@@ -395,56 +395,57 @@ def allocation_of(rounding: str, basis: str, remainder: str | None) -> str | Non
 
 def vesting_terms(terms_id: str, name: str, schedule: Schedule) -> dict[str, Any]:
     """The OCF vesting terms of a schedule: a vesting start, a cliff (if any), then the installments."""
-    n = schedule.installments
-    unit = schedule.unit.upper()
-    period: Callable[[int, int], dict[str, Any]] = lambda length, times: {  # noqa: E731
-        "length": length, "type": unit, "occurrences": times,
-        **({"day_of_month": ocf_day_of_month(schedule.day_of_month)} if unit == "MONTHS" else {})}
-    conditions: list[dict[str, Any]] = [
-        {"id": schedule.start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
-         "next_condition_ids": []}]
-    done = 0
+    n, done = schedule.installments, 0
+    steps: list[_Relative] = []
     if schedule.cliff is not None and schedule.cliff > schedule.every:
         done = min(n, schedule.cliff // schedule.every)
-        conditions.append({"id": "cliff", "portion": {"numerator": str(done), "denominator": str(n)},
-                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period(schedule.cliff, 1),
-                                       "relative_to_condition_id": conditions[-1]["id"]},
-                           "next_condition_ids": []})
+        steps.append(("cliff", (done, n), schedule.cliff, schedule.unit, 1, schedule.day_of_month))
     if done < n:
-        conditions.append({"id": "installments", "portion": {"numerator": "1", "denominator": str(n)},
-                           "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period(schedule.every, n - done),
-                                       "relative_to_condition_id": conditions[-1]["id"]},
-                           "next_condition_ids": []})
-    for before, after in itertools.pairwise(conditions):
-        before["next_condition_ids"] = [after["id"]]
+        steps.append(("installments", (1, n), schedule.every, schedule.unit, n - done, schedule.day_of_month))
     cliff = f", nothing before {_duration(schedule.cliff, schedule.unit)}" if schedule.cliff else ""
     return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name,
             "description": f"{n} installments every {_duration(schedule.every, schedule.unit)} from the vesting "
                            f"start{cliff}",
-            "allocation_type": schedule.allocation, "vesting_conditions": conditions}
+            "allocation_type": schedule.allocation,
+            "vesting_conditions": _relative_chain(schedule.start_condition, steps)}
 
 
 def parts_vesting_terms(terms_id: str, name: str, schedule: Parts) -> dict[str, Any]:
     """The OCF vesting terms of a schedule of parts: a vesting start, then a condition per part, each relative to
     the one before it, its occurrences the part's installments."""
-    conditions: list[dict[str, Any]] = [
-        {"id": schedule.start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
-         "next_condition_ids": []}]
+    steps: list[_Relative] = []
     for k, part in enumerate(schedule.parts, 1):
         each = part.portion / part.installments
-        period = {"length": part.every, "type": part.unit.upper(), "occurrences": part.installments,
-                  **({"day_of_month": ocf_day_of_month(part.day_of_month)} if part.unit == "months" else {})}
-        conditions.append({"id": f"part-{k}", "portion": {"numerator": str(each.numerator),
-                                                          "denominator": str(each.denominator)},
+        steps.append((f"part-{k}", (each.numerator, each.denominator), part.every, part.unit, part.installments,
+                      part.day_of_month))
+    described = "; then ".join(f"{part.portion} of the grant in {part.installments} installments every "
+                               f"{_duration(part.every, part.unit)}" for part in schedule.parts)
+    return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name, "description": described,
+            "allocation_type": schedule.allocation,
+            "vesting_conditions": _relative_chain(schedule.start_condition, steps)}
+
+
+# a relative condition: its id, the portion each occurrence vests (numerator, denominator), the period's length
+# and unit, the occurrences, the day of the month (None: the vesting start's)
+_Relative = tuple[str, tuple[int, int], int, str, int, int | None]
+
+
+def _relative_chain(start_condition: str, steps: list[_Relative]) -> list[dict[str, Any]]:
+    """A vesting start, then each step as a VESTING_SCHEDULE_RELATIVE condition relative to the one before it."""
+    conditions: list[dict[str, Any]] = [
+        {"id": start_condition, "quantity": "0", "trigger": {"type": "VESTING_START_DATE"},
+         "next_condition_ids": []}]
+    for condition_id, (numerator, denominator), length, unit, occurrences, day in steps:
+        period = {"length": length, "type": unit.upper(), "occurrences": occurrences,
+                  **({"day_of_month": ocf_day_of_month(day)} if unit == "months" else {})}
+        conditions.append({"id": condition_id, "portion": {"numerator": str(numerator),
+                                                           "denominator": str(denominator)},
                            "trigger": {"type": "VESTING_SCHEDULE_RELATIVE", "period": period,
                                        "relative_to_condition_id": conditions[-1]["id"]},
                            "next_condition_ids": []})
     for before, after in itertools.pairwise(conditions):
         before["next_condition_ids"] = [after["id"]]
-    described = "; then ".join(f"{part.portion} of the grant in {part.installments} installments every "
-                               f"{_duration(part.every, part.unit)}" for part in schedule.parts)
-    return {"object_type": "VESTING_TERMS", "id": terms_id, "name": name, "description": described,
-            "allocation_type": schedule.allocation, "vesting_conditions": conditions}
+    return conditions
 
 
 def vestings_of(contract: Any, events: Any = ()) -> dict[str, Fraction]:

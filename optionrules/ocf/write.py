@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from optionrules.contract import Contract
 from optionrules.errors import ContractError, Diagnostic
@@ -35,7 +35,10 @@ from optionrules.ocf.mapping import (
 )
 from optionrules.ocf.schemas import OCF_VERSION
 from optionrules.records import record
-from optionrules.values import add_months
+from optionrules.values import Duration, add_months
+
+if TYPE_CHECKING:
+    from optionrules.kinds.vesting import Vesting
 
 NO_EXPIRATION = date(9999, 12, 31)
 START = "vesting-start"
@@ -249,12 +252,10 @@ class _Builder:
         v = schedules[0]
         commencement = granted.commencement or granted.grant_date
         every, cliff = v.every, v.cliff
-        unit = "months" if every.days == 0 else "days" if every.months == 0 else ""
-        length = every.months or every.days
+        unit, length = _period(every)
         cliff_length = None if cliff is None else (cliff.months if unit == "months" and cliff.days == 0 else
                                                    cliff.days if unit == "days" and cliff.months == 0 else -1)
-        allocation = allocation_of(v.rounding.resolve(readings).value, v.basis.resolve(readings).value,
-                                   v.remainder.resolve(readings).value if v.remainder is not None else None)
+        allocation = _allocation(v, readings)
         reason = None
         if v.start != commencement:
             reason = f"the schedule runs from {v.start}, not the vesting commencement date {commencement}"
@@ -293,12 +294,9 @@ class _Builder:
         parts: list[Part] = []
         offset, allocations = 0, set()
         for v in sorted(schedules, key=lambda v: (str(v.start), v.ref.name)):
-            every = v.every
-            unit = "months" if every.days == 0 else "days" if every.months == 0 else ""
-            length = every.months or every.days
+            unit, length = _period(v.every)
             expected = add_months(commencement, offset) if unit == "months" else commencement + timedelta(offset)
-            allocation = allocation_of(v.rounding.resolve(readings).value, v.basis.resolve(readings).value,
-                                       v.remainder.resolve(readings).value if v.remainder is not None else None)
+            allocation = _allocation(v, readings)
             reason = None
             if v.portion is None:
                 reason = f"vests {v.shares} shares, not a portion of the grant"
@@ -410,6 +408,18 @@ class _Builder:
         for file in manifest["stakeholders_files"] + manifest["vesting_terms_files"] + manifest["transactions_files"]:
             file["md5"] = _md5(files[file["filepath"][2:]])
         return Exported({"Manifest.ocf.json": manifest, **files}, tuple(self.not_carried.values()))
+
+
+def _period(every: Duration) -> tuple[str, int]:
+    """A schedule's period as OCF counts it: (months | days, its length); ("", 0) for months and days at once."""
+    unit = "months" if every.days == 0 else "days" if every.months == 0 else ""
+    return unit, (every.months or every.days) if unit else 0
+
+
+def _allocation(v: Vesting, readings: Mapping[str, str]) -> str | None:
+    """The OCF allocation type of a schedule's rounding, or None where OCF has none."""
+    return allocation_of(v.rounding.resolve(readings).value, v.basis.resolve(readings).value,
+                         v.remainder.resolve(readings).value if v.remainder is not None else None)
 
 
 def _md5(data: Mapping[str, Any]) -> str:
